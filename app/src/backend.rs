@@ -1,0 +1,46 @@
+//! The server side of the dashboard, as a trait: the `scimhub` binary implements it over its
+//! database and provides it as Leptos context, so this crate never touches storage. Every
+//! method takes the signed-in administrator, and the implementation checks their rights.
+
+use std::sync::Arc;
+
+use http::request::Parts;
+use leptos::prelude::use_context;
+
+use crate::dto::{AdminIdentity, LogPage, TenantOverview, TenantSummary, UserPage};
+use crate::error::AppError;
+
+/// What the dashboard's server functions need from the server.
+#[async_trait::async_trait]
+pub trait AdminBackend: Send + Sync + 'static {
+    /// The administrator signed in on this request's session, if any.
+    async fn current_admin(&self, request: &Parts) -> Result<Option<AdminIdentity>, AppError>;
+    /// Whether OIDC sign-in is configured.
+    fn sso_configured(&self) -> bool;
+    /// The tenants this administrator may see.
+    async fn list_tenants(&self, admin: &AdminIdentity) -> Result<Vec<TenantSummary>, AppError>;
+    /// Creates a tenant (platform administrators only).
+    async fn create_tenant(&self, admin: &AdminIdentity, name: &str, profile: &str) -> Result<TenantSummary, AppError>;
+    /// The overview of one tenant.
+    async fn tenant_overview(&self, admin: &AdminIdentity, tenant: &str) -> Result<TenantOverview, AppError>;
+    /// A page of a tenant's users, from the 1-based `start_index`.
+    async fn list_users(&self, admin: &AdminIdentity, tenant: &str, start_index: u64) -> Result<UserPage, AppError>;
+    /// A page of a tenant's provisioning log, newest first, older than `before`.
+    async fn list_log(&self, admin: &AdminIdentity, tenant: &str, before: Option<i64>) -> Result<LogPage, AppError>;
+}
+
+/// How the backend is stored in Leptos context.
+pub type DynBackend = Arc<dyn AdminBackend>;
+
+/// The backend from context.
+pub fn backend() -> Result<DynBackend, AppError> {
+    use_context::<DynBackend>().ok_or(AppError::Internal)
+}
+
+/// The backend and the signed-in administrator; `Unauthenticated` when nobody is signed in.
+pub async fn authed() -> Result<(DynBackend, AdminIdentity), AppError> {
+    let backend = backend()?;
+    let parts = use_context::<Parts>().ok_or(AppError::Internal)?;
+    let admin = backend.current_admin(&parts).await?.ok_or(AppError::Unauthenticated)?;
+    Ok((backend, admin))
+}

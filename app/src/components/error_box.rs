@@ -1,0 +1,23 @@
+//! How a failed server call is shown.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// A readable error message, with a sign-in link when the session has ended.
+#[component]
+pub fn ErrorBox(error: AppError) -> impl IntoView {
+    let sign_in = matches!(error, AppError::Unauthenticated);
+    let text = match error {
+        AppError::NotFound => "Not found, or you have no access to it.".to_owned(),
+        other => other.to_string(),
+    };
+    view! {
+        <div class="alert" role="alert">
+            <p>{text}</p>
+            <Show when=move || sign_in>
+                <a href="/login" rel="external">"Sign in"</a>
+            </Show>
+        </div>
+    }
+}

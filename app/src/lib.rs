@@ -1,0 +1,75 @@
+//! The scimhub admin dashboard: Leptos pages rendered on the server and hydrated in the
+//! browser. Pages reach the server only through the server functions in [`api`].
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod backend;
+pub mod components;
+pub mod dto;
+pub mod error;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+pub use error::AppError;
+
+use components::top_bar::TopBar;
+use pages::{home::HomePage, log::LogPage, login::LoginPage, not_found::NotFound, tenant::*, users::UsersPage};
+
+/// The HTML document around the app (server side).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.ico"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The dashboard.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // One action for "create tenant", shared so the selector refreshes when the list page adds one.
+    provide_context(ServerAction::<api::CreateTenant>::new());
+    view! {
+        <Stylesheet id="leptos" href="/pkg/scimhub.css"/>
+        <Title text="scimhub"/>
+        <Router>
+            <TopBar/>
+            <main>
+                <Routes fallback=NotFound>
+                    <Route path=path!("/login") view=LoginPage/>
+                    <Route path=path!("/") view=HomePage/>
+                    <ParentRoute path=path!("/tenants/:tenant") view=TenantLayout>
+                        <Route path=path!("") view=OverviewPage/>
+                        <Route path=path!("users") view=UsersPage/>
+                        <Route path=path!("log") view=LogPage/>
+                    </ParentRoute>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// Entry point of the browser bundle.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,8 @@
+//! One module per route.
+
+pub mod home;
+pub mod log;
+pub mod login;
+pub mod not_found;
+pub mod tenant;
+pub mod users;

@@ -1,0 +1,68 @@
+//! `/tenants/:tenant`: the tenant layout (heading and navigation) and its overview page.
+
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, A};
+use leptos_router::hooks::use_params_map;
+
+use crate::api::get_tenant_overview;
+use crate::components::error_box::ErrorBox;
+use crate::pages::home::profile_label;
+
+/// The tenant named in the route.
+pub fn use_tenant() -> Signal<String> {
+    let params = use_params_map();
+    Signal::derive(move || params.read().get("tenant").unwrap_or_default())
+}
+
+/// Heading and navigation around every tenant page.
+#[component]
+pub fn TenantLayout() -> impl IntoView {
+    let tenant = use_tenant();
+    let href = move |suffix: &'static str| move || format!("/tenants/{}{suffix}", tenant.get());
+    view! {
+        <section class="page">
+            <h1>{move || tenant.get()}</h1>
+            <nav class="tabs" aria-label="Tenant">
+                <A href=href("") exact=true>"Overview"</A>
+                <A href=href("/users")>"Users"</A>
+                <A href=href("/log")>"Provisioning log"</A>
+            </nav>
+            <Outlet/>
+        </section>
+    }
+}
+
+/// The overview: SCIM endpoint and counts.
+#[component]
+pub fn OverviewPage() -> impl IntoView {
+    let tenant = use_tenant();
+    let overview = Resource::new(move || tenant.get(), get_tenant_overview);
+    view! {
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Ok(o) => view! {
+                        <dl class="facts">
+                            <dt>"SCIM endpoint"</dt>
+                            <dd><code data-testid="scim-endpoint">{o.scim_endpoint.clone()}</code></dd>
+                            <dt>"Profile"</dt>
+                            <dd>{profile_label(&o.tenant.profile)}</dd>
+                            <dt>"Endpoint"</dt>
+                            <dd>{if o.scim_enabled { "Enabled" } else { "Disabled" }}</dd>
+                            <dt>"Last request from the identity provider"</dt>
+                            <dd>{o.last_request_at.clone().unwrap_or_else(|| "never".into())}</dd>
+                        </dl>
+                        <div class="cards">
+                            <div class="card"><span class="label">"Users"</span><span class="value" data-testid="count-users">{o.users}</span></div>
+                            <div class="card"><span class="label">"Active"</span><span class="value" data-testid="count-active">{o.active}</span></div>
+                            <div class="card"><span class="label">"Deactivated"</span><span class="value" data-testid="count-deactivated">{o.users - o.active}</span></div>
+                            <div class="card"><span class="label">"Requests (24 h)"</span><span class="value" data-testid="count-requests">{o.requests_24h}</span></div>
+                            <div class="card"><span class="label">"Errors (24 h)"</span><span class="value" data-testid="count-errors">{o.errors_24h}</span></div>
+                        </div>
+                    }.into_any(),
+                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,83 @@
+//! Settings, from flags or the environment (the CLI contract in the README lists them).
+
+use clap::Args;
+
+/// Where the data lives; every command takes it.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Database URL: `sqlite://path/file.db` (the default, created on first start) or
+    /// `postgres://user@host/db`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/scimhub.db")]
+    pub database_url: String,
+}
+
+/// The externally visible base URL, used to render endpoint URLs and links.
+#[derive(Debug, Clone, Args)]
+pub struct PublicUrlArgs {
+    /// Base URL that clients and browsers use to reach scimhub (no trailing slash).
+    #[arg(long, env = "SCIMHUB_PUBLIC_URL", default_value = "http://127.0.0.1:3000")]
+    pub public_url: String,
+}
+
+impl PublicUrlArgs {
+    /// The base URL without a trailing slash.
+    pub fn base(&self) -> &str {
+        self.public_url.trim_end_matches('/')
+    }
+}
+
+/// Settings of `scimhub serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// Address and port to listen on.
+    #[arg(long, env = "SCIMHUB_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: std::net::SocketAddr,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub public_url: PublicUrlArgs,
+    /// Largest SCIM request body accepted, in bytes (larger ones get 413).
+    #[arg(long, env = "SCIMHUB_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Largest page a SCIM list returns (announced in ServiceProviderConfig).
+    #[arg(long, env = "SCIMHUB_MAX_PAGE_SIZE", default_value_t = 1000)]
+    pub max_page_size: u64,
+    /// Longest SCIM filter accepted, in characters.
+    #[arg(long, env = "SCIMHUB_MAX_FILTER_LENGTH", default_value_t = 4096)]
+    pub max_filter_length: usize,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub oidc: OidcConfig,
+}
+
+/// The OpenID Connect provider administrators sign in with, and who counts as an administrator.
+#[derive(Debug, Clone, Args)]
+pub struct OidcConfig {
+    /// Issuer URL of the OpenID provider (discovery at `<issuer>/.well-known/openid-configuration`).
+    #[arg(long, env = "SCIMHUB_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+    /// OAuth client id registered at the provider.
+    #[arg(long, env = "SCIMHUB_OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+    /// OAuth client secret registered at the provider.
+    #[arg(long, env = "SCIMHUB_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<String>,
+    /// Emails (comma-separated) of platform administrators.
+    #[arg(long, env = "SCIMHUB_ADMIN_EMAILS", value_delimiter = ',')]
+    pub admin_emails: Vec<String>,
+    /// ID-token claim (string or array of strings) that marks administrators, e.g. `groups`.
+    #[arg(long, env = "SCIMHUB_ADMIN_CLAIM")]
+    pub admin_claim: Option<String>,
+    /// The value of `--admin-claim` that makes a platform administrator.
+    #[arg(long, env = "SCIMHUB_ADMIN_CLAIM_VALUE")]
+    pub admin_claim_value: Option<String>,
+}
+
+impl OidcConfig {
+    /// Whether enough is set to offer OIDC sign-in.
+    pub fn is_configured(&self) -> bool {
+        self.oidc_issuer.is_some() && self.oidc_client_id.is_some()
+    }
+}

@@ -1,0 +1,193 @@
+//! Storage: one schema in two dialects (SQLite by default, PostgreSQL to scale out), reached
+//! through sqlx's `Any` driver so every query is written once. Each submodule owns one table;
+//! every function that touches tenant data takes the tenant id first.
+
+pub mod credential;
+pub mod log;
+pub mod login_link;
+pub mod session_store;
+pub mod sql;
+pub mod tenant;
+pub mod user;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+
+/// The SQL dialect behind a pool; queries are shared, a few fragments differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// SQLite (embedded default).
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// Errors opening or migrating the database.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The URL names no supported database.
+    #[error("unsupported database URL (use sqlite://… or postgres://…): {0}")]
+    UnsupportedUrl(String),
+    /// The SQLite file's directory could not be created.
+    #[error("cannot create the data directory {0}: {1}")]
+    DataDir(String, std::io::Error),
+    /// A database error.
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// The database handle: a read pool and a write pool (the same pool on PostgreSQL; on SQLite a
+/// single writer connection, which serialises writes without `SQLITE_BUSY` retries while WAL
+/// lets readers proceed).
+#[derive(Debug, Clone)]
+pub struct Db {
+    dialect: Dialect,
+    read: AnyPool,
+    write: AnyPool,
+}
+
+impl Db {
+    /// Opens (creating a SQLite file and its directory if needed) and migrates the database.
+    pub async fn connect(url: &str) -> Result<Db, DbError> {
+        sqlx::any::install_default_drivers();
+        let dialect = dialect_of(url)?;
+        let db = match dialect {
+            Dialect::Sqlite => {
+                ensure_sqlite_dir(url)?;
+                let url = with_create_mode(url);
+                let options = AnyConnectOptions::from_str(&url)?;
+                let read = sqlite_pool(8).connect_with(options.clone()).await?;
+                let write = sqlite_pool(1).connect_with(options).await?;
+                Db { dialect, read, write }
+            }
+            Dialect::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect(url)
+                    .await?;
+                Db { dialect, read: pool.clone(), write: pool }
+            }
+        };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    async fn migrate(&self) -> Result<(), DbError> {
+        match self.dialect {
+            Dialect::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.write).await?,
+            Dialect::Postgres => sqlx::migrate!("migrations/postgres").run(&self.write).await?,
+        }
+        Ok(())
+    }
+
+    /// The dialect of this database.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The pool for queries that only read.
+    pub fn reader(&self) -> &AnyPool {
+        &self.read
+    }
+
+    /// The pool for statements and transactions that write.
+    pub fn writer(&self) -> &AnyPool {
+        &self.write
+    }
+
+    /// Closes both pools, waiting for checked-out connections.
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}
+
+fn sqlite_pool(max: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                // WAL lets readers run beside the writer; NORMAL survives a process crash
+                // (an OS crash may lose the last commits); foreign keys enforce cascades.
+                sqlx::query(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                )
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
+            })
+        })
+}
+
+fn dialect_of(url: &str) -> Result<Dialect, DbError> {
+    if url.starts_with("sqlite:") {
+        Ok(Dialect::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Dialect::Postgres)
+    } else {
+        Err(DbError::UnsupportedUrl(url.to_owned()))
+    }
+}
+
+/// The file path of a `sqlite://path?…` URL, if it names a file.
+fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && path != ":memory:").then_some(path)
+}
+
+fn ensure_sqlite_dir(url: &str) -> Result<(), DbError> {
+    if let Some(dir) = sqlite_path(url).and_then(|p| Path::new(p).parent()) {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir).map_err(|e| DbError::DataDir(dir.display().to_string(), e))?;
+        }
+    }
+    Ok(())
+}
+
+/// SQLite opens read-write and creates the file unless the URL says otherwise.
+fn with_create_mode(url: &str) -> String {
+    if url.contains("mode=") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+/// Reads a flag column: BOOLEAN on PostgreSQL, 0/1 INTEGER on SQLite.
+pub(crate) fn get_flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+    row.try_get::<bool, _>(column).or_else(|_| row.try_get::<i64, _>(column).map(|v| v != 0))
+}
+
+/// Whether an error is a unique-constraint violation (mapped to 409 `uniqueness` at the edge).
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_get_create_mode_and_paths() {
+        assert_eq!(with_create_mode("sqlite://data/a.db"), "sqlite://data/a.db?mode=rwc");
+        assert_eq!(with_create_mode("sqlite://a.db?mode=ro"), "sqlite://a.db?mode=ro");
+        assert_eq!(sqlite_path("sqlite://data/a.db?mode=rwc"), Some("data/a.db"));
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert!(matches!(dialect_of("mysql://x"), Err(DbError::UnsupportedUrl(_))));
+        assert_eq!(dialect_of("postgresql://h/db").ok(), Some(Dialect::Postgres));
+    }
+}

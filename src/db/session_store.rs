@@ -1,0 +1,104 @@
+//! A tower-sessions store on the `admin_session` table, so dashboard sessions survive restarts
+//! and are shared by replicas. Written here rather than taken from tower-sessions-sqlx-store
+//! because that crate needs typed pools per dialect, and scimhub reaches both dialects through
+//! one `Any` pool and one set of migrations.
+
+use async_trait::async_trait;
+use sqlx::Row;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{Error, Result};
+use tower_sessions::SessionStore;
+
+use super::Db;
+use crate::clock::to_ms;
+
+/// Sessions in the database.
+#[derive(Debug, Clone)]
+pub struct DbSessionStore {
+    db: Db,
+}
+
+impl DbSessionStore {
+    /// A store on this database.
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    /// Deletes expired sessions; returns how many.
+    pub async fn delete_expired(&self, now_ms: i64) -> std::result::Result<u64, sqlx::Error> {
+        let done = sqlx::query("delete from admin_session where expires_at <= $1")
+            .bind(now_ms)
+            .execute(self.db.writer())
+            .await?;
+        Ok(done.rows_affected())
+    }
+}
+
+fn backend(e: impl std::fmt::Display) -> Error {
+    Error::Backend(e.to_string())
+}
+
+#[async_trait]
+impl SessionStore for DbSessionStore {
+    async fn create(&self, record: &mut Record) -> Result<()> {
+        // A fresh random id; on the (astronomically unlikely) collision, draw again.
+        loop {
+            let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
+            let done = sqlx::query(
+                "insert into admin_session (session_id, data, expires_at) values ($1, $2, $3) \
+                 on conflict (session_id) do nothing",
+            )
+            .bind(record.id.to_string())
+            .bind(data)
+            .bind(to_ms(record.expiry_date))
+            .execute(self.db.writer())
+            .await
+            .map_err(backend)?;
+            if done.rows_affected() == 1 {
+                return Ok(());
+            }
+            record.id = Id::default();
+        }
+    }
+
+    async fn save(&self, record: &Record) -> Result<()> {
+        let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
+        sqlx::query(
+            "insert into admin_session (session_id, data, expires_at) values ($1, $2, $3) \
+             on conflict (session_id) do update set data = excluded.data, expires_at = excluded.expires_at",
+        )
+        .bind(record.id.to_string())
+        .bind(data)
+        .bind(to_ms(record.expiry_date))
+        .execute(self.db.writer())
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn load(&self, id: &Id) -> Result<Option<Record>> {
+        let row = sqlx::query("select data, expires_at from admin_session where session_id = $1 and expires_at > $2")
+            .bind(id.to_string())
+            .bind(to_ms(time::OffsetDateTime::now_utc()))
+            .fetch_optional(self.db.reader())
+            .await
+            .map_err(backend)?;
+        let Some(row) = row else { return Ok(None) };
+        let data: String = row.try_get("data").map_err(backend)?;
+        let expires_at: i64 = row.try_get("expires_at").map_err(backend)?;
+        Ok(Some(Record {
+            id: *id,
+            data: serde_json::from_str(&data).map_err(|e| Error::Decode(e.to_string()))?,
+            expiry_date: crate::clock::from_ms(expires_at),
+        }))
+    }
+
+    async fn delete(&self, id: &Id) -> Result<()> {
+        sqlx::query("delete from admin_session where session_id = $1")
+            .bind(id.to_string())
+            .execute(self.db.writer())
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,202 @@
+//! The `scim_user` table: each user's SCIM resource as JSON plus the indexed columns that
+//! filters and uniqueness need. `id` and `meta` are not stored in the JSON: they are derived
+//! from the columns when the resource is served.
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row};
+
+use super::get_flag;
+use super::sql::{bind_all, Where};
+
+/// A stored user.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    /// The SCIM id.
+    pub id: String,
+    /// The userName as sent.
+    pub user_name: String,
+    /// The externalId, if any.
+    pub external_id: Option<String>,
+    /// The displayName, if any.
+    pub display_name: Option<String>,
+    /// Whether the user is active.
+    pub active: bool,
+    /// The SCIM resource without `id` and `meta`.
+    pub resource: serde_json::Value,
+    /// Incremented on every change; the ETag.
+    pub version: i64,
+    /// Creation time (ms).
+    pub created_at: i64,
+    /// Last modification time (ms).
+    pub updated_at: i64,
+}
+
+/// The values a create or an update writes.
+#[derive(Debug, Clone)]
+pub struct UserWrite<'a> {
+    /// The userName.
+    pub user_name: &'a str,
+    /// The externalId.
+    pub external_id: Option<&'a str>,
+    /// The displayName.
+    pub display_name: Option<&'a str>,
+    /// The active flag.
+    pub active: bool,
+    /// The resource JSON (without id and meta).
+    pub resource: &'a serde_json::Value,
+    /// The hash of a password the client set, if any.
+    pub password_hash: Option<&'a str>,
+}
+
+/// The case-folded userName that the unique index compares (userName has caseExact false).
+pub fn fold_user_name(user_name: &str) -> String {
+    user_name.to_lowercase()
+}
+
+const COLUMNS: &str =
+    "user_id, user_name, external_id, display_name, active, resource, version, created_at, updated_at";
+
+fn from_row(row: &AnyRow) -> Result<UserRecord, sqlx::Error> {
+    let resource: String = row.try_get("resource")?;
+    Ok(UserRecord {
+        id: row.try_get("user_id")?,
+        user_name: row.try_get("user_name")?,
+        external_id: row.try_get("external_id")?,
+        display_name: row.try_get("display_name")?,
+        active: get_flag(row, "active")?,
+        resource: serde_json::from_str(&resource).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        version: row.try_get("version")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+/// Inserts a new user (version 1). A taken userName is a unique violation.
+pub async fn insert<'e>(
+    exec: impl sqlx::Executor<'e, Database = Any>,
+    tenant_id: &str,
+    id: &str,
+    user: &UserWrite<'_>,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into scim_user (user_id, tenant_id, user_name, user_name_ci, external_id, display_name, \
+         active, resource, password_hash, version, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10)",
+    )
+    .bind(id)
+    .bind(tenant_id)
+    .bind(user.user_name)
+    .bind(fold_user_name(user.user_name))
+    .bind(user.external_id)
+    .bind(user.display_name)
+    .bind(user.active)
+    .bind(user.resource.to_string())
+    .bind(user.password_hash)
+    .bind(now_ms)
+    .execute(exec)
+    .await?;
+    Ok(())
+}
+
+/// Overwrites a user if its version is still `expected_version`; returns whether it did. The
+/// password hash is kept when the write carries none.
+pub async fn update<'e>(
+    exec: impl sqlx::Executor<'e, Database = Any>,
+    tenant_id: &str,
+    id: &str,
+    user: &UserWrite<'_>,
+    expected_version: i64,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update scim_user set user_name = $3, user_name_ci = $4, external_id = $5, display_name = $6, \
+         active = $7, resource = $8, password_hash = coalesce($9, password_hash), version = version + 1, \
+         updated_at = $10 where tenant_id = $1 and user_id = $2 and version = $11",
+    )
+    .bind(tenant_id)
+    .bind(id)
+    .bind(user.user_name)
+    .bind(fold_user_name(user.user_name))
+    .bind(user.external_id)
+    .bind(user.display_name)
+    .bind(user.active)
+    .bind(user.resource.to_string())
+    .bind(user.password_hash)
+    .bind(now_ms)
+    .bind(expected_version)
+    .execute(exec)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The user with this id in this tenant.
+pub async fn get<'e>(
+    exec: impl sqlx::Executor<'e, Database = Any>,
+    tenant_id: &str,
+    id: &str,
+) -> Result<Option<UserRecord>, sqlx::Error> {
+    let sql = format!("select {COLUMNS} from scim_user where tenant_id = $1 and user_id = $2");
+    let row = sqlx::query(&sql).bind(tenant_id).bind(id).fetch_optional(exec).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Deletes a user; returns whether it existed.
+pub async fn delete<'e>(
+    exec: impl sqlx::Executor<'e, Database = Any>,
+    tenant_id: &str,
+    id: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("delete from scim_user where tenant_id = $1 and user_id = $2")
+        .bind(tenant_id)
+        .bind(id)
+        .execute(exec)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// One page of the tenant's users matching `filter` (placeholders from `$2`), in creation
+/// order — stable, so paginated imports see every user once.
+pub async fn list(
+    pool: &sqlx::AnyPool,
+    tenant_id: &str,
+    filter: &Where,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<UserRecord>, sqlx::Error> {
+    let n = filter.args.len();
+    let sql = format!(
+        "select {COLUMNS} from scim_user where tenant_id = $1 and ({}) \
+         order by created_at, user_id limit ${} offset ${}",
+        filter.sql,
+        n + 2,
+        n + 3
+    );
+    let query = bind_all(sqlx::query(&sql).bind(tenant_id), &filter.args)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .bind(i64::try_from(offset).unwrap_or(i64::MAX));
+    let rows = query.fetch_all(pool).await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// How many of the tenant's users match `filter` (placeholders from `$2`).
+pub async fn count(pool: &sqlx::AnyPool, tenant_id: &str, filter: &Where) -> Result<u64, sqlx::Error> {
+    let sql = format!("select count(*) as n from scim_user where tenant_id = $1 and ({})", filter.sql);
+    let row = bind_all(sqlx::query(&sql).bind(tenant_id), &filter.args).fetch_one(pool).await?;
+    let n: i64 = row.try_get("n")?;
+    Ok(u64::try_from(n).unwrap_or_default())
+}
+
+/// Counts for the dashboard: (all, active).
+pub async fn totals(pool: &sqlx::AnyPool, tenant_id: &str) -> Result<(u64, u64), sqlx::Error> {
+    let row = sqlx::query(
+        "select count(*) as n, coalesce(sum(case when active then 1 else 0 end), 0) as a \
+         from scim_user where tenant_id = $1",
+    )
+    .bind(tenant_id)
+    .fetch_one(pool)
+    .await?;
+    let all: i64 = row.try_get("n")?;
+    let active: i64 = row.try_get("a")?;
+    Ok((u64::try_from(all).unwrap_or_default(), u64::try_from(active).unwrap_or_default()))
+}

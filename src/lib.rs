@@ -1,0 +1,18 @@
+//! scimhub: a multi-tenant SCIM 2.0 service provider with an admin dashboard. This crate is
+//! the server: storage, the SCIM API, administrator sign-in and the dashboard's backend.
+//! `main.rs` only parses the command line; [`router`] assembles the HTTP surface.
+
+pub mod admin;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod provisioning;
+pub mod scim_http;
+pub mod secret;
+pub mod server;
+pub mod state;
+
+pub use server::{router, AppStateBuilder};

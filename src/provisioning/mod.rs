@@ -1,0 +1,9 @@
+//! Provisioning: applies SCIM operations to a tenant's directory. Each mutation and its
+//! provisioning-log row commit in one transaction, so the log never misses a change nor
+//! records one that did not happen.
+
+pub mod log;
+pub mod password;
+pub mod render;
+pub mod user_filter;
+pub mod users;

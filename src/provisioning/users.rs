@@ -1,0 +1,270 @@
+//! The User operations of RFC 7644 §3.3–§3.6 on one tenant's directory.
+
+use axum::http::StatusCode;
+use scim::list::{list_response, ListQuery};
+use scim::patch::{self, PatchRequest};
+use scim::resource::{self, Prepared};
+use scim::schema::USER_RESOURCE;
+use scim::ScimError;
+use serde_json::Value;
+use sqlx::{Any, Transaction};
+
+use super::log::{LogDraft, Outcome};
+use super::{password, render, user_filter};
+use crate::db::user::{UserRecord, UserWrite};
+use crate::db::{self, is_unique_violation, sql::Where};
+use crate::error::{ApiError, Error};
+use crate::scim_http::gate::ScimCaller;
+use crate::scim_http::response::{LogFacts, ScimResponse};
+use crate::state::AppState;
+
+/// Everything an operation needs to know about its request.
+pub struct UserRequest<'a> {
+    /// Shared state.
+    pub state: &'a AppState,
+    /// The authenticated caller.
+    pub caller: &'a ScimCaller,
+    /// The log row in the making.
+    pub draft: &'a LogDraft,
+}
+
+/// How many times a PATCH retries after losing an optimistic-concurrency race.
+const PATCH_ATTEMPTS: usize = 3;
+
+impl UserRequest<'_> {
+    fn tenant_id(&self) -> &str {
+        &self.caller.tenant.id
+    }
+
+    fn not_found(id: &str) -> ApiError {
+        ApiError(ScimError::not_found(format!("no user with id \"{id}\"")))
+    }
+
+    fn map_write_error(e: sqlx::Error, user_name: &str) -> ApiError {
+        if is_unique_violation(&e) {
+            ApiError(ScimError::uniqueness(format!("userName \"{user_name}\" is already taken")))
+        } else {
+            Error::Db(e).into()
+        }
+    }
+
+    /// Writes the log row for a successful mutation in its transaction, then commits.
+    async fn commit_logged(
+        &self,
+        mut tx: Transaction<'static, Any>,
+        status: StatusCode,
+        operation: &'static str,
+        record: &UserRecord,
+        body: Option<&Value>,
+    ) -> Result<LogFacts, ApiError> {
+        let entry = self.draft.finish(Outcome {
+            status: status.as_u16(),
+            operation: operation.to_owned(),
+            resource_type: Some("User".into()),
+            resource_id: Some(record.id.clone()),
+            user_name: Some(record.user_name.clone()),
+            response_body: body.cloned(),
+        });
+        db::log::append(&mut *tx, &entry).await?;
+        tx.commit().await?;
+        Ok(LogFacts {
+            operation: Some(operation),
+            resource_type: Some("User"),
+            resource_id: Some(record.id.clone()),
+            user_name: Some(record.user_name.clone()),
+            already_logged: true,
+        })
+    }
+
+    async fn prepare(&self, body: Value) -> Result<(Prepared, Option<String>), ApiError> {
+        let mut prepared = resource::prepare(body, &USER_RESOURCE, self.caller.tolerance)?;
+        let hash = match prepared.password.take() {
+            Some(p) => Some(password::hash(p).await?),
+            None => None,
+        };
+        Ok((prepared, hash))
+    }
+
+    /// POST /Users (RFC 7644 §3.3).
+    pub async fn create(&self, body: Value) -> Result<ScimResponse, ApiError> {
+        let (prepared, password_hash) = self.prepare(body).await?;
+        let write = write_of(&prepared.resource, password_hash.as_deref())?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = self.state.clock.now_ms();
+        let mut tx = self.state.db.writer().begin().await?;
+        db::user::insert(&mut *tx, self.tenant_id(), &id, &write, now)
+            .await
+            .map_err(|e| Self::map_write_error(e, write.user_name))?;
+        let record = stored(&id, &write, 1, now, now);
+        let body = self.project(&record, &[], &[]);
+        let facts = self.commit_logged(tx, StatusCode::CREATED, "create", &record, Some(&body)).await?;
+        let location = format!("{}/Users/{id}", self.caller.base_url);
+        Ok(ScimResponse::created(body, location).with_version(record.version).with_facts(facts))
+    }
+
+    /// GET /Users/{id} (RFC 7644 §3.4.1).
+    pub async fn get(&self, id: &str, query: &ListQuery) -> Result<ScimResponse, ApiError> {
+        let record =
+            db::user::get(self.state.db.reader(), self.tenant_id(), id).await?.ok_or_else(|| Self::not_found(id))?;
+        let body = self.project(&record, &query.attributes, &query.excluded_attributes);
+        Ok(ScimResponse::ok(body).with_version(record.version).with_facts(read_facts("read", &record)))
+    }
+
+    /// PUT /Users/{id} (RFC 7644 §3.5.1): the body replaces the resource.
+    pub async fn replace(&self, id: &str, body: Value) -> Result<ScimResponse, ApiError> {
+        let (prepared, password_hash) = self.prepare(body).await?;
+        let write = write_of(&prepared.resource, password_hash.as_deref())?;
+        let now = self.state.clock.now_ms();
+        let mut tx = self.state.db.writer().begin().await?;
+        let before = db::user::get(&mut *tx, self.tenant_id(), id).await?.ok_or_else(|| Self::not_found(id))?;
+        let updated = db::user::update(&mut *tx, self.tenant_id(), id, &write, before.version, now)
+            .await
+            .map_err(|e| Self::map_write_error(e, write.user_name))?;
+        if !updated {
+            return Err(concurrent_change());
+        }
+        let record = stored(id, &write, before.version + 1, before.created_at, now);
+        let body = self.project(&record, &[], &[]);
+        let operation = change_kind(&before, &record, "replace");
+        let facts = self.commit_logged(tx, StatusCode::OK, operation, &record, Some(&body)).await?;
+        Ok(ScimResponse::ok(body).with_version(record.version).with_facts(facts))
+    }
+
+    /// PATCH /Users/{id} (RFC 7644 §3.5.2): all operations apply, or none.
+    pub async fn patch(&self, id: &str, body: Value) -> Result<ScimResponse, ApiError> {
+        let request = PatchRequest::parse(&body, self.caller.tolerance)?;
+        for _ in 0..PATCH_ATTEMPTS {
+            let mut tx = self.state.db.writer().begin().await?;
+            let before = db::user::get(&mut *tx, self.tenant_id(), id).await?.ok_or_else(|| Self::not_found(id))?;
+            // PATCH sees the resource as the client does, with its id (a no-path value may
+            // repeat it); the id is not stored in the JSON.
+            let mut resource = before.resource.clone();
+            if let Some(obj) = resource.as_object_mut() {
+                obj.insert("id".into(), Value::from(id));
+            }
+            let limits = self.state.filter_limits();
+            let changed = patch::apply(&mut resource, &request, &USER_RESOURCE, self.caller.tolerance, &limits)?;
+            if let Some(obj) = resource.as_object_mut() {
+                obj.remove("id");
+            }
+            let password_hash = match resource::take_password(&mut resource) {
+                Some(p) => Some(password::hash(p).await?),
+                None => None,
+            };
+            if !changed {
+                let body = self.project(&before, &[], &[]);
+                let facts = self.commit_logged(tx, StatusCode::OK, "update", &before, Some(&body)).await?;
+                return Ok(ScimResponse::ok(body).with_version(before.version).with_facts(facts));
+            }
+            let write = write_of(&resource, password_hash.as_deref())?;
+            let now = self.state.clock.now_ms();
+            let updated = db::user::update(&mut *tx, self.tenant_id(), id, &write, before.version, now)
+                .await
+                .map_err(|e| Self::map_write_error(e, write.user_name))?;
+            if !updated {
+                continue;
+            }
+            let record = stored(id, &write, before.version + 1, before.created_at, now);
+            let body = self.project(&record, &[], &[]);
+            let operation = change_kind(&before, &record, "update");
+            let facts = self.commit_logged(tx, StatusCode::OK, operation, &record, Some(&body)).await?;
+            return Ok(ScimResponse::ok(body).with_version(record.version).with_facts(facts));
+        }
+        Err(concurrent_change())
+    }
+
+    /// DELETE /Users/{id} (RFC 7644 §3.6).
+    pub async fn delete(&self, id: &str) -> Result<ScimResponse, ApiError> {
+        let mut tx = self.state.db.writer().begin().await?;
+        let record = db::user::get(&mut *tx, self.tenant_id(), id).await?.ok_or_else(|| Self::not_found(id))?;
+        db::user::delete(&mut *tx, self.tenant_id(), id).await?;
+        let facts = self.commit_logged(tx, StatusCode::NO_CONTENT, "delete", &record, None).await?;
+        Ok(ScimResponse::no_content().with_facts(facts))
+    }
+
+    /// GET /Users and POST /Users/.search (RFC 7644 §3.4.2, §3.4.3).
+    pub async fn list(&self, query: &ListQuery) -> Result<ScimResponse, ApiError> {
+        let filter = match &query.filter {
+            Some(text) => {
+                let parsed = scim::filter::parse(text, &self.state.filter_limits())?;
+                user_filter::to_sql(&parsed, self.state.db.dialect(), 2)?
+            }
+            None => Where::all(),
+        };
+        let config = &self.state.config;
+        let page_size = query.page_size(config.max_page_size.min(100), config.max_page_size);
+        let pool = self.state.db.reader();
+        let total = db::user::count(pool, self.tenant_id(), &filter).await?;
+        let records = if page_size == 0 {
+            Vec::new()
+        } else {
+            db::user::list(pool, self.tenant_id(), &filter, query.start_index.saturating_sub(1), page_size).await?
+        };
+        let resources =
+            records.iter().map(|r| self.project(r, &query.attributes, &query.excluded_attributes)).collect();
+        let facts = LogFacts { operation: Some("list"), resource_type: Some("User"), ..LogFacts::default() };
+        Ok(ScimResponse::ok(list_response(resources, total, query.start_index)).with_facts(facts))
+    }
+
+    fn project(
+        &self,
+        record: &UserRecord,
+        attributes: &[scim::path::AttrPath],
+        excluded: &[scim::path::AttrPath],
+    ) -> Value {
+        let full = render::user(record, &self.caller.base_url);
+        resource::project(&full, &USER_RESOURCE, attributes, excluded)
+    }
+}
+
+/// The indexed columns of a prepared resource.
+fn write_of<'a>(resource: &'a Value, password_hash: Option<&'a str>) -> Result<UserWrite<'a>, ApiError> {
+    let user_name =
+        resource::user_name(resource).ok_or_else(|| ApiError(ScimError::invalid_value("userName is required")))?;
+    Ok(UserWrite {
+        user_name,
+        external_id: resource::external_id(resource),
+        display_name: resource::display_name(resource),
+        active: resource::active(resource),
+        resource,
+        password_hash,
+    })
+}
+
+/// The record as it now stands in the database.
+fn stored(id: &str, write: &UserWrite<'_>, version: i64, created_at: i64, updated_at: i64) -> UserRecord {
+    UserRecord {
+        id: id.to_owned(),
+        user_name: write.user_name.to_owned(),
+        external_id: write.external_id.map(str::to_owned),
+        display_name: write.display_name.map(str::to_owned),
+        active: write.active,
+        resource: write.resource.clone(),
+        version,
+        created_at,
+        updated_at,
+    }
+}
+
+/// What a change did, for the log: deactivation and reactivation are called out.
+fn change_kind(before: &UserRecord, after: &UserRecord, otherwise: &'static str) -> &'static str {
+    match (before.active, after.active) {
+        (true, false) => "deactivate",
+        (false, true) => "reactivate",
+        _ => otherwise,
+    }
+}
+
+fn read_facts(operation: &'static str, record: &UserRecord) -> LogFacts {
+    LogFacts {
+        operation: Some(operation),
+        resource_type: Some("User"),
+        resource_id: Some(record.id.clone()),
+        user_name: Some(record.user_name.clone()),
+        already_logged: false,
+    }
+}
+
+fn concurrent_change() -> ApiError {
+    ApiError(ScimError::new(409, None, "the user was changed concurrently; retry the request"))
+}

@@ -1,0 +1,75 @@
+//! Extractors for SCIM handlers: the request context the gate established, JSON bodies with
+//! SCIM errors, and list parameters from the query string.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use scim::list::ListQuery;
+use scim::ScimError;
+use serde_json::Value;
+
+use super::gate::ScimCaller;
+use crate::error::ApiError;
+use crate::provisioning::log::LogDraft;
+use crate::provisioning::users::UserRequest;
+use crate::state::AppState;
+
+/// The caller and log draft the gate attached to the request.
+pub struct ScimContext {
+    /// Shared state.
+    pub state: AppState,
+    /// The authenticated caller.
+    pub caller: ScimCaller,
+    /// The log row in the making.
+    pub draft: LogDraft,
+}
+
+impl ScimContext {
+    /// User operations for this request.
+    pub fn users(&self) -> UserRequest<'_> {
+        UserRequest { state: &self.state, caller: &self.caller, draft: &self.draft }
+    }
+}
+
+impl FromRequestParts<AppState> for ScimContext {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let caller = parts.extensions.get::<ScimCaller>().cloned();
+        let draft = parts.extensions.get::<LogDraft>().cloned();
+        match (caller, draft) {
+            (Some(caller), Some(draft)) => Ok(ScimContext { state: state.clone(), caller, draft }),
+            _ => Err(ApiError(ScimError::unauthorized("not authenticated"))),
+        }
+    }
+}
+
+/// A JSON request body; anything unparsable is a 400 `invalidSyntax`.
+pub struct ScimBody(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for ScimBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|_| ApiError(ScimError::invalid_syntax("the request body could not be read")))?;
+        serde_json::from_slice(&bytes)
+            .map(ScimBody)
+            .map_err(|e| ApiError(ScimError::invalid_syntax(format!("the request body is not valid JSON: {e}"))))
+    }
+}
+
+/// SCIM list and projection parameters from the query string.
+pub struct ScimQuery(pub ListQuery);
+
+impl<S: Send + Sync> FromRequestParts<S> for ScimQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+        let query = ListQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+        Ok(ScimQuery(query))
+    }
+}

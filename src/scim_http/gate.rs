@@ -1,0 +1,239 @@
+//! The edge of the SCIM API: every request passes here first. It resolves the tenant named in
+//! the URL, refuses a disabled endpoint, authenticates the bearer credential against that
+//! tenant, enforces the body limit, and afterwards writes the provisioning-log row for
+//! everything a handler did not already log inside its own transaction.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::body::{to_bytes, Body, Bytes};
+use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::http::{header, HeaderMap, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use scim::resource::Tolerance;
+use scim::ScimError;
+
+use crate::db::{self, tenant::Profile, tenant::Tenant};
+use crate::error::ApiError;
+use crate::provisioning::log::{excerpt, LogDraft, Outcome};
+use crate::scim_http::response::LogFacts;
+use crate::secret::SecretHash;
+use crate::state::AppState;
+
+/// An authenticated SCIM caller: the tenant in the URL and the credential that proved access.
+#[derive(Debug, Clone)]
+pub struct ScimCaller {
+    /// The tenant.
+    pub tenant: Tenant,
+    /// The credential's id.
+    pub credential_id: String,
+    /// How tolerant to be of the client's request shapes.
+    pub tolerance: Tolerance,
+    /// The tenant's SCIM base URL.
+    pub base_url: String,
+}
+
+/// Only refresh a credential's `last_used_at` when it is older than this (ms): a write per
+/// request would cost more than the information is worth.
+const TOUCH_INTERVAL_MS: i64 = 60_000;
+
+/// The SCIM middleware (see the module docs).
+pub async fn gate(
+    State(state): State<AppState>,
+    Path(params): Path<Vec<(String, String)>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let tenant_name = params.iter().find(|(k, _)| k == "tenant").map(|(_, v)| v.as_str()).unwrap_or_default();
+    let tenant = match db::tenant::by_name(state.db.reader(), tenant_name).await {
+        Ok(Some(tenant)) => tenant,
+        Ok(None) => {
+            return ApiError(ScimError::not_found(format!("no tenant named \"{tenant_name}\""))).into_response()
+        }
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let (parts, body) = request.into_parts();
+    let mut draft = LogDraft {
+        tenant_id: tenant.id.clone(),
+        credential_id: None,
+        method: parts.method.to_string(),
+        path: relative_path(&parts.uri, tenant_name),
+        occurred_at: state.clock.now_ms(),
+        started,
+        request_excerpt: None,
+        client_addr: parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()),
+        user_agent: header_text(&parts.headers, header::USER_AGENT),
+    };
+    let default_facts = facts_from_path(&parts.method, &draft.path);
+
+    let admitted = admit(&state, &tenant, &parts.headers, &mut draft, body).await;
+    let response = match admitted {
+        Ok((credential_id, body)) => {
+            let base_url = state.scim_base_url(&tenant.name);
+            let tolerance = match tenant.profile {
+                Profile::Azure => Tolerance::Azure,
+                Profile::Generic => Tolerance::Strict,
+            };
+            let mut request = Request::from_parts(parts, Body::from(body));
+            request.extensions_mut().insert(ScimCaller { tenant, credential_id, tolerance, base_url });
+            request.extensions_mut().insert(draft.clone());
+            next.run(request).await
+        }
+        Err(e) => e.into_response(),
+    };
+    record(&state, &draft, default_facts, response).await
+}
+
+/// Checks the endpoint, the credential and the body; returns the credential id and the body.
+async fn admit(
+    state: &AppState,
+    tenant: &Tenant,
+    headers: &HeaderMap,
+    draft: &mut LogDraft,
+    body: Body,
+) -> Result<(String, Bytes), ApiError> {
+    if !tenant.scim_enabled {
+        return Err(ApiError(ScimError::forbidden(format!(
+            "the SCIM endpoint of tenant \"{}\" is disabled",
+            tenant.name
+        ))));
+    }
+    let credential_id = authenticate(state, tenant, headers).await?;
+    draft.credential_id = Some(credential_id.clone());
+    let limit = state.config.max_body_bytes;
+    let body = to_bytes(body, limit).await.map_err(|_| ApiError(ScimError::payload_too_large(limit)))?;
+    draft.request_excerpt = excerpt(&body);
+    Ok((credential_id, body))
+}
+
+/// Finds the bearer credential of this tenant that the request presents.
+async fn authenticate(state: &AppState, tenant: &Tenant, headers: &HeaderMap) -> Result<String, ApiError> {
+    let token = bearer_token(headers)
+        .ok_or_else(|| ApiError(ScimError::unauthorized("missing bearer token in the Authorization header")))?;
+    let presented = SecretHash::of(token);
+    let now = state.clock.now_ms();
+    let found = db::credential::find_active_bearer(state.db.reader(), &presented, now).await?;
+    let credential = found
+        .filter(|c| c.hash.matches(&presented) && c.tenant_id == tenant.id)
+        .ok_or_else(|| ApiError(ScimError::unauthorized("invalid or expired bearer token for this tenant")))?;
+    if credential.last_used_at.is_none_or(|t| now - t > TOUCH_INTERVAL_MS) {
+        let db = state.db.clone();
+        let (tenant_id, id) = (tenant.id.clone(), credential.id.clone());
+        tokio::spawn(async move {
+            if let Err(e) = db::credential::touch(db.writer(), &tenant_id, &id, now).await {
+                tracing::warn!(error = %e, "could not record credential use");
+            }
+        });
+    }
+    Ok(credential.id)
+}
+
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(256).collect())
+}
+
+/// The path and query below `/realms/{tenant}/scim/v2`.
+fn relative_path(uri: &axum::http::Uri, tenant: &str) -> String {
+    let prefix = format!("/realms/{tenant}/scim/v2");
+    let path = uri.path().strip_prefix(&prefix).unwrap_or(uri.path());
+    let path = if path.is_empty() { "/" } else { path };
+    match uri.query() {
+        Some(q) => format!("{path}?{q}"),
+        None => path.to_owned(),
+    }
+}
+
+/// What the method and path alone say about a request (handlers refine it).
+fn facts_from_path(method: &Method, path: &str) -> LogFacts {
+    let path = path.split('?').next().unwrap_or_default();
+    let mut segments = path.trim_start_matches('/').split('/');
+    let collection = segments.next().unwrap_or_default();
+    let second = segments.next().filter(|s| !s.is_empty());
+    let search = second == Some(".search");
+    let id = second.filter(|_| !search);
+    let resource_type = match collection {
+        "Users" => Some("User"),
+        "Groups" => Some("Group"),
+        _ => None,
+    };
+    let operation = match (method.as_str(), resource_type, id) {
+        (_, None, _) => "discovery",
+        _ if search => "list",
+        ("GET", _, Some(_)) => "read",
+        ("GET", _, None) => "list",
+        ("POST", _, None) => "create",
+        ("PUT", ..) => "replace",
+        ("PATCH", ..) => "update",
+        ("DELETE", ..) => "delete",
+        _ => "other",
+    };
+    LogFacts {
+        operation: Some(operation),
+        resource_type,
+        resource_id: id.map(str::to_owned),
+        user_name: None,
+        already_logged: false,
+    }
+}
+
+/// Writes the log row unless the handler did, and passes the response on.
+async fn record(state: &AppState, draft: &LogDraft, defaults: LogFacts, response: Response) -> Response {
+    let facts = response.extensions().get::<LogFacts>().cloned();
+    if facts.as_ref().is_some_and(|f| f.already_logged) {
+        return response;
+    }
+    let facts = facts.unwrap_or_default();
+    let (parts, body) = response.into_parts();
+    // Our own SCIM responses are bounded by the page size, so buffering them is safe.
+    let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let entry = draft.finish(Outcome {
+        status: parts.status.as_u16(),
+        operation: facts.operation.or(defaults.operation).unwrap_or("other").to_owned(),
+        resource_type: facts.resource_type.or(defaults.resource_type).map(str::to_owned),
+        resource_id: facts.resource_id.or(defaults.resource_id),
+        user_name: facts.user_name,
+        response_body: serde_json::from_slice(&bytes).ok(),
+    });
+    if let Err(e) = db::log::append(state.db.writer(), &entry).await {
+        tracing::error!(error = %e, "could not write the provisioning log");
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_tokens_are_read_case_insensitively() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, "bearer abc".parse().unwrap());
+        assert_eq!(bearer_token(&headers), Some("abc"));
+        headers.insert(header::AUTHORIZATION, "Basic abc".parse().unwrap());
+        assert_eq!(bearer_token(&headers), None);
+        headers.insert(header::AUTHORIZATION, "Bearer ".parse().unwrap());
+        assert_eq!(bearer_token(&headers), None);
+    }
+
+    #[test]
+    fn paths_are_classified_for_the_log() {
+        let uri: axum::http::Uri = "/realms/acme/scim/v2/Users/42?attributes=userName".parse().unwrap();
+        let path = relative_path(&uri, "acme");
+        assert_eq!(path, "/Users/42?attributes=userName");
+        let facts = facts_from_path(&Method::GET, &path);
+        assert_eq!((facts.operation, facts.resource_type), (Some("read"), Some("User")));
+        assert_eq!(facts.resource_id.as_deref(), Some("42"));
+        assert_eq!(facts_from_path(&Method::POST, "/Users").operation, Some("create"));
+        assert_eq!(facts_from_path(&Method::POST, "/Users/.search").operation, Some("list"));
+        assert_eq!(facts_from_path(&Method::GET, "/ServiceProviderConfig").operation, Some("discovery"));
+    }
+}

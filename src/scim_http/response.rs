@@ -1,0 +1,89 @@
+//! SCIM responses: `application/scim+json` bodies with `ETag` and `Location` where they apply,
+//! carrying the facts the provisioning log records about the request.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+/// The SCIM media type (RFC 7644 §3.1).
+pub const SCIM_CONTENT_TYPE: &str = "application/scim+json";
+
+/// What a handler tells the provisioning log about its request.
+#[derive(Debug, Clone, Default)]
+pub struct LogFacts {
+    /// The operation (create, replace, update, deactivate, delete, read, list, discovery).
+    pub operation: Option<&'static str>,
+    /// `User` or `Group`.
+    pub resource_type: Option<&'static str>,
+    /// The resource id.
+    pub resource_id: Option<String>,
+    /// The userName.
+    pub user_name: Option<String>,
+    /// The handler already wrote the log row inside its own transaction.
+    pub already_logged: bool,
+}
+
+/// A successful SCIM response.
+#[derive(Debug)]
+pub struct ScimResponse {
+    status: StatusCode,
+    body: Option<Value>,
+    etag: Option<String>,
+    location: Option<String>,
+    facts: LogFacts,
+}
+
+impl ScimResponse {
+    /// 200 with a body.
+    pub fn ok(body: Value) -> Self {
+        Self { status: StatusCode::OK, body: Some(body), etag: None, location: None, facts: LogFacts::default() }
+    }
+
+    /// 201 with the created resource and its location.
+    pub fn created(body: Value, location: String) -> Self {
+        Self { status: StatusCode::CREATED, location: Some(location), ..Self::ok(body) }
+    }
+
+    /// 204 without a body.
+    pub fn no_content() -> Self {
+        Self { status: StatusCode::NO_CONTENT, body: None, ..Self::ok(Value::Null) }
+    }
+
+    /// Adds a weak ETag for this resource version (RFC 7644 §3.14).
+    pub fn with_version(mut self, version: i64) -> Self {
+        self.etag = Some(weak_etag(version));
+        self
+    }
+
+    /// Attaches the facts for the provisioning log.
+    pub fn with_facts(mut self, facts: LogFacts) -> Self {
+        self.facts = facts;
+        self
+    }
+}
+
+/// The weak ETag of a resource version.
+pub fn weak_etag(version: i64) -> String {
+    format!("W/\"{version}\"")
+}
+
+impl IntoResponse for ScimResponse {
+    fn into_response(self) -> Response {
+        let mut response = match self.body {
+            Some(body) => (self.status, body.to_string()).into_response(),
+            None => self.status.into_response(),
+        };
+        let headers = response.headers_mut();
+        if self.status != StatusCode::NO_CONTENT {
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_CONTENT_TYPE));
+        }
+        if let Some(etag) = self.etag.and_then(|e| HeaderValue::from_str(&e).ok()) {
+            headers.insert(header::ETAG, etag);
+        }
+        if let Some(location) = self.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+            headers.insert(header::LOCATION, location);
+        }
+        response.extensions_mut().insert(self.facts);
+        response
+    }
+}

@@ -1,0 +1,171 @@
+//! Assembling and running the HTTP server: the SCIM API, the sign-in routes and the Leptos
+//! dashboard (with its session layer and page guard) on one router.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use app::backend::DynBackend;
+use app::{shell, App};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::middleware::from_fn;
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::{provide_context, LeptosOptions};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::auth::oidc::OidcLogin;
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::ServeConfig;
+use crate::db::session_store::DbSessionStore;
+use crate::db::Db;
+use crate::state::AppState;
+
+/// How long an idle dashboard session lives.
+const SESSION_IDLE: time::Duration = time::Duration::hours(8);
+
+/// Builds an [`AppState`] from settings (tests swap the clock).
+pub struct AppStateBuilder {
+    config: ServeConfig,
+    clock: SharedClock,
+}
+
+impl AppStateBuilder {
+    /// A builder with the system clock.
+    pub fn new(config: ServeConfig) -> Self {
+        Self { config, clock: Arc::new(SystemClock) }
+    }
+
+    /// Uses this clock instead.
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Connects and migrates the database and prepares sign-in.
+    pub async fn build(self) -> anyhow::Result<AppState> {
+        let db = Db::connect(&self.config.database.database_url).await?;
+        let oidc = OidcLogin::new(self.config.oidc.clone(), self.config.public_url.base())?;
+        Ok(AppState {
+            db,
+            config: Arc::new(self.config),
+            clock: self.clock,
+            leptos: leptos_options()?,
+            oidc: Arc::new(oidc),
+        })
+    }
+}
+
+/// Leptos' options from the environment cargo-leptos sets (defaults otherwise).
+fn leptos_options() -> anyhow::Result<LeptosOptions> {
+    Ok(leptos::config::get_configuration(None)?.leptos_options)
+}
+
+/// The whole HTTP surface.
+pub fn router(state: AppState) -> Router {
+    let backend: DynBackend = Arc::new(crate::admin::Backend::new(state.clone()));
+    let leptos = state.leptos.clone();
+    let pages = Router::new()
+        .leptos_routes_with_context(
+            &state,
+            generate_route_list(App),
+            move || provide_context::<DynBackend>(backend.clone()),
+            move || shell(leptos.clone()),
+        )
+        .route_layer(from_fn(crate::auth::session::require_admin))
+        .merge(crate::auth::routes::router())
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(session_layer(&state));
+    Router::new()
+        .merge(crate::scim_http::router(state.clone()))
+        .merge(pages)
+        .route("/healthz", get(healthz))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+fn session_layer(state: &AppState) -> SessionManagerLayer<DbSessionStore> {
+    let secure = state.config.public_url.base().starts_with("https://");
+    SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+        .with_name("scimhub_session")
+        .with_http_only(true)
+        .with_secure(secure)
+        .with_same_site(SameSite::Lax)
+        .with_expiry(Expiry::OnInactivity(SESSION_IDLE))
+}
+
+async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match sqlx::query("select 1").execute(state.db.reader()).await {
+        Ok(_) => (StatusCode::OK, "ok"),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+    }
+}
+
+/// Runs `scimhub serve` until SIGINT or SIGTERM, then drains in-flight requests.
+pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    let listen = config.listen;
+    let state = AppStateBuilder::new(config).build().await?;
+    let public = state.config.public_url.base().to_owned();
+    spawn_session_cleanup(&state);
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    tracing::info!(address = %listener.local_addr()?, public_url = %public, "scimhub is listening");
+    println!("scimhub is running: open {public}/ to sign in.");
+    if !state.oidc.is_configured() {
+        println!("OIDC is not configured; sign in with a one-time link from `scimhub admin login-link`.");
+    }
+    let db = state.db.clone();
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    db.close().await;
+    tracing::info!("scimhub stopped");
+    Ok(())
+}
+
+fn spawn_session_cleanup(state: &AppState) {
+    let store = DbSessionStore::new(state.db.clone());
+    let clock = state.clock.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = store.delete_expired(clock.now_ms()).await {
+                tracing::warn!(error = %e, "could not delete expired sessions");
+            }
+        }
+    });
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: draining in-flight requests");
+}

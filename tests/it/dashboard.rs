@@ -1,0 +1,82 @@
+//! The dashboard's guard and break-glass sign-in, through the real router and session store.
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use scimhub::db::tenant::Profile;
+
+use crate::support::TestApp;
+
+fn get(uri: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut b = Request::builder().method(Method::GET).uri(uri);
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    b.body(Body::empty()).unwrap()
+}
+
+fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("scimhub_session="))
+        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn pages_send_strangers_to_the_sign_in_page() {
+    let app = TestApp::new().await;
+    app.tenant("acme", Profile::Generic).await;
+    for uri in ["/", "/tenants/acme", "/tenants/acme/users", "/tenants/acme/log"] {
+        let r = app.send(get(uri, None)).await;
+        assert!(r.status.is_redirection(), "{uri}: {}", r.status);
+        assert_eq!(r.headers[header::LOCATION], "/login", "{uri}");
+    }
+    let login = app.send(get("/login", None)).await;
+    assert_eq!(login.status, StatusCode::OK);
+    assert!(login.body.as_str().unwrap().contains("Sign in to scimhub"));
+}
+
+#[tokio::test]
+async fn login_links_sign_in_once_and_set_a_hardened_cookie() {
+    let app = TestApp::new().await;
+    let url = scimhub::auth::login_link::create(&app.state.db, app.state.clock.as_ref(), "http://scimhub.test")
+        .await
+        .unwrap();
+    let path = url.strip_prefix("http://scimhub.test").unwrap();
+    let first = app.send(get(path, None)).await;
+    assert!(first.status.is_redirection());
+    assert_eq!(first.headers[header::LOCATION], "/");
+    let raw_cookie = first.headers[header::SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(raw_cookie.contains("HttpOnly") && raw_cookie.contains("SameSite=Lax"), "{raw_cookie}");
+    let cookie = session_cookie(&first.headers).unwrap();
+
+    let home = app.send(get("/", Some(&cookie))).await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.as_str().unwrap().contains("Tenants"));
+
+    let again = app.send(get(path, None)).await;
+    assert_eq!(again.headers[header::LOCATION], "/login?error=link_invalid");
+    let forged = app.send(get("/auth/link/not-a-real-token", None)).await;
+    assert_eq!(forged.headers[header::LOCATION], "/login?error=link_invalid");
+}
+
+#[tokio::test]
+async fn sign_out_ends_the_session() {
+    let app = TestApp::new().await;
+    let url = scimhub::auth::login_link::create(&app.state.db, app.state.clock.as_ref(), "").await.unwrap();
+    let first = app.send(get(&url, None)).await;
+    let cookie = session_cookie(&first.headers).unwrap();
+    let out =
+        app.send(Request::post("/auth/logout").header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await;
+    assert_eq!(out.headers[header::LOCATION], "/login");
+    let after = app.send(get("/", Some(&cookie))).await;
+    assert_eq!(after.headers[header::LOCATION], "/login");
+}
+
+#[tokio::test]
+async fn sso_without_configuration_explains_itself() {
+    let app = TestApp::new().await;
+    let r = app.send(get("/auth/login", None)).await;
+    assert_eq!(r.headers[header::LOCATION], "/login?error=sso_not_configured");
+}

@@ -1,0 +1,9 @@
+//! Server integration tests: the real router in-process on a real database — SQLite by
+//! default, PostgreSQL when `SCIMHUB_TEST_BACKEND=postgres` (then an unreachable server fails
+//! the run; it is never skipped).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod dashboard;
+mod scim_errors;
+mod scim_users;
+mod support;

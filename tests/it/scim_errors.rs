@@ -1,0 +1,158 @@
+//! Bad input: every case gets the right SCIM error and changes nothing.
+
+use axum::http::{Method, StatusCode};
+use scimhub::db::tenant::Profile;
+use serde_json::json;
+
+use crate::support::{entra_user, Reply, TestApp};
+
+fn assert_scim_error(r: &Reply, status: u16, scim_type: Option<&str>) {
+    assert_eq!(r.status.as_u16(), status, "{:?}", r.body);
+    assert_eq!(r.body["schemas"], json!(["urn:ietf:params:scim:api:messages:2.0:Error"]));
+    assert_eq!(r.body["status"], status.to_string());
+    assert_eq!(r.body["scimType"].as_str(), scim_type, "{:?}", r.body);
+    assert!(r.body["detail"].as_str().is_some_and(|d| !d.is_empty()));
+}
+
+#[tokio::test]
+async fn wrong_missing_and_foreign_tokens_are_rejected() {
+    let app = TestApp::new().await;
+    let acme = app.tenant("acme", Profile::Azure).await;
+    let other = app.tenant("other", Profile::Generic).await;
+    let body = entra_user("a@acme.test", "1");
+
+    let missing = app.scim_as("acme", None, Method::POST, "/Users", Some(&body)).await;
+    assert_scim_error(&missing, 401, None);
+    assert_eq!(missing.headers["www-authenticate"], "Bearer realm=\"scimhub\"");
+    assert_scim_error(
+        &app.scim_as("acme", Some("scimhub_wrong"), Method::POST, "/Users", Some(&body)).await,
+        401,
+        None,
+    );
+    // Another tenant's valid token does not open this tenant.
+    assert_scim_error(&app.scim_as("acme", Some(&other.token), Method::POST, "/Users", Some(&body)).await, 401, None);
+    assert_eq!(app.user_count(&acme).await, 0);
+    assert_eq!(app.user_count(&other).await, 0);
+    // Each rejection is logged against the tenant in the URL, without a credential.
+    let log = app.log(&acme).await;
+    assert_eq!(log.len(), 3);
+    assert!(log.iter().all(|e| e.status == 401 && e.credential_id.is_none()));
+}
+
+#[tokio::test]
+async fn a_rotated_secret_stops_working() {
+    let app = TestApp::new().await;
+    let t = app.tenant("rot", Profile::Generic).await;
+    let fresh = scimhub::secret::Secret::generate("scimhub_");
+    scimhub::db::credential::rotate_bearer(app.state.db.writer(), &t.id, &fresh.hash(), 1).await.unwrap();
+    assert_scim_error(&app.scim(&t, Method::GET, "/Users", None).await, 401, None);
+    let ok = app.scim_as("rot", Some(fresh.expose()), Method::GET, "/Users", None).await;
+    assert_eq!(ok.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn unknown_tenants_are_404_and_names_are_case_sensitive() {
+    let app = TestApp::new().await;
+    let t = app.tenant("acme", Profile::Generic).await;
+    assert_scim_error(&app.scim_as("nosuch", Some(&t.token), Method::GET, "/Users", None).await, 404, None);
+    assert_scim_error(&app.scim_as("ACME", Some(&t.token), Method::GET, "/Users", None).await, 404, None);
+    assert_scim_error(&app.scim(&t, Method::GET, "/Nothing", None).await, 404, None);
+}
+
+#[tokio::test]
+async fn duplicate_user_names_conflict_case_insensitively() {
+    let app = TestApp::new().await;
+    let t = app.tenant("dup", Profile::Azure).await;
+    let first = app.scim(&t, Method::POST, "/Users", Some(&entra_user("Same@Example.com", "1"))).await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let again = app.scim(&t, Method::POST, "/Users", Some(&entra_user("same@example.COM", "2"))).await;
+    assert_scim_error(&again, 409, Some("uniqueness"));
+    assert_eq!(app.user_count(&t).await, 1);
+
+    // Renaming another user onto the taken name conflicts too, and leaves it unchanged.
+    let second = app.scim(&t, Method::POST, "/Users", Some(&entra_user("other@example.com", "3"))).await;
+    let id = second.body["id"].as_str().unwrap();
+    let rename = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "userName", "value": "SAME@example.com"}]});
+    let r = app.scim(&t, Method::PATCH, &format!("/Users/{id}"), Some(&rename.to_string())).await;
+    assert_scim_error(&r, 409, Some("uniqueness"));
+    let read = app.scim(&t, Method::GET, &format!("/Users/{id}"), None).await;
+    assert_eq!(read.body["userName"], "other@example.com");
+    assert_eq!(read.body["meta"]["version"], "W/\"1\"");
+}
+
+#[tokio::test]
+async fn malformed_json_unknown_attributes_and_missing_user_name_are_400() {
+    let app = TestApp::new().await;
+    let t = app.tenant("bad", Profile::Generic).await;
+    assert_scim_error(&app.scim(&t, Method::POST, "/Users", Some("{\"userName\": ")).await, 400, Some("invalidSyntax"));
+    assert_scim_error(&app.scim(&t, Method::POST, "/Users", Some("[1, 2]")).await, 400, Some("invalidSyntax"));
+    let unknown = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "u", "shoeSize": 42});
+    assert_scim_error(
+        &app.scim(&t, Method::POST, "/Users", Some(&unknown.to_string())).await,
+        400,
+        Some("invalidValue"),
+    );
+    let no_name = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "displayName": "x"});
+    assert_scim_error(
+        &app.scim(&t, Method::POST, "/Users", Some(&no_name.to_string())).await,
+        400,
+        Some("invalidValue"),
+    );
+    // Under the Generic profile, Entra's string booleans are not accepted.
+    let created = app.scim(&t, Method::POST, "/Users", Some(&json!({"userName": "g"}).to_string())).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    let id = created.body["id"].as_str().unwrap();
+    let stringly = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "Replace", "path": "active", "value": "False"}]});
+    let r = app.scim(&t, Method::PATCH, &format!("/Users/{id}"), Some(&stringly.to_string())).await;
+    assert_scim_error(&r, 400, Some("invalidValue"));
+    let read = app.scim(&t, Method::GET, &format!("/Users/{id}"), None).await;
+    assert_eq!(read.body["meta"]["version"], "W/\"1\"", "the failed PATCH changed nothing");
+    assert_eq!(app.user_count(&t).await, 1);
+}
+
+#[tokio::test]
+async fn bad_filters_are_invalid_filter_errors() {
+    let app = TestApp::new().await;
+    let t = app.tenant("filters", Profile::Generic).await;
+    for filter in [
+        "userName%20eq",                        // no value
+        "userName%20xx%20%22a%22",              // unknown operator
+        "(userName%20eq%20%22a%22",             // unbalanced
+        "shoeSize%20eq%20%22a%22",              // unknown attribute
+        "meta.created%20gt%20%22not-a-date%22", // bad dateTime
+    ] {
+        let r = app.scim(&t, Method::GET, &format!("/Users?filter={filter}"), None).await;
+        assert_scim_error(&r, 400, Some("invalidFilter"));
+    }
+    let long = "a".repeat(600);
+    let r = app.scim(&t, Method::GET, &format!("/Users?filter=userName%20eq%20%22{long}%22"), None).await;
+    assert_scim_error(&r, 400, Some("invalidFilter"));
+}
+
+#[tokio::test]
+async fn oversized_bodies_get_413_and_nothing_is_stored() {
+    let app = TestApp::new().await;
+    let t = app.tenant("big", Profile::Generic).await;
+    let big = json!({"userName": "big", "displayName": "x".repeat(70 * 1024)}).to_string();
+    assert_scim_error(&app.scim(&t, Method::POST, "/Users", Some(&big)).await, 413, None);
+    assert_eq!(app.user_count(&t).await, 0);
+    assert_eq!(app.log(&t).await[0].status, 413);
+}
+
+#[tokio::test]
+async fn unknown_users_are_404_for_every_method() {
+    let app = TestApp::new().await;
+    let t = app.tenant("ghost", Profile::Generic).await;
+    let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "displayName", "value": "x"}]});
+    assert_scim_error(&app.scim(&t, Method::GET, "/Users/nope", None).await, 404, None);
+    assert_scim_error(&app.scim(&t, Method::PATCH, "/Users/nope", Some(&patch.to_string())).await, 404, None);
+    assert_scim_error(
+        &app.scim(&t, Method::PUT, "/Users/nope", Some(&json!({"userName": "x"}).to_string())).await,
+        404,
+        None,
+    );
+    assert_scim_error(&app.scim(&t, Method::DELETE, "/Users/nope", None).await, 404, None);
+}

@@ -1,0 +1,162 @@
+//! The Entra ID provisioning cycle and the User operations, end to end through the router.
+
+use axum::http::{header, Method, StatusCode};
+use scimhub::db::tenant::Profile;
+use serde_json::{json, Value};
+
+use crate::support::{entra_user, TestApp, PUBLIC_URL};
+
+const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+#[tokio::test]
+async fn entra_create_update_deactivate_delete_cycle() {
+    let app = TestApp::new().await;
+    let t = app.tenant("acme", Profile::Azure).await;
+
+    // Existence check, then create (Entra's create sequence).
+    let found = app.scim(&t, Method::GET, "/Users?filter=userName%20eq%20%22pilot%40acme.test%22", None).await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert_eq!(found.body["totalResults"], 0);
+    assert_eq!(found.body["Resources"], json!([]));
+
+    let created = app.scim(&t, Method::POST, "/Users", Some(&entra_user("pilot@acme.test", "ext-1"))).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(created.headers[header::CONTENT_TYPE], "application/scim+json");
+    assert_eq!(created.headers[header::LOCATION], format!("{PUBLIC_URL}/realms/acme/scim/v2/Users/{id}"));
+    assert_eq!(created.body["meta"]["resourceType"], "User");
+    assert_eq!(created.body["meta"]["version"], "W/\"1\"");
+    assert_eq!(created.body["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["department"], "IT");
+
+    // The filter is case-insensitive on userName; externalId and id filters find it too.
+    for filter in
+        ["userName%20eq%20%22PILOT%40ACME.TEST%22", "externalId%20eq%20%22ext-1%22", &format!("id%20eq%20%22{id}%22")]
+    {
+        let r = app.scim(&t, Method::GET, &format!("/Users?filter={filter}"), None).await;
+        assert_eq!(r.body["totalResults"], 1, "{filter}");
+        assert_eq!(r.body["Resources"][0]["id"], id.as_str());
+    }
+    let miss = app.scim(&t, Method::GET, "/Users?filter=externalId%20eq%20%22EXT-1%22", None).await;
+    assert_eq!(miss.body["totalResults"], 0, "externalId is case-exact");
+
+    // Update an attribute the way Entra does (capitalised op, no aadOptscim062020).
+    let update = json!({"schemas": [PATCH], "Operations": [
+        {"op": "Replace", "path": "displayName", "value": "Pilot Renamed"}
+    ]});
+    let r = app.scim(&t, Method::PATCH, &format!("/Users/{id}"), Some(&update.to_string())).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["displayName"], "Pilot Renamed");
+    assert_eq!(r.body["meta"]["version"], "W/\"2\"");
+
+    // Deactivate with the string "False".
+    let deactivate = json!({"schemas": [PATCH], "Operations": [{"op": "Replace", "path": "active", "value": "False"}]});
+    let r = app.scim(&t, Method::PATCH, &format!("/Users/{id}"), Some(&deactivate.to_string())).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["active"], false);
+    let inactive = app.scim(&t, Method::GET, "/Users?filter=active%20eq%20false", None).await;
+    assert_eq!(inactive.body["totalResults"], 1);
+
+    // Replace (PUT) keeps the id and creation time; the body is active again, so it reactivates.
+    let mut replacement: Value = serde_json::from_str(&entra_user("pilot@acme.test", "ext-1")).unwrap();
+    replacement["displayName"] = json!("Pilot Replaced");
+    let r = app.scim(&t, Method::PUT, &format!("/Users/{id}"), Some(&replacement.to_string())).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["id"], id.as_str());
+    assert_eq!(r.body["displayName"], "Pilot Replaced");
+    assert_eq!(r.body["meta"]["created"], created.body["meta"]["created"]);
+
+    // Delete, then it is gone.
+    let r = app.scim(&t, Method::DELETE, &format!("/Users/{id}"), None).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let r = app.scim(&t, Method::GET, &format!("/Users/{id}"), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.user_count(&t).await, 0);
+
+    // Every request is in the log, newest first, with the operation it performed.
+    let log = app.log(&t).await;
+    let ops: Vec<(&str, u16)> = log.iter().map(|e| (e.operation.as_str(), e.status)).collect();
+    assert_eq!(
+        ops,
+        vec![
+            ("read", 404),
+            ("delete", 204),
+            ("reactivate", 200),
+            ("list", 200),
+            ("deactivate", 200),
+            ("update", 200),
+            ("list", 200),
+            ("list", 200),
+            ("list", 200),
+            ("list", 200),
+            ("create", 201),
+            ("list", 200),
+        ]
+    );
+    let create_row = &log[10];
+    assert_eq!(create_row.resource_id.as_deref(), Some(id.as_str()));
+    assert_eq!(create_row.user_name.as_deref(), Some("pilot@acme.test"));
+    assert!(create_row.credential_id.is_some());
+}
+
+#[tokio::test]
+async fn pagination_is_one_based_stable_and_counts_exactly() {
+    let app = TestApp::new().await;
+    let t = app.tenant("paging", Profile::Generic).await;
+    for i in 0..5 {
+        let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": format!("user{i}")});
+        let r = app.scim(&t, Method::POST, "/Users", Some(&body.to_string())).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    let page = app.scim(&t, Method::GET, "/Users?startIndex=2&count=2", None).await;
+    assert_eq!(page.body["totalResults"], 5);
+    assert_eq!(page.body["startIndex"], 2);
+    assert_eq!(page.body["itemsPerPage"], 2);
+    let names: Vec<&str> =
+        page.body["Resources"].as_array().unwrap().iter().map(|u| u["userName"].as_str().unwrap()).collect();
+    assert_eq!(names, ["user1", "user2"]);
+    let only_total = app.scim(&t, Method::GET, "/Users?count=0", None).await;
+    assert_eq!(only_total.body["totalResults"], 5);
+    assert_eq!(only_total.body["Resources"].as_array().map(Vec::len).unwrap_or(0), 0);
+}
+
+#[tokio::test]
+async fn passwords_are_hashed_never_returned_and_redacted_in_the_log() {
+    let app = TestApp::new().await;
+    let t = app.tenant("okta", Profile::Generic).await;
+    let body = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": "okta.user@example.com",
+        "password": "Sup3r-Secret-Pa55",
+    });
+    let r = app.scim(&t, Method::POST, "/Users", Some(&body.to_string())).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert!(r.body.get("password").is_none());
+    let id = r.body["id"].as_str().unwrap();
+    let read = app.scim(&t, Method::GET, &format!("/Users/{id}"), None).await;
+    assert!(read.body.get("password").is_none());
+    let stored = scimhub::db::user::get(app.state.db.reader(), &t.id, id).await.unwrap().unwrap();
+    assert!(!stored.resource.to_string().contains("Sup3r"));
+    for row in app.log(&t).await {
+        let text = format!("{row:?}");
+        assert!(!text.contains("Sup3r-Secret-Pa55") && !text.contains(&t.token), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn discovery_describes_what_is_supported() {
+    let app = TestApp::new().await;
+    let t = app.tenant("disco", Profile::Generic).await;
+    let spc = app.scim(&t, Method::GET, "/ServiceProviderConfig", None).await;
+    assert_eq!(spc.status, StatusCode::OK);
+    assert_eq!(spc.body["patch"]["supported"], true);
+    assert_eq!(spc.body["filter"]["maxResults"], 100);
+    assert_eq!(spc.body["authenticationSchemes"][0]["type"], "oauthbearertoken");
+    let types = app.scim(&t, Method::GET, "/ResourceTypes", None).await;
+    assert_eq!(types.body["Resources"][0]["endpoint"], "/Users");
+    let schemas = app.scim(&t, Method::GET, "/Schemas", None).await;
+    let ids: Vec<&str> =
+        schemas.body["Resources"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"urn:ietf:params:scim:schemas:core:2.0:User"));
+    let one = app.scim(&t, Method::GET, "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", None).await;
+    assert_eq!(one.body["name"], "User");
+}

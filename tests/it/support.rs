@@ -1,0 +1,163 @@
+//! Test harness: a fresh database per test, the app router, and request helpers.
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use scimhub::config::{DatabaseArgs, OidcConfig, PublicUrlArgs, ServeConfig};
+use scimhub::db::tenant::{self, Profile};
+use scimhub::secret::Secret;
+use scimhub::state::AppState;
+use serde_json::Value;
+use tower::ServiceExt;
+
+pub const PUBLIC_URL: &str = "http://scimhub.test";
+
+/// A database URL for one test: a temp SQLite file, or a new PostgreSQL database.
+async fn fresh_database_url() -> String {
+    match std::env::var("SCIMHUB_TEST_BACKEND").as_deref() {
+        Ok("postgres") => {
+            let admin_url = std::env::var("SCIMHUB_TEST_POSTGRES_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+            let name = format!("scimhub_it_{}", uuid::Uuid::new_v4().simple());
+            sqlx::any::install_default_drivers();
+            let pool = sqlx::AnyPool::connect(&admin_url)
+                .await
+                .unwrap_or_else(|e| panic!("PostgreSQL test run, but {admin_url} is unreachable: {e}"));
+            sqlx::query(&format!("create database {name}")).execute(&pool).await.unwrap();
+            pool.close().await;
+            let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+            format!("{base}/{name}")
+        }
+        Ok("sqlite") | Err(_) => {
+            let dir = std::env::temp_dir().join(format!("scimhub-it-{}", uuid::Uuid::new_v4().simple()));
+            format!("sqlite://{}/test.db", dir.display())
+        }
+        Ok(other) => panic!("unknown SCIMHUB_TEST_BACKEND {other}"),
+    }
+}
+
+pub fn config(database_url: String) -> ServeConfig {
+    ServeConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database: DatabaseArgs { database_url },
+        public_url: PublicUrlArgs { public_url: PUBLIC_URL.into() },
+        max_body_bytes: 64 * 1024,
+        max_page_size: 100,
+        max_filter_length: 512,
+        oidc: OidcConfig {
+            oidc_issuer: None,
+            oidc_client_id: None,
+            oidc_client_secret: None,
+            admin_emails: vec![],
+            admin_claim: None,
+            admin_claim_value: None,
+        },
+    }
+}
+
+/// A running app on a fresh database.
+pub struct TestApp {
+    pub state: AppState,
+    pub router: Router,
+}
+
+/// A tenant with its bearer secret.
+pub struct TestTenant {
+    pub name: String,
+    pub id: String,
+    pub token: String,
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Value,
+}
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        let state = scimhub::AppStateBuilder::new(config(fresh_database_url().await)).build().await.unwrap();
+        let router = scimhub::router(state.clone());
+        TestApp { state, router }
+    }
+
+    pub async fn tenant(&self, name: &str, profile: Profile) -> TestTenant {
+        let t = tenant::insert(self.state.db.writer(), name, profile, self.state.clock.now_ms()).await.unwrap();
+        let secret = Secret::generate("scimhub_");
+        scimhub::db::credential::rotate_bearer(self.state.db.writer(), &t.id, &secret.hash(), 0).await.unwrap();
+        TestTenant { name: t.name, id: t.id, token: secret.expose().to_owned() }
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Reply { status, headers, body }
+    }
+
+    /// A SCIM request below the tenant's base with its token.
+    pub async fn scim(&self, t: &TestTenant, method: Method, path: &str, body: Option<&str>) -> Reply {
+        self.scim_as(&t.name, Some(&t.token), method, path, body).await
+    }
+
+    pub async fn scim_as(
+        &self,
+        tenant: &str,
+        token: Option<&str>,
+        method: Method,
+        path: &str,
+        body: Option<&str>,
+    ) -> Reply {
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(format!("/realms/{tenant}/scim/v2{path}"))
+            .header(header::CONTENT_TYPE, "application/scim+json");
+        if let Some(token) = token {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        self.send(builder.body(body.map(|b| Body::from(b.to_owned())).unwrap_or_default()).unwrap()).await
+    }
+
+    /// How many users the tenant has, straight from the database.
+    pub async fn user_count(&self, t: &TestTenant) -> u64 {
+        scimhub::db::user::totals(self.state.db.reader(), &t.id).await.unwrap().0
+    }
+
+    /// The tenant's provisioning log, newest first.
+    pub async fn log(&self, t: &TestTenant) -> Vec<scimhub::db::log::NewLogEntry> {
+        scimhub::db::log::page(self.state.db.reader(), &t.id, None, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.entry)
+            .collect()
+    }
+}
+
+/// Entra ID's create request for a user (as its provisioning logs show it).
+pub fn entra_user(user_name: &str, external_id: &str) -> String {
+    serde_json::json!({
+        "schemas": [
+            "urn:ietf:params:scim:schemas:core:2.0:User",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+        ],
+        "externalId": external_id,
+        "userName": user_name,
+        "active": true,
+        "displayName": "Pilot User",
+        "emails": [{ "primary": true, "type": "work", "value": user_name }],
+        "meta": { "resourceType": "User" },
+        "name": { "formatted": "Pilot User", "familyName": "User", "givenName": "Pilot" },
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": { "department": "IT" }
+    })
+    .to_string()
+}
