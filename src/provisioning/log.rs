@@ -52,7 +52,7 @@ pub fn excerpt(body: &[u8]) -> Option<String> {
             cut -= 1;
         }
         text.truncate(cut);
-        text.push_str("…");
+        text.push('…');
     }
     Some(text)
 }
