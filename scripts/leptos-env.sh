@@ -1,5 +1,6 @@
 # Sourced by the scripts: the environment cargo-leptos sets for a debug build, so that plain
 # cargo commands (tests, clippy) reuse its build artifacts instead of rebuilding the tree.
+# Run `cargo leptos` itself without RUSTFLAGS from here: it appends the same flag on its own.
 export LEPTOS_OUTPUT_NAME=scimhub
 export LEPTOS_SITE_ROOT=target/site
 export LEPTOS_SITE_PKG_DIR=pkg

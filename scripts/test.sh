@@ -20,7 +20,9 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "build: server and hydrated dashboard (cargo leptos)"
-cargo leptos build
+# cargo-leptos adds its own `--cfg erase_components` to RUSTFLAGS; passing ours too would double
+# the flag and rebuild the whole tree.
+(unset RUSTFLAGS; cargo leptos build)
 
 step "unit and integration tests on SQLite"
 SCIMHUB_TEST_BACKEND=sqlite cargo nextest run --workspace --locked --no-fail-fast

@@ -267,7 +267,9 @@ impl Engine<'_> {
                 Ok(())
             }
             (kind, Some(Value::Object(obj))) => {
-                for (k, v) in obj {
+                // Some clients send an extension object with its own `schemas` member; it is
+                // not an attribute of the extension.
+                for (k, v) in obj.into_iter().filter(|(k, _)| !k.eq_ignore_ascii_case("schemas")) {
                     match self.resolve(&format!("{}:{k}", s.id))? {
                         Resolved::Target(t) => self.apply_target(work, kind, &t, Some(v))?,
                         Resolved::Schema(_) => {
@@ -1429,6 +1431,16 @@ mod tests {
         // A sub-attribute path on a multi-valued attribute without a filter: every value.
         run(&mut user, json!([{"op": "replace", "path": "emails.type", "value": "work"}]), Tolerance::Strict).unwrap();
         assert!(user["emails"].as_array().unwrap().iter().all(|e| e["type"] == "work"));
+    }
+
+    #[test]
+    fn extension_object_values_may_carry_their_own_schemas_member() {
+        let mut user = json!({"schemas": [USER_SCHEMA], "id": "u", "userName": "a"});
+        let body = json!({"schemas": [PATCH_OP_SCHEMA], "Operations": [{"op": "add",
+            "path": ENTERPRISE_USER_SCHEMA, "value": {"schemas": [ENTERPRISE_USER_SCHEMA], "department": "R&D"}}]});
+        let request = PatchRequest::parse(&body, Tolerance::Strict).unwrap();
+        assert!(apply(&mut user, &request, &USER_RESOURCE, Tolerance::Strict, &FilterLimits::default()).unwrap());
+        assert_eq!(user[ENTERPRISE_USER_SCHEMA], json!({"department": "R&D"}));
     }
 
     #[test]
