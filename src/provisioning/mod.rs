@@ -4,6 +4,7 @@
 
 pub mod log;
 pub mod password;
+pub mod precondition;
 pub mod render;
 pub mod user_filter;
 pub mod users;

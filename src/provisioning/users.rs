@@ -10,6 +10,7 @@ use serde_json::Value;
 use sqlx::{Any, Transaction};
 
 use super::log::{LogDraft, Outcome};
+use super::precondition::Preconditions;
 use super::{password, render, user_filter};
 use crate::db::user::{UserRecord, UserWrite};
 use crate::db::{self, is_unique_violation, sql::Where};
@@ -26,6 +27,8 @@ pub struct UserRequest<'a> {
     pub caller: &'a ScimCaller,
     /// The log row in the making.
     pub draft: &'a LogDraft,
+    /// `If-Match` / `If-None-Match` of the request.
+    pub preconditions: &'a Preconditions,
 }
 
 /// How many times a PATCH retries after losing an optimistic-concurrency race.
@@ -106,6 +109,9 @@ impl UserRequest<'_> {
     pub async fn get(&self, id: &str, query: &ListQuery) -> Result<ScimResponse, ApiError> {
         let record =
             db::user::get(self.state.db.reader(), self.tenant_id(), id).await?.ok_or_else(|| Self::not_found(id))?;
+        if self.preconditions.not_modified(record.version) {
+            return Ok(ScimResponse::not_modified(record.version).with_facts(read_facts("read", &record)));
+        }
         let body = self.project(&record, &query.attributes, &query.excluded_attributes);
         Ok(ScimResponse::ok(body).with_version(record.version).with_facts(read_facts("read", &record)))
     }
@@ -117,6 +123,7 @@ impl UserRequest<'_> {
         let now = self.state.clock.now_ms();
         let mut tx = self.state.db.writer().begin().await?;
         let before = db::user::get(&mut *tx, self.tenant_id(), id).await?.ok_or_else(|| Self::not_found(id))?;
+        self.preconditions.check_write(before.version)?;
         let updated = db::user::update(&mut *tx, self.tenant_id(), id, &write, before.version, now)
             .await
             .map_err(|e| Self::map_write_error(e, write.user_name))?;
@@ -136,6 +143,7 @@ impl UserRequest<'_> {
         for _ in 0..PATCH_ATTEMPTS {
             let mut tx = self.state.db.writer().begin().await?;
             let before = db::user::get(&mut *tx, self.tenant_id(), id).await?.ok_or_else(|| Self::not_found(id))?;
+            self.preconditions.check_write(before.version)?;
             // PATCH sees the resource as the client does, with its id (a no-path value may
             // repeat it); the id is not stored in the JSON.
             let mut resource = before.resource.clone();
@@ -177,6 +185,7 @@ impl UserRequest<'_> {
     pub async fn delete(&self, id: &str) -> Result<ScimResponse, ApiError> {
         let mut tx = self.state.db.writer().begin().await?;
         let record = db::user::get(&mut *tx, self.tenant_id(), id).await?.ok_or_else(|| Self::not_found(id))?;
+        self.preconditions.check_write(record.version)?;
         db::user::delete(&mut *tx, self.tenant_id(), id).await?;
         let facts = self.commit_logged(tx, StatusCode::NO_CONTENT, "delete", &record, None).await?;
         Ok(ScimResponse::no_content().with_facts(facts))

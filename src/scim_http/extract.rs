@@ -11,6 +11,7 @@ use serde_json::Value;
 use super::gate::ScimCaller;
 use crate::error::ApiError;
 use crate::provisioning::log::LogDraft;
+use crate::provisioning::precondition::Preconditions;
 use crate::provisioning::users::UserRequest;
 use crate::state::AppState;
 
@@ -22,12 +23,14 @@ pub struct ScimContext {
     pub caller: ScimCaller,
     /// The log row in the making.
     pub draft: LogDraft,
+    /// `If-Match` / `If-None-Match`.
+    pub preconditions: Preconditions,
 }
 
 impl ScimContext {
     /// User operations for this request.
     pub fn users(&self) -> UserRequest<'_> {
-        UserRequest { state: &self.state, caller: &self.caller, draft: &self.draft }
+        UserRequest { state: &self.state, caller: &self.caller, draft: &self.draft, preconditions: &self.preconditions }
     }
 }
 
@@ -38,7 +41,12 @@ impl FromRequestParts<AppState> for ScimContext {
         let caller = parts.extensions.get::<ScimCaller>().cloned();
         let draft = parts.extensions.get::<LogDraft>().cloned();
         match (caller, draft) {
-            (Some(caller), Some(draft)) => Ok(ScimContext { state: state.clone(), caller, draft }),
+            (Some(caller), Some(draft)) => Ok(ScimContext {
+                state: state.clone(),
+                caller,
+                draft,
+                preconditions: Preconditions::from_headers(&parts.headers),
+            }),
             _ => Err(ApiError(ScimError::unauthorized("not authenticated"))),
         }
     }

@@ -49,6 +49,11 @@ impl ScimResponse {
         Self { status: StatusCode::NO_CONTENT, body: None, ..Self::ok(Value::Null) }
     }
 
+    /// 304 Not Modified for a reader that already has this version (RFC 9110 §15.4.5).
+    pub fn not_modified(version: i64) -> Self {
+        Self { status: StatusCode::NOT_MODIFIED, body: None, ..Self::ok(Value::Null) }.with_version(version)
+    }
+
     /// Adds a weak ETag for this resource version (RFC 7644 §3.14).
     pub fn with_version(mut self, version: i64) -> Self {
         self.etag = Some(weak_etag(version));
@@ -70,13 +75,14 @@ pub fn weak_etag(version: i64) -> String {
 impl IntoResponse for ScimResponse {
     fn into_response(self) -> Response {
         let mut response = match self.body {
-            Some(body) => (self.status, body.to_string()).into_response(),
+            Some(body) => {
+                let mut r = (self.status, body.to_string()).into_response();
+                r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_CONTENT_TYPE));
+                r
+            }
             None => self.status.into_response(),
         };
         let headers = response.headers_mut();
-        if self.status != StatusCode::NO_CONTENT {
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_CONTENT_TYPE));
-        }
         if let Some(etag) = self.etag.and_then(|e| HeaderValue::from_str(&e).ok()) {
             headers.insert(header::ETAG, etag);
         }

@@ -160,3 +160,65 @@ async fn discovery_describes_what_is_supported() {
     let one = app.scim(&t, Method::GET, "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", None).await;
     assert_eq!(one.body["name"], "User");
 }
+
+#[tokio::test]
+async fn etags_guard_writes_and_spare_unchanged_reads() {
+    use axum::body::Body;
+    use axum::http::Request;
+
+    let app = TestApp::new().await;
+    let t = app.tenant("etag", Profile::Generic).await;
+    let created = app.scim(&t, Method::POST, "/Users", Some(&json!({"userName": "e"}).to_string())).await;
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(created.headers[header::ETAG], "W/\"1\"");
+    let request = |method: Method, header_name: header::HeaderName, tag: &str, body: Option<Value>| {
+        Request::builder()
+            .method(method)
+            .uri(format!("/realms/etag/scim/v2/Users/{id}"))
+            .header(header::AUTHORIZATION, format!("Bearer {}", t.token))
+            .header(header_name, tag)
+            .body(body.map(|b| Body::from(b.to_string())).unwrap_or_default())
+            .unwrap()
+    };
+    let rename = json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "displayName", "value": "E"}]});
+
+    // A stale If-Match is refused and changes nothing; the current one passes.
+    let stale = app.send(request(Method::PATCH, header::IF_MATCH, "W/\"7\"", Some(rename.clone()))).await;
+    assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED, "{:?}", stale.body);
+    assert_eq!(stale.body["status"], "412");
+    let fresh = app.send(request(Method::PATCH, header::IF_MATCH, "W/\"1\"", Some(rename))).await;
+    assert_eq!(fresh.status, StatusCode::OK);
+    assert_eq!(fresh.headers[header::ETAG], "W/\"2\"");
+    let stale_delete = app.send(request(Method::DELETE, header::IF_MATCH, "W/\"1\"", None)).await;
+    assert_eq!(stale_delete.status, StatusCode::PRECONDITION_FAILED);
+    assert_eq!(app.user_count(&t).await, 1);
+
+    // If-None-Match with the current version: 304 without a body; an old one gets the resource.
+    let same = app.send(request(Method::GET, header::IF_NONE_MATCH, "W/\"2\"", None)).await;
+    assert_eq!(same.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(same.body, Value::Null);
+    let changed = app.send(request(Method::GET, header::IF_NONE_MATCH, "W/\"1\"", None)).await;
+    assert_eq!(changed.status, StatusCode::OK);
+    assert_eq!(changed.body["displayName"], "E");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_parallel_creates_of_one_user_name_give_one_201() {
+    let app = std::sync::Arc::new(TestApp::new().await);
+    let t = std::sync::Arc::new(app.tenant("race", Profile::Generic).await);
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let (app, t) = (app.clone(), t.clone());
+        tasks.push(tokio::spawn(async move {
+            let body = json!({"userName": if i % 2 == 0 { "Racer@x" } else { "racer@X" }, "externalId": i.to_string()});
+            app.scim(&t, Method::POST, "/Users", Some(&body.to_string())).await.status
+        }));
+    }
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CONFLICT).count(), 49, "{statuses:?}");
+    assert_eq!(app.user_count(&t).await, 1);
+}
