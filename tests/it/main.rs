@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod dashboard;
+mod interop;
 mod scim_errors;
 mod scim_users;
 mod support;
