@@ -33,6 +33,9 @@ psql "$PG_ADMIN_URL" -Atc "select datname from pg_database where datname like 's
   while read -r db; do psql "$PG_ADMIN_URL" -qc "drop database if exists $db" >/dev/null; done
 SCIMHUB_TEST_BACKEND=postgres cargo nextest run --test it --locked --no-fail-fast
 
+step "third-party SCIM compliance suite (scim2-tester)"
+bash scripts/scim-compliance.sh
+
 step "end-to-end tests in headless Chromium (SQLite, then PostgreSQL)"
 (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
 (cd end2end && npx playwright test)

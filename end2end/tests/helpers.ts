@@ -8,10 +8,12 @@ import { BASE_URL, LOCAL_HOSTS, OIDC_ISSUER, REPO_ROOT, SCIMHUB_BIN } from '../s
 export { expect, BASE_URL, REPO_ROOT };
 
 /**
- * `test` with one automatic fixture: every request to a host other than 127.0.0.1/localhost is
- * aborted (the provider's pages @import a web font from the internet; nothing may leave the box).
+ * `test` with two automatic fixtures: every request to a host other than 127.0.0.1/localhost is
+ * aborted (the provider's pages @import a web font from the internet; nothing may leave the box),
+ * and a console error or uncaught exception on a scimhub page fails the test (a broken
+ * hydration shows up there first).
  */
-export const test = base.extend<{ offlineOnly: void }>({
+export const test = base.extend<{ offlineOnly: void; noConsoleErrors: void }>({
   offlineOnly: [async ({ context }, use) => {
     await context.route('**/*', (route) => {
       const { protocol, hostname } = new URL(route.request().url());
@@ -19,6 +21,18 @@ export const test = base.extend<{ offlineOnly: void }>({
       return local ? route.continue() : route.abort('blockedbyclient');
     });
     await use();
+  }, { auto: true }],
+  noConsoleErrors: [async ({ page }, use) => {
+    const errors: string[] = [];
+    const onScimhub = () => page.url().startsWith(BASE_URL);
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' && onScimhub()) errors.push(`${page.url()}: ${msg.text()}`);
+    });
+    page.on('pageerror', (err) => {
+      if (onScimhub()) errors.push(`${page.url()}: ${err.message}`);
+    });
+    await use();
+    expect(errors, 'console errors on scimhub pages').toEqual([]);
   }, { auto: true }],
 });
 

@@ -3,8 +3,10 @@
 //! every function that touches tenant data takes the tenant id first.
 
 pub mod credential;
+pub mod group;
 pub mod log;
 pub mod login_link;
+pub mod resource;
 pub mod session_store;
 pub mod sql;
 pub mod tenant;

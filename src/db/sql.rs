@@ -46,3 +46,8 @@ pub fn bind_all<'q>(mut query: Query<'q, Any, AnyArguments<'q>>, args: &[Arg]) -
     }
     query
 }
+
+/// `$first, $first+1, …` — `n` numbered placeholders for an `in (…)` list or a row of values.
+pub fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}

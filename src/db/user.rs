@@ -6,7 +6,8 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
 
 use super::get_flag;
-use super::sql::{bind_all, Where};
+use super::resource::{self, Table};
+use super::sql::Where;
 
 /// A stored user.
 #[derive(Debug, Clone)]
@@ -53,8 +54,11 @@ pub fn fold_user_name(user_name: &str) -> String {
     user_name.to_lowercase()
 }
 
-const COLUMNS: &str =
-    "user_id, user_name, external_id, display_name, active, resource, version, created_at, updated_at";
+const TABLE: Table = Table {
+    name: "scim_user",
+    id: "user_id",
+    columns: "user_id, user_name, external_id, display_name, active, resource, version, created_at, updated_at",
+};
 
 fn from_row(row: &AnyRow) -> Result<UserRecord, sqlx::Error> {
     let resource: String = row.try_get("resource")?;
@@ -136,9 +140,7 @@ pub async fn get<'e>(
     tenant_id: &str,
     id: &str,
 ) -> Result<Option<UserRecord>, sqlx::Error> {
-    let sql = format!("select {COLUMNS} from scim_user where tenant_id = $1 and user_id = $2");
-    let row = sqlx::query(&sql).bind(tenant_id).bind(id).fetch_optional(exec).await?;
-    row.as_ref().map(from_row).transpose()
+    resource::get(exec, &TABLE, tenant_id, id).await?.as_ref().map(from_row).transpose()
 }
 
 /// Deletes a user; returns whether it existed.
@@ -147,12 +149,7 @@ pub async fn delete<'e>(
     tenant_id: &str,
     id: &str,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("delete from scim_user where tenant_id = $1 and user_id = $2")
-        .bind(tenant_id)
-        .bind(id)
-        .execute(exec)
-        .await?;
-    Ok(done.rows_affected() == 1)
+    resource::delete(exec, &TABLE, tenant_id, id).await
 }
 
 /// One page of the tenant's users matching `filter` (placeholders from `$2`), in creation
@@ -164,27 +161,12 @@ pub async fn list(
     offset: u64,
     limit: u64,
 ) -> Result<Vec<UserRecord>, sqlx::Error> {
-    let n = filter.args.len();
-    let sql = format!(
-        "select {COLUMNS} from scim_user where tenant_id = $1 and ({}) \
-         order by created_at, user_id limit ${} offset ${}",
-        filter.sql,
-        n + 2,
-        n + 3
-    );
-    let query = bind_all(sqlx::query(&sql).bind(tenant_id), &filter.args)
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .bind(i64::try_from(offset).unwrap_or(i64::MAX));
-    let rows = query.fetch_all(pool).await?;
-    rows.iter().map(from_row).collect()
+    resource::page(pool, &TABLE, tenant_id, filter, offset, limit).await?.iter().map(from_row).collect()
 }
 
 /// How many of the tenant's users match `filter` (placeholders from `$2`).
 pub async fn count(pool: &sqlx::AnyPool, tenant_id: &str, filter: &Where) -> Result<u64, sqlx::Error> {
-    let sql = format!("select count(*) as n from scim_user where tenant_id = $1 and ({})", filter.sql);
-    let row = bind_all(sqlx::query(&sql).bind(tenant_id), &filter.args).fetch_one(pool).await?;
-    let n: i64 = row.try_get("n")?;
-    Ok(u64::try_from(n).unwrap_or_default())
+    resource::count(pool, &TABLE, tenant_id, filter).await
 }
 
 /// Counts for the dashboard: (all, active).

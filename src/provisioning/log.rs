@@ -4,9 +4,13 @@
 
 use std::time::Instant;
 
+use axum::http::StatusCode;
 use serde_json::Value;
+use sqlx::{Any, Transaction};
 
-use crate::db::log::NewLogEntry;
+use crate::db::{self, log::NewLogEntry};
+use crate::error::ApiError;
+use crate::scim_http::response::LogFacts;
 
 /// The longest body excerpt kept, in bytes.
 pub const EXCERPT_LIMIT: usize = 4096;
@@ -128,6 +132,52 @@ impl LogDraft {
             user_agent: self.user_agent.clone(),
         }
     }
+}
+
+/// A successful mutation, as its log row records it.
+#[derive(Debug)]
+pub struct Mutation<'a> {
+    /// The response status.
+    pub status: StatusCode,
+    /// The operation (create, replace, update, deactivate, reactivate, delete).
+    pub operation: &'static str,
+    /// `User` or `Group`.
+    pub resource_type: &'static str,
+    /// The resource id.
+    pub resource_id: &'a str,
+    /// The userName, or the group's displayName.
+    pub name: &'a str,
+    /// The response body, if any.
+    pub body: Option<&'a Value>,
+    /// What else the row should say (a group's membership changes).
+    pub detail: Option<String>,
+}
+
+/// Writes the log row of a successful mutation inside its transaction, then commits: the log
+/// never misses a change nor records one that did not happen.
+pub async fn commit_logged(
+    mut tx: Transaction<'static, Any>,
+    draft: &LogDraft,
+    mutation: Mutation<'_>,
+) -> Result<LogFacts, ApiError> {
+    let mut entry = draft.finish(Outcome {
+        status: mutation.status.as_u16(),
+        operation: mutation.operation.to_owned(),
+        resource_type: Some(mutation.resource_type.to_owned()),
+        resource_id: Some(mutation.resource_id.to_owned()),
+        user_name: Some(mutation.name.to_owned()),
+        response_body: mutation.body.cloned(),
+    });
+    entry.detail = mutation.detail;
+    db::log::append(&mut *tx, &entry).await?;
+    tx.commit().await?;
+    Ok(LogFacts {
+        operation: Some(mutation.operation),
+        resource_type: Some(mutation.resource_type),
+        resource_id: Some(mutation.resource_id.to_owned()),
+        user_name: Some(mutation.name.to_owned()),
+        already_logged: true,
+    })
 }
 
 #[cfg(test)]

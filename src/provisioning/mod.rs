@@ -2,6 +2,7 @@
 //! provisioning-log row commit in one transaction, so the log never misses a change nor
 //! records one that did not happen.
 
+pub mod groups;
 pub mod log;
 pub mod password;
 pub mod precondition;

@@ -1,41 +1,182 @@
-//! SCIM filters on users, translated to SQL (RFC 7644 §3.4.2.2). Attributes with their own
-//! indexed column (id, externalId, userName, displayName, active, meta dates) compare on it;
-//! every other attribute goes through the dialect's JSON functions, and multi-valued ones
-//! through an `exists` over their elements. Attribute names in the SQL come from the static
-//! schema, never from the request; values are always bound.
+//! SCIM filters translated to SQL (RFC 7644 §3.4.2.2), for users and groups alike: a
+//! [`Mapping`] says which attributes of a resource type have their own indexed column (id,
+//! externalId, userName, displayName, active, meta dates) and which multi-valued attributes are
+//! rows of another table (a user's `groups`, a group's `members`); those compare on the column
+//! or through an `exists` over the rows. Every other attribute goes through the dialect's JSON
+//! functions, and multi-valued ones through an `exists` over their elements. Attribute names in
+//! the SQL come from the static mappings and schemas, never from the request; values are always
+//! bound.
 
 use scim::filter::{CompValue, CompareOp, Filter};
 use scim::path::AttrPath;
-use scim::schema::{AttrType, AttributeDef, USER_RESOURCE};
+use scim::schema::{AttrType, AttributeDef, ResourceSchema, GROUP_RESOURCE, USER_RESOURCE};
 use scim::ScimError;
 
+use crate::db::group::fold_display_name;
 use crate::db::sql::{Arg, Where};
 use crate::db::user::fold_user_name;
 use crate::db::Dialect;
 
-/// Translates `filter`; placeholders are numbered from `$first`.
-pub fn to_sql(filter: &Filter, dialect: Dialect, first: usize) -> Result<Where, ScimError> {
-    let mut t = Translator { dialect, next: first, args: Vec::new() };
+/// How a column compares.
+#[derive(Debug, Clone, Copy)]
+pub enum Column {
+    /// Text compared as stored (caseExact).
+    Exact(&'static str),
+    /// Text compared case-insensitively, `lower()` on both sides.
+    Lower(&'static str),
+    /// Text stored folded by this function (and indexed so); values are folded the same way.
+    Folded(&'static str, fn(&str) -> String),
+    /// An integer column holding a time in ms.
+    Millis(&'static str),
+    /// A flag column.
+    Flag(&'static str),
+}
+
+/// A multi-valued attribute stored as rows of another table, aliased `r` in `from`.
+#[derive(Debug)]
+pub struct Relation {
+    /// The attribute (`groups`, `members`).
+    pub attr: &'static str,
+    /// The rows: a `from` clause whose main table is aliased `r`.
+    pub from: &'static str,
+    /// The condition that ties the rows to the outer resource row.
+    pub correlation: &'static str,
+    /// The sub-attributes that can be filtered on, with their expression over the rows.
+    pub subs: &'static [(&'static str, Column)],
+}
+
+/// The SQL shape of one resource type.
+#[derive(Debug)]
+pub struct Mapping {
+    /// Attribute names resolve against this schema.
+    pub schema: &'static ResourceSchema,
+    /// (attribute, sub-attribute, column) for the attributes with their own column.
+    pub columns: &'static [(&'static str, Option<&'static str>, Column)],
+    /// Multi-valued attributes stored as rows.
+    pub relations: &'static [Relation],
+}
+
+/// Users: the `scim_user` table; `groups` are the user's rows of `group_member`.
+pub const USERS: Mapping = Mapping {
+    schema: &USER_RESOURCE,
+    columns: &[
+        ("id", None, Column::Exact("user_id")),
+        ("externalId", None, Column::Exact("external_id")),
+        ("userName", None, Column::Folded("user_name_ci", fold_user_name)),
+        ("displayName", None, Column::Lower("display_name")),
+        ("active", None, Column::Flag("active")),
+        ("meta", Some("created"), Column::Millis("created_at")),
+        ("meta", Some("lastModified"), Column::Millis("updated_at")),
+    ],
+    relations: &[Relation {
+        attr: "groups",
+        from: "group_member r join scim_group g on g.group_id = r.group_id",
+        correlation: "r.tenant_id = scim_user.tenant_id and r.member_id = scim_user.user_id",
+        subs: &[
+            ("value", Column::Exact("r.group_id")),
+            ("display", Column::Lower("g.display_name")),
+            ("type", Column::Exact("'direct'")),
+        ],
+    }],
+};
+
+/// Groups: the `scim_group` table; `members` are the group's rows of `group_member`.
+pub const GROUPS: Mapping = Mapping {
+    schema: &GROUP_RESOURCE,
+    columns: &[
+        ("id", None, Column::Exact("group_id")),
+        ("externalId", None, Column::Exact("external_id")),
+        ("displayName", None, Column::Folded("display_name_ci", fold_display_name)),
+        ("meta", Some("created"), Column::Millis("created_at")),
+        ("meta", Some("lastModified"), Column::Millis("updated_at")),
+    ],
+    relations: &[Relation {
+        attr: "members",
+        from: "group_member r",
+        correlation: "r.group_id = scim_group.group_id",
+        subs: &[("value", Column::Exact("r.member_id")), ("type", Column::Lower("r.member_type"))],
+    }],
+};
+
+/// Translates `filter` on the resource type `mapping` describes; placeholders are numbered
+/// from `$first`.
+pub fn to_sql(filter: &Filter, mapping: &'static Mapping, dialect: Dialect, first: usize) -> Result<Where, ScimError> {
+    let mut t = Translator { mapping, dialect, next: first, args: Vec::new() };
     let sql = t.filter(filter)?;
     Ok(Where { sql, args: t.args })
 }
 
+/// Translates a value filter on the rows of relation `attr` (`members[value eq "…"]` in a PATCH
+/// path) into a condition over the row `r`; placeholders are numbered from `$first`.
+pub fn element_to_sql(
+    attr: &str,
+    filter: &Filter,
+    mapping: &'static Mapping,
+    dialect: Dialect,
+    first: usize,
+) -> Result<Where, ScimError> {
+    let mut t = Translator { mapping, dialect, next: first, args: Vec::new() };
+    let relation = mapping
+        .relations
+        .iter()
+        .find(|r| r.attr.eq_ignore_ascii_case(attr))
+        .ok_or_else(|| ScimError::invalid_filter(format!("\"{attr}\" is not a list of rows")))?;
+    let def = mapping
+        .schema
+        .attribute(None, relation.attr)
+        .ok_or_else(|| ScimError::invalid_filter(format!("unknown attribute \"{attr}\"")))?;
+    let sql = t.element_filter(def, &Elements::Rows(relation), filter)?;
+    Ok(Where { sql, args: t.args })
+}
+
 struct Translator {
+    mapping: &'static Mapping,
     dialect: Dialect,
     next: usize,
     args: Vec<Arg>,
 }
 
+/// How text compares.
+#[derive(Clone, Copy)]
+enum Fold {
+    /// As stored.
+    Exact,
+    /// `lower()` on both sides.
+    Lower,
+    /// The column is folded already; fold the value with this function.
+    Stored(fn(&str) -> String),
+}
+
 /// How an operand is reached in SQL.
 enum Operand {
     /// A column or JSON expression yielding text (or NULL).
-    Text { expr: String, case_exact: bool },
+    Text { expr: String, fold: Fold },
     /// An integer column holding a time in ms.
     Millis(&'static str),
     /// A flag column.
     Flag(&'static str),
     /// A JSON value of another type, with its schema type.
     Json { expr: String, ty: AttrType },
+}
+
+impl From<Column> for Operand {
+    fn from(column: Column) -> Operand {
+        match column {
+            Column::Exact(c) => Operand::Text { expr: c.into(), fold: Fold::Exact },
+            Column::Lower(c) => Operand::Text { expr: c.into(), fold: Fold::Lower },
+            Column::Folded(c, f) => Operand::Text { expr: c.into(), fold: Fold::Stored(f) },
+            Column::Millis(c) => Operand::Millis(c),
+            Column::Flag(c) => Operand::Flag(c),
+        }
+    }
+}
+
+/// Where the elements of a multi-valued attribute live.
+enum Elements {
+    /// In the resource JSON, at this attribute (of this extension, if any).
+    Json { def: &'static AttributeDef, urn: Option<&'static str> },
+    /// In rows of another table.
+    Rows(&'static Relation),
 }
 
 impl Translator {
@@ -57,30 +198,26 @@ impl Translator {
         }
     }
 
-    fn resolve(path: &AttrPath) -> Result<(&'static AttributeDef, Option<&'static AttributeDef>), ScimError> {
-        path.resolve(&USER_RESOURCE).ok_or_else(|| ScimError::invalid_filter(format!("unknown attribute \"{path}\"")))
+    fn resolve(&self, path: &AttrPath) -> Result<(&'static AttributeDef, Option<&'static AttributeDef>), ScimError> {
+        path.resolve(self.mapping.schema)
+            .ok_or_else(|| ScimError::invalid_filter(format!("unknown attribute \"{path}\"")))
     }
 
     /// The operand for a top-level path, or `None` when the attribute is multi-valued.
     fn operand(&self, path: &AttrPath) -> Result<Option<Operand>, ScimError> {
-        let (def, sub) = Self::resolve(path)?;
-        let column = match (def.name, sub.map(|s| s.name)) {
-            ("id", None) => Some(Operand::Text { expr: "user_id".into(), case_exact: true }),
-            ("externalId", None) => Some(Operand::Text { expr: "external_id".into(), case_exact: true }),
-            ("userName", None) => Some(Operand::Text { expr: "user_name_ci".into(), case_exact: true }),
-            ("displayName", None) => Some(Operand::Text { expr: "display_name".into(), case_exact: false }),
-            ("active", None) => Some(Operand::Flag("active")),
-            ("meta", Some("created")) => Some(Operand::Millis("created_at")),
-            ("meta", Some("lastModified")) => Some(Operand::Millis("updated_at")),
-            ("meta", _) | ("groups", _) => {
-                return Err(ScimError::invalid_filter(format!("filtering on \"{path}\" is not supported")))
-            }
-            _ => None,
-        };
-        if column.is_some() || def.multi_valued {
-            return Ok(column);
+        let (def, sub) = self.resolve(path)?;
+        let sub_name = sub.map(|s| s.name);
+        if let Some((.., column)) = self.mapping.columns.iter().find(|(a, s, _)| *a == def.name && *s == sub_name) {
+            return Ok(Some(Operand::from(*column)));
         }
-        let urn = path.schema_urn(&USER_RESOURCE).filter(|u| *u != USER_RESOURCE.core.id);
+        if def.name == "meta" {
+            // meta is derived from columns, never stored in the JSON.
+            return Err(ScimError::invalid_filter(format!("filtering on \"{path}\" is not supported")));
+        }
+        if def.multi_valued {
+            return Ok(None);
+        }
+        let urn = self.urn_of(path);
         let mut keys: Vec<&str> = urn.into_iter().collect();
         keys.push(def.name);
         let target = match sub {
@@ -99,7 +236,7 @@ impl Translator {
     fn json_operand(&self, expr: String, def: &AttributeDef) -> Operand {
         match def.ty {
             AttrType::Boolean | AttrType::Integer | AttrType::Decimal => Operand::Json { expr, ty: def.ty },
-            _ => Operand::Text { expr, case_exact: def.case_exact },
+            _ => Operand::Text { expr, fold: if def.case_exact { Fold::Exact } else { Fold::Lower } },
         }
     }
 
@@ -118,9 +255,29 @@ impl Translator {
         }
     }
 
-    /// `exists (select 1 from <elements of attr> as e(value) where <cond>)`.
-    fn exists_element(&self, def: &AttributeDef, urn: Option<&str>, cond: &str) -> String {
-        let mut keys: Vec<&str> = urn.into_iter().collect();
+    /// The extension URN of a path's attribute (`None` for the core schema).
+    fn urn_of(&self, path: &AttrPath) -> Option<&'static str> {
+        let schema = self.mapping.schema;
+        path.schema_urn(schema).filter(|u| *u != schema.core.id)
+    }
+
+    /// Where the elements of the multi-valued attribute `def` (named by `path`) live.
+    fn elements(&self, def: &'static AttributeDef, path: &AttrPath) -> Elements {
+        match self.mapping.relations.iter().find(|r| r.attr == def.name) {
+            Some(relation) => Elements::Rows(relation),
+            None => Elements::Json { def, urn: self.urn_of(path) },
+        }
+    }
+
+    /// `exists (select 1 from <elements> where <cond>)`.
+    fn exists(&self, elements: &Elements, cond: &str) -> String {
+        let (def, urn) = match elements {
+            Elements::Rows(r) => {
+                return format!("exists (select 1 from {} where {} and {cond})", r.from, r.correlation)
+            }
+            Elements::Json { def, urn } => (def, urn),
+        };
+        let mut keys: Vec<&str> = urn.iter().copied().collect();
         keys.push(def.name);
         match self.dialect {
             Dialect::Sqlite => {
@@ -138,25 +295,29 @@ impl Translator {
         }
     }
 
-    /// The operand for a sub-attribute of an element `e.value`.
-    fn element_operand(&self, sub: &AttributeDef) -> Operand {
-        self.json_operand(self.json_path("e.value", &[sub.name]), sub)
-    }
-
-    fn multi_urn(path: &AttrPath) -> Option<&'static str> {
-        path.schema_urn(&USER_RESOURCE).filter(|u| *u != USER_RESOURCE.core.id)
+    /// The operand for a sub-attribute of one element.
+    fn element_operand(&self, elements: &Elements, sub: &AttributeDef) -> Result<Operand, ScimError> {
+        match elements {
+            Elements::Json { .. } => Ok(self.json_operand(self.json_path("e.value", &[sub.name]), sub)),
+            Elements::Rows(r) => {
+                r.subs.iter().find(|(name, _)| *name == sub.name).map(|(_, c)| Operand::from(*c)).ok_or_else(|| {
+                    ScimError::invalid_filter(format!("filtering on \"{}.{}\" is not supported", r.attr, sub.name))
+                })
+            }
+        }
     }
 
     fn present(&mut self, path: &AttrPath) -> Result<String, ScimError> {
         match self.operand(path)? {
             Some(op) => Ok(present_sql(&op)),
             None => {
-                let (def, sub) = Self::resolve(path)?;
+                let (def, sub) = self.resolve(path)?;
+                let elements = self.elements(def, path);
                 let cond = match sub {
-                    Some(sub) => present_sql(&self.element_operand(sub)),
+                    Some(sub) => present_sql(&self.element_operand(&elements, sub)?),
                     None => "1 = 1".to_owned(),
                 };
-                Ok(self.exists_element(def, Self::multi_urn(path), &cond))
+                Ok(self.exists(&elements, &cond))
             }
         }
     }
@@ -167,29 +328,31 @@ impl Translator {
             None => {
                 // A multi-valued attribute: any element matches (RFC 7644 §3.4.2.2). Without a
                 // sub-attribute, complex elements compare their `value`.
-                let (def, sub) = Self::resolve(path)?;
+                let (def, sub) = self.resolve(path)?;
                 let sub = match sub.or_else(|| def.sub_attribute("value")) {
                     Some(sub) => sub,
                     None => return Err(ScimError::invalid_filter(format!("cannot compare \"{path}\""))),
                 };
-                let operand = self.element_operand(sub);
+                let elements = self.elements(def, path);
+                let operand = self.element_operand(&elements, sub)?;
                 let cond = self.compare_operand(&operand, op, value, path)?;
-                Ok(self.exists_element(def, Self::multi_urn(path), &cond))
+                Ok(self.exists(&elements, &cond))
             }
         }
     }
 
     fn value_path(&mut self, path: &AttrPath, inner: &Filter) -> Result<String, ScimError> {
-        let (def, _) = Self::resolve(path)?;
+        let (def, _) = self.resolve(path)?;
         if !def.multi_valued || def.ty != AttrType::Complex {
             return Err(ScimError::invalid_filter(format!("\"{path}\" is not a multi-valued complex attribute")));
         }
-        let cond = self.element_filter(def, inner)?;
-        Ok(self.exists_element(def, Self::multi_urn(path), &cond))
+        let elements = self.elements(def, path);
+        let cond = self.element_filter(def, &elements, inner)?;
+        Ok(self.exists(&elements, &cond))
     }
 
     /// A filter inside `attr[...]`, whose paths name sub-attributes of `parent`.
-    fn element_filter(&mut self, parent: &AttributeDef, f: &Filter) -> Result<String, ScimError> {
+    fn element_filter(&mut self, parent: &AttributeDef, elements: &Elements, f: &Filter) -> Result<String, ScimError> {
         let sub_of = |path: &AttrPath| {
             let name = path.sub_attr.as_deref().unwrap_or(&path.attr);
             parent.sub_attribute(name).ok_or_else(|| {
@@ -197,16 +360,20 @@ impl Translator {
             })
         };
         match f {
-            Filter::And(a, b) => {
-                Ok(format!("({} and {})", self.element_filter(parent, a)?, self.element_filter(parent, b)?))
-            }
-            Filter::Or(a, b) => {
-                Ok(format!("({} or {})", self.element_filter(parent, a)?, self.element_filter(parent, b)?))
-            }
-            Filter::Not(a) => Ok(format!("(not coalesce({}, false))", self.element_filter(parent, a)?)),
-            Filter::Present(path) => Ok(present_sql(&self.element_operand(sub_of(path)?))),
+            Filter::And(a, b) => Ok(format!(
+                "({} and {})",
+                self.element_filter(parent, elements, a)?,
+                self.element_filter(parent, elements, b)?
+            )),
+            Filter::Or(a, b) => Ok(format!(
+                "({} or {})",
+                self.element_filter(parent, elements, a)?,
+                self.element_filter(parent, elements, b)?
+            )),
+            Filter::Not(a) => Ok(format!("(not coalesce({}, false))", self.element_filter(parent, elements, a)?)),
+            Filter::Present(path) => Ok(present_sql(&self.element_operand(elements, sub_of(path)?)?)),
             Filter::Compare { path, op, value } => {
-                let operand = self.element_operand(sub_of(path)?);
+                let operand = self.element_operand(elements, sub_of(path)?)?;
                 self.compare_operand(&operand, *op, value, path)
             }
             Filter::ValuePath { path, .. } => {
@@ -235,15 +402,12 @@ impl Translator {
             };
         }
         match operand {
-            Operand::Text { expr, case_exact } => {
+            Operand::Text { expr, fold } => {
                 let CompValue::String(s) = value else { return Err(mismatch()) };
-                // userName's column is already folded; fold the value the same way.
-                let (expr, s) = if expr == "user_name_ci" {
-                    (expr.clone(), fold_user_name(s))
-                } else if *case_exact {
-                    (expr.clone(), s.clone())
-                } else {
-                    (format!("lower({expr})"), s.to_lowercase())
+                let (expr, s) = match fold {
+                    Fold::Exact => (expr.clone(), s.clone()),
+                    Fold::Lower => (format!("lower({expr})"), s.to_lowercase()),
+                    Fold::Stored(f) => (expr.clone(), f(s)),
                 };
                 let p = self.bind(Arg::Text(s));
                 Ok(self.text_compare(&expr, op, &p))
@@ -338,7 +502,11 @@ mod tests {
     use scim::filter::{parse, FilterLimits};
 
     fn sql(filter: &str, dialect: Dialect) -> Where {
-        to_sql(&parse(filter, &FilterLimits::default()).unwrap(), dialect, 2).unwrap()
+        to_sql(&parse(filter, &FilterLimits::default()).unwrap(), &USERS, dialect, 2).unwrap()
+    }
+
+    fn group_sql(filter: &str, dialect: Dialect) -> Where {
+        to_sql(&parse(filter, &FilterLimits::default()).unwrap(), &GROUPS, dialect, 2).unwrap()
     }
 
     #[test]
@@ -378,8 +546,47 @@ mod tests {
         assert_eq!(w.args, vec![Arg::Int(1_305_261_754_000)]);
         for bad in ["meta.lastModified gt \"yesterday\"", "active eq \"yes\"", "nosuch eq \"x\"", "name eq \"x\""] {
             let f = parse(bad, &FilterLimits::default()).unwrap();
-            let err = to_sql(&f, Dialect::Sqlite, 1).unwrap_err();
+            let err = to_sql(&f, &USERS, Dialect::Sqlite, 1).unwrap_err();
             assert_eq!(err.scim_type, Some(scim::ScimType::InvalidFilter), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_users_groups_are_rows_of_the_membership_table() {
+        let w = sql("groups.value eq \"g1\"", Dialect::Sqlite);
+        assert_eq!(
+            w.sql,
+            "exists (select 1 from group_member r join scim_group g on g.group_id = r.group_id \
+             where r.tenant_id = scim_user.tenant_id and r.member_id = scim_user.user_id and r.group_id = $2)"
+        );
+        let w = sql("groups[value eq \"g1\" or display eq \"Admins\"]", Dialect::Postgres);
+        assert!(w.sql.ends_with("and (r.group_id = $2 or lower(g.display_name) = $3))"), "{}", w.sql);
+        assert_eq!(w.args, vec![Arg::Text("g1".into()), Arg::Text("admins".into())]);
+        let f = parse("groups.$ref eq \"x\"", &FilterLimits::default()).unwrap();
+        assert!(to_sql(&f, &USERS, Dialect::Sqlite, 2).is_err());
+    }
+
+    #[test]
+    fn group_display_names_use_the_folded_indexed_column_and_members_are_rows() {
+        let w = group_sql("displayName eq \"Tour Guides\"", Dialect::Sqlite);
+        assert_eq!(w.sql, "display_name_ci = $2");
+        assert_eq!(w.args, vec![Arg::Text("tour guides".into())]);
+        let w = group_sql("members[value eq \"u1\"] and externalId eq \"e\"", Dialect::Postgres);
+        assert_eq!(
+            w.sql,
+            "(exists (select 1 from group_member r where r.group_id = scim_group.group_id and r.member_id = $2) \
+             and external_id = $3)"
+        );
+        let w = group_sql("members.value eq \"u1\"", Dialect::Sqlite);
+        assert!(w.sql.starts_with("exists (select 1 from group_member r"), "{}", w.sql);
+    }
+
+    #[test]
+    fn member_value_filters_become_conditions_on_the_rows() {
+        let f = parse("value eq \"a\" or type eq \"user\"", &FilterLimits::default()).unwrap();
+        let w = element_to_sql("members", &f, &GROUPS, Dialect::Sqlite, 3).unwrap();
+        assert_eq!(w.sql, "(r.member_id = $3 or lower(r.member_type) = $4)");
+        let f = parse("display eq \"a\"", &FilterLimits::default()).unwrap();
+        assert!(element_to_sql("members", &f, &GROUPS, Dialect::Sqlite, 3).is_err());
     }
 }

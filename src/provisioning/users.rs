@@ -5,13 +5,16 @@ use scim::list::{list_response, ListQuery};
 use scim::patch::{self, PatchRequest};
 use scim::resource::{self, Prepared};
 use scim::schema::USER_RESOURCE;
+use std::collections::HashMap;
+
 use scim::ScimError;
 use serde_json::Value;
-use sqlx::{Any, Transaction};
+use sqlx::{Any, AnyConnection, Transaction};
 
-use super::log::{LogDraft, Outcome};
+use super::log::{self, LogDraft, Mutation};
 use super::precondition::Preconditions;
 use super::{password, render, user_filter};
+use crate::db::group::Membership;
 use crate::db::user::{UserRecord, UserWrite};
 use crate::db::{self, is_unique_violation, sql::Where};
 use crate::error::{ApiError, Error};
@@ -54,29 +57,22 @@ impl UserRequest<'_> {
     /// Writes the log row for a successful mutation in its transaction, then commits.
     async fn commit_logged(
         &self,
-        mut tx: Transaction<'static, Any>,
+        tx: Transaction<'static, Any>,
         status: StatusCode,
         operation: &'static str,
         record: &UserRecord,
         body: Option<&Value>,
     ) -> Result<LogFacts, ApiError> {
-        let entry = self.draft.finish(Outcome {
-            status: status.as_u16(),
-            operation: operation.to_owned(),
-            resource_type: Some("User".into()),
-            resource_id: Some(record.id.clone()),
-            user_name: Some(record.user_name.clone()),
-            response_body: body.cloned(),
-        });
-        db::log::append(&mut *tx, &entry).await?;
-        tx.commit().await?;
-        Ok(LogFacts {
-            operation: Some(operation),
-            resource_type: Some("User"),
-            resource_id: Some(record.id.clone()),
-            user_name: Some(record.user_name.clone()),
-            already_logged: true,
-        })
+        let mutation = Mutation {
+            status,
+            operation,
+            resource_type: "User",
+            resource_id: &record.id,
+            name: &record.user_name,
+            body,
+            detail: None,
+        };
+        log::commit_logged(tx, self.draft, mutation).await
     }
 
     async fn prepare(&self, body: Value) -> Result<(Prepared, Option<String>), ApiError> {
@@ -99,7 +95,7 @@ impl UserRequest<'_> {
             .await
             .map_err(|e| Self::map_write_error(e, write.user_name))?;
         let record = stored(&id, &write, 1, now, now);
-        let body = self.project(&record, &[], &[]);
+        let body = self.project(&record, &HashMap::new(), &[], &[]);
         let facts = self.commit_logged(tx, StatusCode::CREATED, "create", &record, Some(&body)).await?;
         let location = format!("{}/Users/{id}", self.caller.base_url);
         Ok(ScimResponse::created(body, location).with_version(record.version).with_facts(facts))
@@ -107,12 +103,14 @@ impl UserRequest<'_> {
 
     /// GET /Users/{id} (RFC 7644 §3.4.1).
     pub async fn get(&self, id: &str, query: &ListQuery) -> Result<ScimResponse, ApiError> {
-        let record =
-            db::user::get(self.state.db.reader(), self.tenant_id(), id).await?.ok_or_else(|| Self::not_found(id))?;
+        let mut conn = self.state.db.reader().acquire().await?;
+        let record = db::user::get(&mut *conn, self.tenant_id(), id).await?.ok_or_else(|| Self::not_found(id))?;
         if self.preconditions.not_modified(record.version) {
             return Ok(ScimResponse::not_modified(record.version).with_facts(read_facts("read", &record)));
         }
-        let body = self.project(&record, &query.attributes, &query.excluded_attributes);
+        let (attributes, excluded) = (&query.attributes, &query.excluded_attributes);
+        let groups = self.memberships(&mut conn, std::slice::from_ref(&record), attributes, excluded).await?;
+        let body = self.project(&record, &groups, attributes, excluded);
         Ok(ScimResponse::ok(body).with_version(record.version).with_facts(read_facts("read", &record)))
     }
 
@@ -131,7 +129,8 @@ impl UserRequest<'_> {
             return Err(concurrent_change());
         }
         let record = stored(id, &write, before.version + 1, before.created_at, now);
-        let body = self.project(&record, &[], &[]);
+        let groups = self.memberships(&mut tx, std::slice::from_ref(&record), &[], &[]).await?;
+        let body = self.project(&record, &groups, &[], &[]);
         let operation = change_kind(&before, &record, "replace");
         let facts = self.commit_logged(tx, StatusCode::OK, operation, &record, Some(&body)).await?;
         Ok(ScimResponse::ok(body).with_version(record.version).with_facts(facts))
@@ -159,8 +158,9 @@ impl UserRequest<'_> {
                 Some(p) => Some(password::hash(p).await?),
                 None => None,
             };
+            let groups = self.memberships(&mut tx, std::slice::from_ref(&before), &[], &[]).await?;
             if !changed {
-                let body = self.project(&before, &[], &[]);
+                let body = self.project(&before, &groups, &[], &[]);
                 let facts = self.commit_logged(tx, StatusCode::OK, "update", &before, Some(&body)).await?;
                 return Ok(ScimResponse::ok(body).with_version(before.version).with_facts(facts));
             }
@@ -173,7 +173,7 @@ impl UserRequest<'_> {
                 continue;
             }
             let record = stored(id, &write, before.version + 1, before.created_at, now);
-            let body = self.project(&record, &[], &[]);
+            let body = self.project(&record, &groups, &[], &[]);
             let operation = change_kind(&before, &record, "update");
             let facts = self.commit_logged(tx, StatusCode::OK, operation, &record, Some(&body)).await?;
             return Ok(ScimResponse::ok(body).with_version(record.version).with_facts(facts));
@@ -187,6 +187,7 @@ impl UserRequest<'_> {
         let record = db::user::get(&mut *tx, self.tenant_id(), id).await?.ok_or_else(|| Self::not_found(id))?;
         self.preconditions.check_write(record.version)?;
         db::user::delete(&mut *tx, self.tenant_id(), id).await?;
+        db::group::remove_memberships_of(&mut tx, self.tenant_id(), id, self.state.clock.now_ms()).await?;
         let facts = self.commit_logged(tx, StatusCode::NO_CONTENT, "delete", &record, None).await?;
         Ok(ScimResponse::no_content().with_facts(facts))
     }
@@ -196,7 +197,7 @@ impl UserRequest<'_> {
         let filter = match &query.filter {
             Some(text) => {
                 let parsed = scim::filter::parse(text, &self.state.filter_limits())?;
-                user_filter::to_sql(&parsed, self.state.db.dialect(), 2)?
+                user_filter::to_sql(&parsed, &user_filter::USERS, self.state.db.dialect(), 2)?
             }
             None => Where::all(),
         };
@@ -209,19 +210,42 @@ impl UserRequest<'_> {
         } else {
             db::user::list(pool, self.tenant_id(), &filter, query.start_index.saturating_sub(1), page_size).await?
         };
-        let resources =
-            records.iter().map(|r| self.project(r, &query.attributes, &query.excluded_attributes)).collect();
+        let (attributes, excluded) = (&query.attributes, &query.excluded_attributes);
+        let groups = self.memberships(&mut *pool.acquire().await?, &records, attributes, excluded).await?;
+        let resources = records.iter().map(|r| self.project(r, &groups, attributes, excluded)).collect();
         let facts = LogFacts { operation: Some("list"), resource_type: Some("User"), ..LogFacts::default() };
         Ok(ScimResponse::ok(list_response(resources, total, query.start_index)).with_facts(facts))
+    }
+
+    /// The read-only `groups` of these users by user id: read (one query per 1,000 users) only
+    /// when the projection returns them.
+    async fn memberships(
+        &self,
+        conn: &mut AnyConnection,
+        records: &[UserRecord],
+        attributes: &[scim::path::AttrPath],
+        excluded: &[scim::path::AttrPath],
+    ) -> Result<HashMap<String, Vec<Membership>>, ApiError> {
+        let mut by_user: HashMap<String, Vec<Membership>> = HashMap::new();
+        if records.is_empty() || !render::requested(&USER_RESOURCE, "groups", attributes, excluded) {
+            return Ok(by_user);
+        }
+        let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
+        for membership in db::group::groups_of(conn, self.tenant_id(), &ids).await? {
+            by_user.entry(membership.member_id.clone()).or_default().push(membership);
+        }
+        Ok(by_user)
     }
 
     fn project(
         &self,
         record: &UserRecord,
+        groups: &HashMap<String, Vec<Membership>>,
         attributes: &[scim::path::AttrPath],
         excluded: &[scim::path::AttrPath],
     ) -> Value {
-        let full = render::user(record, &self.caller.base_url);
+        let groups = groups.get(&record.id).map(Vec::as_slice).unwrap_or_default();
+        let full = render::user(record, groups, &self.caller.base_url);
         resource::project(&full, &USER_RESOURCE, attributes, excluded)
     }
 }

@@ -1,7 +1,7 @@
 //! Discovery endpoints (RFC 7644 §4): what this service provider supports, truthfully.
 
 use axum::extract::Path;
-use scim::schema::{SchemaDef, ENTERPRISE_USER, ENTERPRISE_USER_SCHEMA, USER, USER_SCHEMA};
+use scim::schema::{SchemaDef, ENTERPRISE_USER, ENTERPRISE_USER_SCHEMA, GROUP, GROUP_SCHEMA, USER, USER_SCHEMA};
 use scim::ScimError;
 use serde_json::{json, Value};
 
@@ -9,7 +9,7 @@ use super::extract::ScimContext;
 use super::response::ScimResponse;
 use crate::error::ApiError;
 
-const SCHEMAS: [&SchemaDef; 2] = [&USER, &ENTERPRISE_USER];
+const SCHEMAS: [&SchemaDef; 3] = [&USER, &ENTERPRISE_USER, &GROUP];
 
 /// GET /ServiceProviderConfig (RFC 7643 §5)
 pub async fn service_provider_config(cx: ScimContext) -> ScimResponse {
@@ -18,7 +18,11 @@ pub async fn service_provider_config(cx: ScimContext) -> ScimResponse {
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
         "documentationUri": "https://github.com/scimhub/scimhub#readme",
         "patch": { "supported": true },
-        "bulk": { "supported": false, "maxOperations": 0, "maxPayloadSize": 0 },
+        "bulk": {
+            "supported": true,
+            "maxOperations": super::bulk::MAX_OPERATIONS,
+            "maxPayloadSize": cx.state.config.max_body_bytes,
+        },
         "filter": { "supported": true, "maxResults": cx.state.config.max_page_size },
         "changePassword": { "supported": false },
         "sort": { "supported": false },
@@ -34,32 +38,57 @@ pub async fn service_provider_config(cx: ScimContext) -> ScimResponse {
     }))
 }
 
-fn user_resource_type(base: &str) -> Value {
-    json!({
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
-        "id": "User",
-        "name": "User",
-        "endpoint": "/Users",
-        "description": "User Account",
-        "schema": USER_SCHEMA,
-        "schemaExtensions": [{ "schema": ENTERPRISE_USER_SCHEMA, "required": false }],
-        "meta": { "resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/User") },
-    })
+/// A resource type (RFC 7643 §6).
+struct ResourceType {
+    id: &'static str,
+    endpoint: &'static str,
+    description: &'static str,
+    schema: &'static str,
+    extensions: &'static [&'static str],
+}
+
+const RESOURCE_TYPES: [ResourceType; 2] = [
+    ResourceType {
+        id: "User",
+        endpoint: "/Users",
+        description: "User Account",
+        schema: USER_SCHEMA,
+        extensions: &[ENTERPRISE_USER_SCHEMA],
+    },
+    ResourceType { id: "Group", endpoint: "/Groups", description: "Group", schema: GROUP_SCHEMA, extensions: &[] },
+];
+
+impl ResourceType {
+    fn to_json(&self, base: &str) -> Value {
+        let extensions: Vec<Value> =
+            self.extensions.iter().map(|urn| json!({ "schema": urn, "required": false })).collect();
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
+            "id": self.id,
+            "name": self.id,
+            "endpoint": self.endpoint,
+            "description": self.description,
+            "schema": self.schema,
+            "schemaExtensions": extensions,
+            "meta": { "resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/{}", self.id) },
+        })
+    }
 }
 
 /// GET /ResourceTypes (RFC 7643 §6)
 pub async fn resource_types(cx: ScimContext) -> ScimResponse {
-    let types = vec![user_resource_type(&cx.caller.base_url)];
-    ScimResponse::ok(scim::list::list_response(types, 1, 1))
+    let types: Vec<Value> = RESOURCE_TYPES.iter().map(|t| t.to_json(&cx.caller.base_url)).collect();
+    let n = types.len() as u64;
+    ScimResponse::ok(scim::list::list_response(types, n, 1))
 }
 
 /// GET /ResourceTypes/{id}
 pub async fn resource_type(cx: ScimContext, Path((_, id)): Path<(String, String)>) -> Result<ScimResponse, ApiError> {
-    if id == "User" {
-        Ok(ScimResponse::ok(user_resource_type(&cx.caller.base_url)))
-    } else {
-        Err(ApiError(ScimError::not_found(format!("no resource type \"{id}\""))))
-    }
+    RESOURCE_TYPES
+        .iter()
+        .find(|t| t.id == id)
+        .map(|t| ScimResponse::ok(t.to_json(&cx.caller.base_url)))
+        .ok_or_else(|| ApiError(ScimError::not_found(format!("no resource type \"{id}\""))))
 }
 
 /// GET /Schemas (RFC 7643 §7)

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::gate::ScimCaller;
 use crate::error::ApiError;
+use crate::provisioning::groups::GroupRequest;
 use crate::provisioning::log::LogDraft;
 use crate::provisioning::precondition::Preconditions;
 use crate::provisioning::users::UserRequest;
@@ -31,6 +32,16 @@ impl ScimContext {
     /// User operations for this request.
     pub fn users(&self) -> UserRequest<'_> {
         UserRequest { state: &self.state, caller: &self.caller, draft: &self.draft, preconditions: &self.preconditions }
+    }
+
+    /// Group operations for this request.
+    pub fn groups(&self) -> GroupRequest<'_> {
+        GroupRequest {
+            state: &self.state,
+            caller: &self.caller,
+            draft: &self.draft,
+            preconditions: &self.preconditions,
+        }
     }
 }
 

@@ -166,6 +166,8 @@ fn facts_from_path(method: &Method, path: &str) -> LogFacts {
         _ => None,
     };
     let operation = match (method.as_str(), resource_type, id) {
+        _ if collection == ".search" => "list",
+        _ if collection == "Bulk" => "bulk",
         (_, None, _) => "discovery",
         _ if search => "list",
         ("GET", _, Some(_)) => "read",
@@ -234,6 +236,7 @@ mod tests {
         assert_eq!(facts.resource_id.as_deref(), Some("42"));
         assert_eq!(facts_from_path(&Method::POST, "/Users").operation, Some("create"));
         assert_eq!(facts_from_path(&Method::POST, "/Users/.search").operation, Some("list"));
+        assert_eq!(facts_from_path(&Method::POST, "/.search").operation, Some("list"));
         assert_eq!(facts_from_path(&Method::GET, "/ServiceProviderConfig").operation, Some("discovery"));
     }
 }

@@ -67,6 +67,28 @@ impl ScimResponse {
     }
 }
 
+impl ScimResponse {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The body, if any.
+    pub fn body(&self) -> Option<&Value> {
+        self.body.as_ref()
+    }
+
+    /// The ETag, if any.
+    pub fn etag(&self) -> Option<&str> {
+        self.etag.as_deref()
+    }
+
+    /// The `Location`, if any.
+    pub fn location(&self) -> Option<&str> {
+        self.location.as_deref()
+    }
+}
+
 /// The weak ETag of a resource version.
 pub fn weak_etag(version: i64) -> String {
     format!("W/\"{version}\"")

@@ -4,7 +4,7 @@ use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use scimhub::db::tenant::Profile;
 
-use crate::support::TestApp;
+use crate::support::{TestApp, TestClock};
 
 fn get(uri: &str, cookie: Option<&str>) -> Request<Body> {
     let mut b = Request::builder().method(Method::GET).uri(uri);
@@ -79,4 +79,15 @@ async fn sso_without_configuration_explains_itself() {
     let app = TestApp::new().await;
     let r = app.send(get("/auth/login", None)).await;
     assert_eq!(r.headers[header::LOCATION], "/login?error=sso_not_configured");
+}
+
+#[tokio::test]
+async fn login_links_expire_after_fifteen_minutes() {
+    let clock = TestClock::at(1_800_000_000_000);
+    let app = TestApp::with_clock(clock.clone()).await;
+    let url = scimhub::auth::login_link::create(&app.state.db, app.state.clock.as_ref(), "").await.unwrap();
+    clock.advance_ms(scimhub::auth::login_link::LINK_TTL_MS + 1);
+    let late = app.send(get(&url, None)).await;
+    assert_eq!(late.headers[header::LOCATION], "/login?error=link_invalid");
+    assert!(session_cookie(&late.headers).is_none(), "no session for an expired link");
 }

@@ -27,12 +27,22 @@ async fn entra_existence_check_by_work_email() {
     let t = app.tenant("entra", Profile::Azure).await;
     create(&app, &t, "ada@contoso.test").await;
     let hit = app
-        .scim(&t, Method::GET, "/Users?filter=emails%5Btype%20eq%20%22work%22%5D.value%20eq%20%22ADA%40contoso.test%22", None)
+        .scim(
+            &t,
+            Method::GET,
+            "/Users?filter=emails%5Btype%20eq%20%22work%22%5D.value%20eq%20%22ADA%40contoso.test%22",
+            None,
+        )
         .await;
     assert_eq!(hit.status, StatusCode::OK, "{:?}", hit.body);
     assert_eq!(hit.body["totalResults"], 1);
     let miss = app
-        .scim(&t, Method::GET, "/Users?filter=emails%5Btype%20eq%20%22home%22%5D.value%20eq%20%22ada%40contoso.test%22", None)
+        .scim(
+            &t,
+            Method::GET,
+            "/Users?filter=emails%5Btype%20eq%20%22home%22%5D.value%20eq%20%22ada%40contoso.test%22",
+            None,
+        )
         .await;
     assert_eq!(miss.body["totalResults"], 0);
 }
@@ -43,13 +53,19 @@ async fn entra_multi_replace_without_path_with_dotted_and_urn_keys() {
     let t = app.tenant("entra", Profile::Azure).await;
     let id = create(&app, &t, "grace@contoso.test").await;
     for query in ["", "?aadOptscim062020"] {
-        let r = patch(&app, &t, &id, query, json!([{"op": "replace", "value": {
-            "displayName": format!("Grace {query}"),
-            "name.givenName": "Grace",
-            "name.familyName": "Hopper",
-            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department": "Navy",
-            "active": "True",
-        }}]))
+        let r = patch(
+            &app,
+            &t,
+            &id,
+            query,
+            json!([{"op": "replace", "value": {
+                "displayName": format!("Grace {query}"),
+                "name.givenName": "Grace",
+                "name.familyName": "Hopper",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department": "Navy",
+                "active": "True",
+            }}]),
+        )
         .await;
         assert_eq!(r.status, StatusCode::OK, "{query}: {:?}", r.body);
         assert_eq!(r.body["displayName"], format!("Grace {query}"));
@@ -69,7 +85,9 @@ async fn entra_manager_shapes_end_as_a_value_object() {
     let boss = create(&app, &t, "boss@contoso.test").await;
     let id = create(&app, &t, "worker@contoso.test").await;
     // Entra's documented shape: unqualified path, array value with a null $ref.
-    let r = patch(&app, &t, &id, "", json!([{"op": "Add", "path": "manager", "value": [{"$ref": null, "value": boss}]}])).await;
+    let r =
+        patch(&app, &t, &id, "", json!([{"op": "Add", "path": "manager", "value": [{"$ref": null, "value": boss}]}]))
+            .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(r.body[ENTERPRISE]["manager"], json!({"value": boss}));
     // The URN-qualified path with a bare string.
@@ -112,7 +130,12 @@ async fn okta_lookup_deactivation_and_put_update() {
     let id = created.body["id"].as_str().unwrap();
 
     let lookup = app
-        .scim(&t, Method::GET, "/Users?filter=userName%20eq%20%22isaac.brock%40example.com%22&startIndex=1&count=100", None)
+        .scim(
+            &t,
+            Method::GET,
+            "/Users?filter=userName%20eq%20%22isaac.brock%40example.com%22&startIndex=1&count=100",
+            None,
+        )
         .await;
     assert_eq!(lookup.body["totalResults"], 1);
     assert_eq!(lookup.body["startIndex"], 1);
@@ -164,4 +187,38 @@ async fn search_endpoint_takes_a_search_request() {
     assert_eq!(r.body["totalResults"], 1);
     assert_eq!(r.body["Resources"][0]["userName"], "s2@x.test");
     assert!(r.body["Resources"][0].get("emails").is_none());
+}
+
+#[tokio::test]
+async fn root_search_spans_users_and_groups() {
+    let app = TestApp::new().await;
+    let t = app.tenant("root", Profile::Generic).await;
+    create(&app, &t, "u1@x.test").await;
+    create(&app, &t, "u2@x.test").await;
+    let g = app.scim(&t, Method::POST, "/Groups", Some(&json!({"displayName": "Admins"}).to_string())).await;
+    assert_eq!(g.status, StatusCode::CREATED, "{:?}", g.body);
+    let search = |body: Value| {
+        let app = &app;
+        let t = &t;
+        async move { app.scim(t, Method::POST, "/.search", Some(&body.to_string())).await }
+    };
+    const SEARCH: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
+    let all = search(json!({"schemas": [SEARCH]})).await;
+    assert_eq!(all.body["totalResults"], 3, "{:?}", all.body);
+    // The second page of two holds the last user... and the group.
+    let page = search(json!({"schemas": [SEARCH], "startIndex": 2, "count": 2})).await;
+    let ids: Vec<&str> = page.body["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["meta"]["resourceType"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["User", "Group"]);
+    // A filter on a user attribute selects no groups, and vice versa.
+    let users = search(json!({"schemas": [SEARCH], "filter": "userName sw \"u1\""})).await;
+    assert_eq!(users.body["totalResults"], 1, "{:?}", users.body);
+    let groups = search(json!({"schemas": [SEARCH], "filter": "displayName eq \"admins\" and members pr"})).await;
+    assert_eq!(groups.status, StatusCode::OK, "{:?}", groups.body);
+    let bad = search(json!({"schemas": [SEARCH], "filter": "userName eq"})).await;
+    assert_eq!(bad.body["scimType"], "invalidFilter");
 }

@@ -3,8 +3,11 @@
 //! the run; it is never skipped).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod bulk;
 mod dashboard;
+mod filters;
 mod interop;
 mod scim_errors;
+mod scim_groups;
 mod scim_users;
 mod support;

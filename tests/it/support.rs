@@ -77,9 +77,40 @@ pub struct Reply {
     pub body: Value,
 }
 
+/// A clock the test moves by hand.
+#[derive(Debug, Default)]
+pub struct TestClock(std::sync::atomic::AtomicI64);
+
+impl TestClock {
+    /// Starts at the given time (ms since the epoch).
+    pub fn at(ms: i64) -> std::sync::Arc<TestClock> {
+        std::sync::Arc::new(TestClock(std::sync::atomic::AtomicI64::new(ms)))
+    }
+
+    /// Moves time forward.
+    pub fn advance_ms(&self, ms: i64) {
+        self.0.fetch_add(ms, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl scimhub::clock::Clock for TestClock {
+    fn now(&self) -> time::OffsetDateTime {
+        scimhub::clock::from_ms(self.0.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
+
 impl TestApp {
     pub async fn new() -> TestApp {
-        let state = scimhub::AppStateBuilder::new(config(fresh_database_url().await)).build().await.unwrap();
+        Self::build(scimhub::AppStateBuilder::new(config(fresh_database_url().await))).await
+    }
+
+    /// An app whose clock the test controls.
+    pub async fn with_clock(clock: std::sync::Arc<TestClock>) -> TestApp {
+        Self::build(scimhub::AppStateBuilder::new(config(fresh_database_url().await)).clock(clock)).await
+    }
+
+    async fn build(builder: scimhub::AppStateBuilder) -> TestApp {
+        let state = builder.build().await.unwrap();
         let router = scimhub::router(state.clone());
         TestApp { state, router }
     }

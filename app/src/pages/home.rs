@@ -42,7 +42,7 @@ pub fn HomePage() -> impl IntoView {
             <ActionForm action=create attr:class="form">
                 <label>
                     "Tenant name"
-                    <input type="text" name="name" required maxlength="64" pattern="[A-Za-z0-9_-]{1,64}"
+                    <input type="text" name="name" required maxlength="64" pattern="[A-Za-z0-9_\\-]{1,64}"
                         placeholder="acme" autocomplete="off"/>
                 </label>
                 <p class="hint">"1–64 letters, digits, '-' or '_'. Case-sensitive: it becomes part of the SCIM URL."</p>

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Load benchmark of the SCIM API: the release build on loopback, driven by wrk (Debian's
+# package) with the Lua scripts in scripts/bench/. Usage:
+#   bash scripts/bench.sh [sqlite|postgres]
+# Environment: BENCH_DURATION (default 15s), BENCH_CONNECTIONS (16), BENCH_THREADS (2).
+# Prints wrk's figures (requests/s, latency percentiles) and the server's peak RSS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+backend=${1:-sqlite}
+duration=${BENCH_DURATION:-15s}
+connections=${BENCH_CONNECTIONS:-16}
+threads=${BENCH_THREADS:-2}
+port=${BENCH_PORT:-3400}
+base="http://127.0.0.1:$port"
+
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+bash scripts/install-tools.sh rust
+npm ci --no-audit --no-fund --loglevel=error
+cargo leptos build --release >/dev/null
+
+work=$(mktemp -d)
+case "$backend" in
+  sqlite) export DATABASE_URL="sqlite://$work/bench.db" ;;
+  postgres)
+    admin=${SCIMHUB_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+    psql "$admin" -qc "drop database if exists scimhub_bench" -c "create database scimhub_bench" >/dev/null
+    export DATABASE_URL="${admin%/*}/scimhub_bench" ;;
+  *) echo "usage: $0 [sqlite|postgres]" >&2; exit 2 ;;
+esac
+bin=target/release/scimhub
+"$bin" tenant create bench --profile azure --public-url "$base" >/dev/null
+export BENCH_TOKEN=$("$bin" secret rotate bench 2>/dev/null | tail -n 1)
+export BENCH_BASE_PATH=/realms/bench/scim/v2
+RUST_LOG=warn "$bin" serve --listen "127.0.0.1:$port" --public-url "$base" >"$work/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 50); do curl -fs "$base/healthz" >/dev/null && break; sleep 0.2; done
+
+peak_rss=0
+run() {
+  local name=$1 script=$2
+  echo "== $name ($backend, $threads threads, $connections connections, $duration)"
+  ( while kill -0 "$server" 2>/dev/null; do ps -o rss= -p "$server"; sleep 0.5; done ) >"$work/rss-$name" &
+  local sampler=$!
+  wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "scripts/bench/$script" "$base" | tee "$work/$name.txt"
+  kill $sampler 2>/dev/null || true
+  local r; r=$(sort -n "$work/rss-$name" | tail -n 1)
+  if [ "${r:-0}" -gt "$peak_rss" ]; then peak_rss=$r; fi
+}
+
+run create create-users.lua
+users=$(curl -fs -H "Authorization: Bearer $BENCH_TOKEN" "$base$BENCH_BASE_PATH/Users?count=0" | sed -E 's/.*"totalResults":([0-9]+).*/\1/')
+echo "users in the tenant: $users"
+curl -fs -H "Authorization: Bearer $BENCH_TOKEN" "$base$BENCH_BASE_PATH/Users?count=1000&attributes=userName" >"$work/page.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("\n".join(r["userName"] for r in d["Resources"]))' "$work/page.json" >"$work/names"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("\n".join(r["id"] for r in d["Resources"]))' "$work/page.json" >"$work/ids"
+export BENCH_NAMES_FILE="$work/names" BENCH_IDS_FILE="$work/ids"
+run lookup lookup-users.lua
+run patch patch-users.lua
+echo "== peak RSS of the server: $((peak_rss / 1024)) MiB"

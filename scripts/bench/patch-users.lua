@@ -1,0 +1,21 @@
+-- wrk script: PATCH /Users/{id} replacing displayName (steady-state updates).
+local ids = {}
+local counter = 0
+local token = os.getenv("BENCH_TOKEN")
+local path = os.getenv("BENCH_BASE_PATH") .. "/Users/"
+
+function init(args)
+  for line in io.lines(os.getenv("BENCH_IDS_FILE")) do ids[#ids + 1] = line end
+end
+
+function request()
+  counter = counter + 1
+  local body = '{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"displayName","value":"Renamed ' ..
+    counter .. '"}]}'
+  return wrk.format("PATCH", path .. ids[math.random(1, #ids)],
+    { ["Content-Type"] = "application/scim+json", ["Authorization"] = "Bearer " .. token }, body)
+end
+
+function response(status)
+  if status ~= 200 then error("unexpected status " .. status) end
+end

@@ -1,0 +1,477 @@
+//! The `scim_group` and `group_member` tables. A group row holds the SCIM resource without
+//! `members`, `id` and `meta`, plus the columns filters need; each membership is a row of
+//! `group_member`, so changing members is a set operation on rows that never loads or rewrites
+//! the group's other members. Statements that carry lists of ids are cut into chunks of
+//! [`CHUNK`] ids: one statement per chunk, whatever the list's length.
+
+use std::collections::HashMap;
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, AnyConnection, Row};
+
+use super::resource::{self, Table};
+use super::sql::{bind_all, placeholders, Where};
+
+/// The most ids one statement carries (far below the bind-parameter limits of both dialects).
+pub const CHUNK: usize = 1000;
+
+/// A stored group.
+#[derive(Debug, Clone)]
+pub struct GroupRecord {
+    /// The SCIM id.
+    pub id: String,
+    /// The displayName as sent.
+    pub display_name: String,
+    /// The externalId, if any.
+    pub external_id: Option<String>,
+    /// The SCIM resource without `members`, `id` and `meta`.
+    pub resource: serde_json::Value,
+    /// Incremented on every change, membership changes included; the ETag.
+    pub version: i64,
+    /// Creation time (ms).
+    pub created_at: i64,
+    /// Last modification time (ms).
+    pub updated_at: i64,
+}
+
+/// The values a create or an update writes.
+#[derive(Debug, Clone)]
+pub struct GroupWrite<'a> {
+    /// The displayName.
+    pub display_name: &'a str,
+    /// The externalId.
+    pub external_id: Option<&'a str>,
+    /// The resource JSON (without members, id and meta).
+    pub resource: &'a serde_json::Value,
+}
+
+/// What a member is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MemberType {
+    /// A user.
+    User,
+    /// A (nested) group.
+    Group,
+}
+
+impl MemberType {
+    /// The SCIM name (`type` of a member), as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberType::User => "User",
+            MemberType::Group => "Group",
+        }
+    }
+
+    /// The collection the member's resource lives in, for `$ref`.
+    pub fn endpoint(self) -> &'static str {
+        match self {
+            MemberType::User => "Users",
+            MemberType::Group => "Groups",
+        }
+    }
+
+    fn parse(text: &str) -> Result<MemberType, sqlx::Error> {
+        match text {
+            "User" => Ok(MemberType::User),
+            "Group" => Ok(MemberType::Group),
+            other => Err(sqlx::Error::Decode(format!("unknown member type {other:?}").into())),
+        }
+    }
+}
+
+/// One member of a group, as served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// The group.
+    pub group_id: String,
+    /// The member's id.
+    pub id: String,
+    /// User or group.
+    pub member_type: MemberType,
+    /// The member's displayName (a user without one: its userName).
+    pub display: Option<String>,
+}
+
+/// One group a resource belongs to (the user's read-only `groups` attribute).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    /// The member (user or group).
+    pub member_id: String,
+    /// The group.
+    pub group_id: String,
+    /// The group's displayName.
+    pub display: String,
+}
+
+/// The case-folded displayName that the `displayName` filter compares (caseExact false).
+pub fn fold_display_name(display_name: &str) -> String {
+    display_name.to_lowercase()
+}
+
+const TABLE: Table = Table {
+    name: "scim_group",
+    id: "group_id",
+    columns: "group_id, display_name, external_id, resource, version, created_at, updated_at",
+};
+
+fn from_row(row: &AnyRow) -> Result<GroupRecord, sqlx::Error> {
+    let resource: String = row.try_get("resource")?;
+    Ok(GroupRecord {
+        id: row.try_get("group_id")?,
+        display_name: row.try_get("display_name")?,
+        external_id: row.try_get("external_id")?,
+        resource: serde_json::from_str(&resource).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        version: row.try_get("version")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+/// Inserts a new group (version 1) without members.
+pub async fn insert<'e>(
+    exec: impl sqlx::Executor<'e, Database = Any>,
+    tenant_id: &str,
+    id: &str,
+    group: &GroupWrite<'_>,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into scim_group (group_id, tenant_id, display_name, display_name_ci, external_id, resource, \
+         version, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, 1, $7, $7)",
+    )
+    .bind(id)
+    .bind(tenant_id)
+    .bind(group.display_name)
+    .bind(fold_display_name(group.display_name))
+    .bind(group.external_id)
+    .bind(group.resource.to_string())
+    .bind(now_ms)
+    .execute(exec)
+    .await?;
+    Ok(())
+}
+
+/// Overwrites a group's attributes (not its members) if its version is still
+/// `expected_version`; returns whether it did.
+pub async fn update<'e>(
+    exec: impl sqlx::Executor<'e, Database = Any>,
+    tenant_id: &str,
+    id: &str,
+    group: &GroupWrite<'_>,
+    expected_version: i64,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update scim_group set display_name = $3, display_name_ci = $4, external_id = $5, resource = $6, \
+         version = version + 1, updated_at = $7 where tenant_id = $1 and group_id = $2 and version = $8",
+    )
+    .bind(tenant_id)
+    .bind(id)
+    .bind(group.display_name)
+    .bind(fold_display_name(group.display_name))
+    .bind(group.external_id)
+    .bind(group.resource.to_string())
+    .bind(now_ms)
+    .bind(expected_version)
+    .execute(exec)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records a change of a group's members: a new version and modification time, nothing else
+/// written. Returns whether the group was still at `expected_version`.
+pub async fn touch<'e>(
+    exec: impl sqlx::Executor<'e, Database = Any>,
+    tenant_id: &str,
+    id: &str,
+    expected_version: i64,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update scim_group set version = version + 1, updated_at = $3 \
+         where tenant_id = $1 and group_id = $2 and version = $4",
+    )
+    .bind(tenant_id)
+    .bind(id)
+    .bind(now_ms)
+    .bind(expected_version)
+    .execute(exec)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The group with this id in this tenant.
+pub async fn get<'e>(
+    exec: impl sqlx::Executor<'e, Database = Any>,
+    tenant_id: &str,
+    id: &str,
+) -> Result<Option<GroupRecord>, sqlx::Error> {
+    resource::get(exec, &TABLE, tenant_id, id).await?.as_ref().map(from_row).transpose()
+}
+
+/// Deletes a group with its members and its own memberships in other groups (whose versions
+/// move on); returns whether it existed.
+pub async fn delete(conn: &mut AnyConnection, tenant_id: &str, id: &str, now_ms: i64) -> Result<bool, sqlx::Error> {
+    remove_memberships_of(conn, tenant_id, id, now_ms).await?;
+    remove_all_members(conn, tenant_id, id).await?;
+    resource::delete(&mut *conn, &TABLE, tenant_id, id).await
+}
+
+/// One page of the tenant's groups matching `filter` (placeholders from `$2`), in creation
+/// order — stable, so paginated reads see every group once.
+pub async fn list(
+    pool: &sqlx::AnyPool,
+    tenant_id: &str,
+    filter: &Where,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<GroupRecord>, sqlx::Error> {
+    resource::page(pool, &TABLE, tenant_id, filter, offset, limit).await?.iter().map(from_row).collect()
+}
+
+/// How many of the tenant's groups match `filter` (placeholders from `$2`).
+pub async fn count(pool: &sqlx::AnyPool, tenant_id: &str, filter: &Where) -> Result<u64, sqlx::Error> {
+    resource::count(pool, &TABLE, tenant_id, filter).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Members
+// ---------------------------------------------------------------------------------------------
+
+/// Which of `ids` name a user or a group of the tenant, and which: one query per chunk.
+pub async fn member_types(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    ids: &[String],
+) -> Result<HashMap<String, MemberType>, sqlx::Error> {
+    let mut found = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        let list = placeholders(2, chunk.len());
+        let sql = format!(
+            "select user_id as id, 'User' as member_type from scim_user where tenant_id = $1 and user_id in ({list}) \
+             union all \
+             select group_id as id, 'Group' as member_type from scim_group where tenant_id = $1 and group_id in ({list})"
+        );
+        let query = chunk.iter().fold(sqlx::query(&sql).bind(tenant_id), |q, id| q.bind(id.as_str()));
+        for row in query.fetch_all(&mut *conn).await? {
+            let kind: String = row.try_get("member_type")?;
+            found.insert(row.try_get("id")?, MemberType::parse(&kind)?);
+        }
+    }
+    Ok(found)
+}
+
+/// Adds members (already known to exist) to a group; members it already has are left as they
+/// are. One multi-row insert per chunk; returns how many were new.
+pub async fn add_members(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    group_id: &str,
+    members: &[(String, MemberType)],
+    now_ms: i64,
+) -> Result<u64, sqlx::Error> {
+    // In id order, so that concurrent writers to one group take row locks in the same order
+    // (PostgreSQL would otherwise deadlock two overlapping adds).
+    let mut members = members.to_vec();
+    members.sort();
+    let mut added = 0;
+    for chunk in members.chunks(CHUNK) {
+        let rows: Vec<String> =
+            (0..chunk.len()).map(|i| format!("($1, $2, ${}, ${}, $3)", 4 + 2 * i, 5 + 2 * i)).collect();
+        let sql = format!(
+            "insert into group_member (tenant_id, group_id, member_id, member_type, created_at) values {} \
+             on conflict do nothing",
+            rows.join(", ")
+        );
+        let query = sqlx::query(&sql).bind(tenant_id).bind(group_id).bind(now_ms);
+        let query = chunk.iter().fold(query, |q, (id, kind)| q.bind(id.as_str()).bind(kind.as_str()));
+        added += query.execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(added)
+}
+
+/// Removes these members from a group (ids that are not members are ignored); one statement
+/// per chunk. Returns how many were removed.
+pub async fn remove_members(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    group_id: &str,
+    ids: &[String],
+) -> Result<u64, sqlx::Error> {
+    // In id order, as in `add_members`.
+    let mut ids = ids.to_vec();
+    ids.sort();
+    let mut removed = 0;
+    for chunk in ids.chunks(CHUNK) {
+        let sql = format!(
+            "delete from group_member where tenant_id = $1 and group_id = $2 and member_id in ({})",
+            placeholders(3, chunk.len())
+        );
+        let query = chunk.iter().fold(sqlx::query(&sql).bind(tenant_id).bind(group_id), |q, id| q.bind(id.as_str()));
+        removed += query.execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(removed)
+}
+
+/// Removes the members of a group that satisfy `condition`, an expression over the member row
+/// `r` (placeholders from `$3`), as a `members[…]` value filter translates. Returns how many.
+pub async fn remove_members_where(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    group_id: &str,
+    condition: &Where,
+) -> Result<u64, sqlx::Error> {
+    let sql = format!(
+        "delete from group_member where tenant_id = $1 and group_id = $2 and member_id in \
+         (select r.member_id from group_member r where r.tenant_id = $1 and r.group_id = $2 and ({}))",
+        condition.sql
+    );
+    let done = bind_all(sqlx::query(&sql).bind(tenant_id).bind(group_id), &condition.args).execute(&mut *conn).await?;
+    Ok(done.rows_affected())
+}
+
+/// Removes every member of a group; returns how many there were.
+pub async fn remove_all_members(conn: &mut AnyConnection, tenant_id: &str, group_id: &str) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("delete from group_member where tenant_id = $1 and group_id = $2")
+        .bind(tenant_id)
+        .bind(group_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// Removes a user's or group's memberships in every group of the tenant (when it is deleted);
+/// those groups get a new version. Returns how many memberships there were.
+pub async fn remove_memberships_of(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    member_id: &str,
+    now_ms: i64,
+) -> Result<u64, sqlx::Error> {
+    sqlx::query(
+        "update scim_group set version = version + 1, updated_at = $3 where tenant_id = $1 and group_id in \
+         (select group_id from group_member where tenant_id = $1 and member_id = $2)",
+    )
+    .bind(tenant_id)
+    .bind(member_id)
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await?;
+    let done = sqlx::query("delete from group_member where tenant_id = $1 and member_id = $2")
+        .bind(tenant_id)
+        .bind(member_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// The ids of all members of a group (for replacing the set by difference).
+pub async fn member_ids(conn: &mut AnyConnection, tenant_id: &str, group_id: &str) -> Result<Vec<String>, sqlx::Error> {
+    let rows = sqlx::query("select member_id from group_member where tenant_id = $1 and group_id = $2")
+        .bind(tenant_id)
+        .bind(group_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(|r| r.try_get("member_id")).collect()
+}
+
+/// Members with their display names. A membership whose member no longer exists (possible on
+/// PostgreSQL when a member is deleted while it is being added) is never served.
+const MEMBER_SELECT: &str = "select r.group_id, r.member_id, r.member_type, \
+     coalesce(u.display_name, u.user_name, g.display_name) as display from group_member r \
+     left join scim_user u on r.member_type = 'User' and u.tenant_id = r.tenant_id and u.user_id = r.member_id \
+     left join scim_group g on r.member_type = 'Group' and g.tenant_id = r.tenant_id and g.group_id = r.member_id \
+     where (u.user_id is not null or g.group_id is not null) and r.tenant_id = $1";
+
+fn member_from_row(row: &AnyRow) -> Result<Member, sqlx::Error> {
+    let kind: String = row.try_get("member_type")?;
+    Ok(Member {
+        group_id: row.try_get("group_id")?,
+        id: row.try_get("member_id")?,
+        member_type: MemberType::parse(&kind)?,
+        display: row.try_get("display")?,
+    })
+}
+
+/// All members of these groups (one query per chunk of groups), ordered by group and member id.
+pub async fn members(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    group_ids: &[String],
+) -> Result<Vec<Member>, sqlx::Error> {
+    let mut out = Vec::new();
+    for chunk in group_ids.chunks(CHUNK) {
+        let sql = format!(
+            "{MEMBER_SELECT} and r.group_id in ({}) order by r.group_id, r.member_id",
+            placeholders(2, chunk.len())
+        );
+        let query = chunk.iter().fold(sqlx::query(&sql).bind(tenant_id), |q, id| q.bind(id.as_str()));
+        for row in query.fetch_all(&mut *conn).await? {
+            out.push(member_from_row(&row)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Up to `limit` members of a group whose ids sort after `after` (keyset pagination, for
+/// callers that page through a large group).
+pub async fn member_page<'e>(
+    exec: impl sqlx::Executor<'e, Database = Any>,
+    tenant_id: &str,
+    group_id: &str,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<Member>, sqlx::Error> {
+    let sql = format!("{MEMBER_SELECT} and r.group_id = $2 and r.member_id > $3 order by r.member_id limit $4");
+    let rows = sqlx::query(&sql)
+        .bind(tenant_id)
+        .bind(group_id)
+        .bind(after.unwrap_or_default())
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(exec)
+        .await?;
+    rows.iter().map(member_from_row).collect()
+}
+
+/// How many members a group has.
+pub async fn member_count<'e>(
+    exec: impl sqlx::Executor<'e, Database = Any>,
+    tenant_id: &str,
+    group_id: &str,
+) -> Result<u64, sqlx::Error> {
+    let row = sqlx::query("select count(*) as n from group_member where tenant_id = $1 and group_id = $2")
+        .bind(tenant_id)
+        .bind(group_id)
+        .fetch_one(exec)
+        .await?;
+    let n: i64 = row.try_get("n")?;
+    Ok(u64::try_from(n).unwrap_or_default())
+}
+
+/// The groups these users (or groups) are direct members of: one query per chunk, ordered by
+/// member, then group name.
+pub async fn groups_of(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    member_ids: &[String],
+) -> Result<Vec<Membership>, sqlx::Error> {
+    let mut out = Vec::new();
+    for chunk in member_ids.chunks(CHUNK) {
+        let sql = format!(
+            "select r.member_id, r.group_id, g.display_name from group_member r \
+             join scim_group g on g.group_id = r.group_id \
+             where r.tenant_id = $1 and r.member_id in ({}) order by r.member_id, g.display_name, r.group_id",
+            placeholders(2, chunk.len())
+        );
+        let query = chunk.iter().fold(sqlx::query(&sql).bind(tenant_id), |q, id| q.bind(id.as_str()));
+        for row in query.fetch_all(&mut *conn).await? {
+            out.push(Membership {
+                member_id: row.try_get("member_id")?,
+                group_id: row.try_get("group_id")?,
+                display: row.try_get("display_name")?,
+            });
+        }
+    }
+    Ok(out)
+}
