@@ -27,7 +27,7 @@ for _ in $(seq 1 50); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.2
 
 set +e
 SCIM_CLI_HEADERS="Authorization: Bearer $token" \
-  "$VENV/bin/scim2" --url "$BASE/realms/compliance/scim/v2" test >"$work/report.txt" 2>&1
+  "$VENV/bin/scim2" --url "$BASE/realms/compliance/scim/v2" test ${SCIM_COMPLIANCE_VERBOSE:+--verbose} >"$work/report.txt" 2>&1
 status=$?
 set -e
 cat "$work/report.txt"

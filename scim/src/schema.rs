@@ -167,6 +167,9 @@ impl AttributeDef {
     const fn write_only(self) -> Self {
         Self { mutability: Mutability::WriteOnly, returned: Returned::Never, ..self }
     }
+    const fn on_request(self) -> Self {
+        Self { returned: Returned::Request, ..self }
+    }
     const fn always(self) -> Self {
         Self { returned: Returned::Always, ..self }
     }
@@ -396,7 +399,9 @@ pub const ENTERPRISE_USER: SchemaDef = SchemaDef {
 const MEMBER_SUBS: &[AttributeDef] = &[
     AttributeDef::string("value", "Identifier of the member of this group.").immutable(),
     AttributeDef::reference("$ref", "The URI of the member resource.", &["User", "Group"]).immutable(),
-    AttributeDef::string("display", "A human-readable name of the member.").read_only(),
+    // Returned on request only: clients compare members by value and reference, and a
+    // computed name they did not send would make a group look changed to them.
+    AttributeDef::string("display", "A human-readable name of the member.").read_only().on_request(),
     AttributeDef::string("type", "The type of the member.").canonical(&["User", "Group"]).immutable(),
 ];
 
