@@ -117,8 +117,9 @@ impl AdminBackend for Backend {
         let pool = self.state.db.reader();
         let start_index = start_index.max(1);
         let total = db::user::count(pool, &tenant.id, &Where::all()).await.map_err(internal)?;
-        let records =
-            db::user::list(pool, &tenant.id, &Where::all(), start_index - 1, PAGE_SIZE).await.map_err(internal)?;
+        let records = db::user::list(pool, &tenant.id, &Where::all(), None, start_index - 1, PAGE_SIZE)
+            .await
+            .map_err(internal)?;
         Ok(UserPage {
             users: records
                 .into_iter()

@@ -3,11 +3,12 @@
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{rfc3339_ms, Clock, SystemClock};
 use crate::config::{DatabaseArgs, PublicUrlArgs, ServeConfig};
-use crate::db::tenant::{self, Profile};
+use crate::db::credential::Kind;
+use crate::db::tenant::{self, Profile, Tenant};
 use crate::db::{self, is_unique_violation, Db};
 use crate::secret::Secret;
 
@@ -29,6 +30,12 @@ enum Command {
     /// Manage SCIM credentials.
     #[command(subcommand)]
     Secret(SecretCommand),
+    /// Manage the OAuth client secret of a tenant's token endpoint (remote token authentication).
+    #[command(subcommand)]
+    ClientSecret(ClientSecretCommand),
+    /// Manage the keys that sign a tenant's access tokens.
+    #[command(subcommand)]
+    SigningKey(SigningKeyCommand),
     /// Administrator access.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -53,11 +60,118 @@ enum TenantCommand {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Change a tenant's SCIM settings: profile, endpoint on/off, and how callers authenticate.
+    Configure {
+        /// The tenant's name.
+        tenant: String,
+        #[command(flatten)]
+        changes: TenantChanges,
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        public_url: PublicUrlArgs,
+    },
+}
+
+/// The settings `tenant configure` changes; what is not given stays as it is.
+#[derive(Debug, Clone, clap::Args)]
+struct TenantChanges {
+    /// `generic` (RFC 7644; recommended in most cases) or `azure` (only for Microsoft Entra ID).
+    #[arg(long)]
+    profile: Option<String>,
+    /// The customer's Entra tenant ID (a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47,
+    /// any case), needed to accept Entra-issued tokens with the Azure profile.
+    #[arg(long, value_name = "GUID")]
+    azure_tenant_id: Option<String>,
+    /// Turn the SCIM endpoint on.
+    #[arg(long, conflicts_with = "disable")]
+    enable: bool,
+    /// Turn the SCIM endpoint off: SCIM requests get 403 and the token endpoint issues nothing.
+    #[arg(long)]
+    disable: bool,
+    /// Accept access tokens from the tenant's token endpoint (OAuth 2.0 client credentials).
+    #[arg(long, value_name = "on|off")]
+    remote_token_auth: Option<OnOff>,
+    /// Where the Entra tenant's signing keys are published (default: Microsoft's URL for the
+    /// Azure tenant ID); an empty value restores the default.
+    #[arg(long, value_name = "URL")]
+    azure_jwks_url: Option<String>,
+    /// Lifetime of the access tokens of the tenant's token endpoint, in seconds (60–86400).
+    #[arg(long, value_name = "SECS")]
+    token_ttl: Option<i64>,
+    /// Accepted audiences of Entra-issued tokens, comma-separated (default: Entra's
+    /// provisioning audience 8adf8e6e-67b2-4cf2-a259-e3dc5476c621); empty restores the default.
+    #[arg(long, value_name = "AUD,…", value_delimiter = ',')]
+    azure_audiences: Option<Vec<String>>,
+    /// Accepted subjects of Entra-issued tokens, comma-separated (default: any subject of the
+    /// Entra tenant); empty restores the default.
+    #[arg(long, value_name = "SUB,…", value_delimiter = ',')]
+    azure_subjects: Option<Vec<String>>,
+}
+
+/// A switch on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OnOff {
+    /// On.
+    On,
+    /// Off.
+    Off,
+}
+
+/// The longest grace period a rotation accepts (30 days).
+const MAX_GRACE_SECS: u64 = 30 * 86_400;
+
+/// What every secret rotation takes.
+#[derive(Debug, clap::Args)]
+struct RotateArgs {
+    /// The tenant's name.
+    tenant: String,
+    /// Keep the previous secret working for this many seconds (default: revoke it at once).
+    #[arg(long, value_name = "SECS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=MAX_GRACE_SECS))]
+    grace: u64,
+    #[command(flatten)]
+    database: DatabaseArgs,
 }
 
 #[derive(Debug, Subcommand)]
 enum SecretCommand {
     /// Create or replace a tenant's SCIM bearer secret; prints it once, as the last line.
+    Rotate(RotateArgs),
+    /// Revoke a tenant's SCIM bearer secret at once (also one still in a grace period).
+    Revoke {
+        /// The tenant's name.
+        tenant: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ClientSecretCommand {
+    /// Create a new client secret for the tenant's OAuth client; prints the client id, then the
+    /// secret (shown once) as the last line.
+    Rotate {
+        #[command(flatten)]
+        rotate: RotateArgs,
+        #[command(flatten)]
+        public_url: PublicUrlArgs,
+    },
+    /// Revoke the tenant's client secrets at once (those of one client id with --client-id).
+    Revoke {
+        /// The tenant's name.
+        tenant: String,
+        /// Only this client's secrets.
+        #[arg(long)]
+        client_id: Option<String>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SigningKeyCommand {
+    /// Sign the tenant's new access tokens with a new key; the previous key stays published
+    /// until the tokens it signed have expired.
     Rotate {
         /// The tenant's name.
         tenant: String,
@@ -86,7 +200,20 @@ impl Cli {
                 create_tenant(&database, &public_url, &name, &profile).await
             }
             Command::Tenant(TenantCommand::List { database }) => list_tenants(&database).await,
-            Command::Secret(SecretCommand::Rotate { tenant, database }) => rotate_secret(&database, &tenant).await,
+            Command::Tenant(TenantCommand::Configure { tenant, changes, database, public_url }) => {
+                configure_tenant(&database, &public_url, &tenant, &changes).await
+            }
+            Command::Secret(SecretCommand::Rotate(rotate)) => rotate_secret(&rotate).await,
+            Command::Secret(SecretCommand::Revoke { tenant, database }) => revoke_secret(&database, &tenant).await,
+            Command::ClientSecret(ClientSecretCommand::Rotate { rotate, public_url }) => {
+                rotate_client_secret(&rotate, &public_url).await
+            }
+            Command::ClientSecret(ClientSecretCommand::Revoke { tenant, client_id, database }) => {
+                revoke_client_secret(&database, &tenant, client_id.as_deref()).await
+            }
+            Command::SigningKey(SigningKeyCommand::Rotate { tenant, database }) => {
+                rotate_signing_key(&database, &tenant).await
+            }
             Command::Admin(AdminCommand::LoginLink { database, public_url }) => {
                 let db = open(&database).await?;
                 let url = crate::auth::login_link::create(&db, &SystemClock, public_url.base()).await?;
@@ -149,15 +276,178 @@ async fn list_tenants(database: &DatabaseArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn rotate_secret(database: &DatabaseArgs, name: &str) -> anyhow::Result<()> {
+/// The tenant with this name, or an error that says how names work.
+async fn find_tenant(db: &Db, name: &str) -> anyhow::Result<Tenant> {
+    match tenant::by_name(db.reader(), name).await? {
+        Some(t) => Ok(t),
+        None => bail!("no tenant named \"{name}\" (names are case-sensitive; see `scimhub tenant list`)"),
+    }
+}
+
+/// Applies the requested changes to the current settings, validating each value.
+fn apply_changes(current: &tenant::Settings, changes: &TenantChanges) -> anyhow::Result<tenant::Settings> {
+    let mut next = current.clone();
+    if let Some(profile) = &changes.profile {
+        let Some(profile) = Profile::parse(profile) else {
+            bail!("unknown profile \"{profile}\": use generic (recommended in most cases) or azure (only for Microsoft Entra ID)");
+        };
+        next.profile = profile;
+    }
+    if let Some(id) = &changes.azure_tenant_id {
+        next.auth.azure_tenant_id = Some(tenant::parse_azure_tenant_id(id)?);
+    }
+    if changes.enable {
+        next.scim_enabled = true;
+    }
+    if changes.disable {
+        next.scim_enabled = false;
+    }
+    if let Some(switch) = changes.remote_token_auth {
+        next.auth.remote_token_auth = switch == OnOff::On;
+    }
+    if let Some(url) = &changes.azure_jwks_url {
+        next.auth.azure_jwks_url = if url.trim().is_empty() { None } else { Some(tenant::parse_jwks_url(url)?) };
+    }
+    if let Some(ttl) = changes.token_ttl {
+        next.auth.token_ttl_secs = tenant::check_token_ttl(ttl)?;
+    }
+    if let Some(list) = &changes.azure_audiences {
+        next.auth.azure_audiences = tenant::parse_list(list)?;
+    }
+    if let Some(list) = &changes.azure_subjects {
+        next.auth.azure_subjects = tenant::parse_list(list)?;
+    }
+    if changes.profile.is_some() && next.profile == Profile::Azure && next.auth.azure_tenant_id.is_none() {
+        bail!("the Azure profile needs the customer's Entra tenant ID: add --azure-tenant-id GUID");
+    }
+    Ok(next)
+}
+
+async fn configure_tenant(
+    database: &DatabaseArgs,
+    public_url: &PublicUrlArgs,
+    name: &str,
+    changes: &TenantChanges,
+) -> anyhow::Result<()> {
     let db = open(database).await?;
-    let Some(t) = tenant::by_name(db.reader(), name).await? else {
-        bail!("no tenant named \"{name}\" (names are case-sensitive; see `scimhub tenant list`)");
-    };
+    let t = find_tenant(&db, name).await?;
+    let settings = apply_changes(&t.settings(), changes)?;
+    if !tenant::update_settings(db.writer(), &t.id, &settings, SystemClock.now_ms()).await? {
+        bail!("the tenant \"{name}\" was deleted meanwhile");
+    }
+    let auth = &settings.auth;
+    let realm = format!("{}/realms/{}", public_url.base(), t.name);
+    println!(
+        "Tenant {}: profile {}, SCIM endpoint {}.",
+        t.name,
+        settings.profile.as_str(),
+        on_off(settings.scim_enabled)
+    );
+    println!("SCIM endpoint: {realm}/scim/v2");
+    println!("Remote token authentication: {}", on_off(auth.remote_token_auth));
+    if auth.remote_token_auth {
+        println!("Token endpoint: {realm}/protocol/openid-connect/token (tokens live {} s)", auth.token_ttl_secs);
+    }
+    if let Some(id) = &auth.azure_tenant_id {
+        println!("Azure tenant ID: {id}");
+        if settings.profile == Profile::Azure {
+            println!("Entra-issued tokens: issuers {}", auth.azure_issuers().join(", "));
+            println!("  audiences {}", auth.effective_azure_audiences().join(", "));
+            if !auth.azure_subjects.is_empty() {
+                println!("  subjects {}", auth.azure_subjects.join(", "));
+            }
+            println!("  keys from {}", auth.effective_azure_jwks_url().unwrap_or_default());
+        }
+    }
+    Ok(())
+}
+
+fn on_off(on: bool) -> &'static str {
+    if on {
+        "enabled"
+    } else {
+        "disabled"
+    }
+}
+
+impl RotateArgs {
+    /// The grace period in milliseconds (validated by clap).
+    fn grace_ms(&self) -> i64 {
+        i64::try_from(self.grace).unwrap_or(i64::MAX / 1000).saturating_mul(1000)
+    }
+
+    /// What happened to the secrets a rotation at `now` superseded, for the message.
+    fn previous(&self, superseded: u64, now: i64) -> String {
+        match (superseded, self.grace) {
+            (0, _) => String::new(),
+            (_, 0) => "; the previous one is revoked".to_owned(),
+            (_, _) => format!("; the previous one works until {}", rfc3339_ms(now + self.grace_ms())),
+        }
+    }
+}
+
+async fn rotate_secret(args: &RotateArgs) -> anyhow::Result<()> {
+    let db = open(&args.database).await?;
+    let t = find_tenant(&db, &args.tenant).await?;
     let secret = Secret::generate("scimhub_");
-    db::credential::rotate_bearer(db.writer(), &t.id, &secret.hash(), SystemClock.now_ms()).await?;
-    eprintln!("New SCIM secret token for tenant {} (shown once; any previous one is revoked):", t.name);
+    let now = SystemClock.now_ms();
+    let rotated =
+        db::credential::rotate(db.writer(), &t.id, Kind::Bearer, &secret.hash(), now, args.grace_ms()).await?;
+    eprintln!("New SCIM secret token for tenant {} (shown once{}):", t.name, args.previous(rotated.superseded, now));
     println!("{}", secret.expose());
+    Ok(())
+}
+
+async fn revoke_secret(database: &DatabaseArgs, name: &str) -> anyhow::Result<()> {
+    let db = open(database).await?;
+    let t = find_tenant(&db, name).await?;
+    let revoked = db::credential::revoke_bearer(db.writer(), &t.id, SystemClock.now_ms()).await?;
+    println!("Revoked {revoked} SCIM secret token(s) of tenant {}.", t.name);
+    Ok(())
+}
+
+async fn rotate_client_secret(args: &RotateArgs, public_url: &PublicUrlArgs) -> anyhow::Result<()> {
+    let db = open(&args.database).await?;
+    let t = find_tenant(&db, &args.tenant).await?;
+    let secret = Secret::generate("scimhub_cs_");
+    let now = SystemClock.now_ms();
+    let rotated =
+        db::credential::rotate(db.writer(), &t.id, Kind::ClientSecret, &secret.hash(), now, args.grace_ms()).await?;
+    let endpoint = format!("{}/realms/{}/protocol/openid-connect/token", public_url.base(), t.name);
+    let off = " (remote token authentication is off: scimhub tenant configure … --remote-token-auth on)";
+    eprintln!("Token endpoint: {endpoint}{}", if t.auth.remote_token_auth { "" } else { off });
+    eprintln!(
+        "Client ID (first line) and new client secret (last line, shown once{}) for tenant {}:",
+        args.previous(rotated.superseded, now),
+        t.name
+    );
+    println!("{}", rotated.client_id.unwrap_or_default());
+    println!("{}", secret.expose());
+    Ok(())
+}
+
+async fn revoke_client_secret(database: &DatabaseArgs, name: &str, client_id: Option<&str>) -> anyhow::Result<()> {
+    let db = open(database).await?;
+    let t = find_tenant(&db, name).await?;
+    let revoked = db::credential::revoke_client_secrets(db.writer(), &t.id, client_id, SystemClock.now_ms()).await?;
+    println!("Revoked {revoked} client secret(s) of tenant {}.", t.name);
+    if revoked > 0 {
+        println!(
+            "Access tokens issued with them stay valid until they expire (at most {} s, the token lifetime).",
+            t.auth.token_ttl_secs
+        );
+    }
+    Ok(())
+}
+
+async fn rotate_signing_key(database: &DatabaseArgs, name: &str) -> anyhow::Result<()> {
+    let db = open(database).await?;
+    let t = find_tenant(&db, name).await?;
+    let (kid, retired) = crate::oauth::keys::rotate(&db, &t.id, SystemClock.now_ms()).await?;
+    println!("Tenant {} now signs its access tokens with key {kid}.", t.name);
+    if let Some(old) = retired {
+        println!("The previous key {old} stays published until the tokens it signed have expired.");
+    }
     Ok(())
 }
 
@@ -173,6 +463,75 @@ mod tests {
         assert!(
             matches!(cli.command, Command::Tenant(TenantCommand::Create { ref name, ref profile, .. }) if name == "acme" && profile == "azure")
         );
+    }
+
+    fn changes(args: &[&str]) -> TenantChanges {
+        let mut argv = vec!["scimhub", "tenant", "configure", "acme"];
+        argv.extend_from_slice(args);
+        match Cli::try_parse_from(argv).unwrap().command {
+            Command::Tenant(TenantCommand::Configure { changes, .. }) => changes,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn new_commands_parse() {
+        for argv in [
+            &["scimhub", "secret", "rotate", "acme", "--grace", "3600"][..],
+            &["scimhub", "secret", "revoke", "acme"],
+            &["scimhub", "client-secret", "rotate", "acme", "--grace", "60"],
+            &["scimhub", "client-secret", "revoke", "acme", "--client-id", "c"],
+            &["scimhub", "signing-key", "rotate", "acme"],
+        ] {
+            assert!(Cli::try_parse_from(argv).is_ok(), "{argv:?}");
+        }
+        assert!(Cli::try_parse_from(["scimhub", "secret", "rotate", "acme", "--grace", "-1"]).is_err());
+        assert!(Cli::try_parse_from(["scimhub", "secret", "rotate", "acme", "--grace", "2592001"]).is_err());
+        assert!(Cli::try_parse_from(["scimhub", "tenant", "configure", "a", "--enable", "--disable"]).is_err());
+        assert!(Cli::try_parse_from(["scimhub", "tenant", "configure", "a", "--remote-token-auth", "yes"]).is_err());
+    }
+
+    #[test]
+    fn configure_applies_only_what_is_given_and_validates_it() {
+        let current =
+            tenant::Settings { profile: Profile::Generic, scim_enabled: true, auth: tenant::AuthSettings::default() };
+        let next = apply_changes(
+            &current,
+            &changes(&[
+                "--profile",
+                "Azure",
+                "--azure-tenant-id",
+                "72F988BF-86F1-41AF-91AB-2D7CD011DB47",
+                "--disable",
+                "--remote-token-auth",
+                "on",
+                "--token-ttl",
+                "600",
+                "--azure-audiences",
+                "a,b",
+                "--azure-jwks-url",
+                "http://127.0.0.1:9/keys",
+            ]),
+        )
+        .unwrap();
+        assert_eq!(next.profile, Profile::Azure);
+        assert!(!next.scim_enabled);
+        assert_eq!(next.auth.azure_tenant_id.as_deref(), Some("72f988bf-86f1-41af-91ab-2d7cd011db47"));
+        assert!(next.auth.remote_token_auth);
+        assert_eq!(next.auth.token_ttl_secs, 600);
+        assert_eq!(next.auth.azure_audiences, vec!["a".to_owned(), "b".to_owned()]);
+        assert_eq!(next.auth.azure_jwks_url.as_deref(), Some("http://127.0.0.1:9/keys"));
+        let same = apply_changes(&next, &changes(&[])).unwrap();
+        assert_eq!(same, next);
+        let reset = apply_changes(&next, &changes(&["--azure-jwks-url", "", "--azure-audiences", ""])).unwrap();
+        assert_eq!((reset.auth.azure_jwks_url, reset.auth.azure_audiences), (None, vec![]));
+
+        let bad_guid = apply_changes(&current, &changes(&["--azure-tenant-id", "contoso.onmicrosoft.com"]));
+        assert!(bad_guid.unwrap_err().to_string().contains("8-4-4-4-12"));
+        assert!(apply_changes(&current, &changes(&["--profile", "azure"])).is_err(), "Azure needs a tenant id");
+        assert!(apply_changes(&current, &changes(&["--profile", "okta"])).is_err());
+        assert!(apply_changes(&current, &changes(&["--token-ttl", "30"])).is_err());
+        assert!(apply_changes(&current, &changes(&["--azure-jwks-url", "keys"])).is_err());
     }
 
     #[test]

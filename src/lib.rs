@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod oauth;
 pub mod provisioning;
 pub mod scim_http;
 pub mod secret;

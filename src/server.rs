@@ -55,6 +55,7 @@ impl AppStateBuilder {
             clock: self.clock,
             leptos: leptos_options()?,
             oidc: Arc::new(oidc),
+            remote_keys: Arc::new(crate::oauth::remote_keys::RemoteKeys::new()?),
         })
     }
 }
@@ -81,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .layer(session_layer(&state));
     Router::new()
         .merge(crate::scim_http::router(state.clone()))
+        .merge(crate::oauth::router())
         .merge(pages)
         .route("/healthz", get(healthz))
         .layer(TraceLayer::new_for_http())

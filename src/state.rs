@@ -9,6 +9,7 @@ use crate::auth::oidc::OidcLogin;
 use crate::clock::SharedClock;
 use crate::config::ServeConfig;
 use crate::db::Db;
+use crate::oauth::remote_keys::RemoteKeys;
 
 /// Shared state: cheap to clone.
 #[derive(Clone)]
@@ -23,6 +24,8 @@ pub struct AppState {
     pub leptos: LeptosOptions,
     /// Administrator sign-in through OIDC.
     pub oidc: Arc<OidcLogin>,
+    /// The cached signing keys of external token issuers (Entra ID).
+    pub remote_keys: Arc<RemoteKeys>,
 }
 
 impl AppState {
@@ -36,6 +39,24 @@ impl AppState {
     /// The filter limits configured for this process.
     pub fn filter_limits(&self) -> scim::filter::FilterLimits {
         scim::filter::FilterLimits { max_length: self.config.max_filter_length, ..Default::default() }
+    }
+}
+
+impl AppState {
+    /// A SCIM list request on the resource type `mapping` describes, translated to SQL with this
+    /// process's limits.
+    pub fn list_plan(
+        &self,
+        query: &scim::list::ListQuery,
+        mapping: &'static crate::provisioning::query_sql::Mapping,
+    ) -> Result<crate::provisioning::query_sql::ListPlan, scim::ScimError> {
+        crate::provisioning::query_sql::plan(
+            query,
+            mapping,
+            self.db.dialect(),
+            &self.filter_limits(),
+            self.config.max_page_size,
+        )
     }
 }
 

@@ -1,5 +1,5 @@
 -- wrk script: POST /Users with a unique userName per request (Entra's create).
-local prefix
+-- `prefix` is a global that setup() gives each thread (distinct per thread).
 local counter = 0
 local token = os.getenv("BENCH_TOKEN")
 local path = os.getenv("BENCH_BASE_PATH") .. "/Users"
@@ -9,7 +9,7 @@ function setup(thread)
 end
 
 function init(args)
-  prefix = prefix or tostring(math.random(1, 1000000000))
+  assert(prefix, "setup() sets a prefix per thread")
 end
 
 function request()

@@ -10,7 +10,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Row};
 
 use super::resource::{self, Table};
-use super::sql::{bind_all, placeholders, Where};
+use super::sql::{bind_all, placeholders, OrderBy, Where};
 
 /// The most ids one statement carries (far below the bind-parameter limits of both dialects).
 pub const CHUNK: usize = 1000;
@@ -218,16 +218,17 @@ pub async fn delete(conn: &mut AnyConnection, tenant_id: &str, id: &str, now_ms:
     resource::delete(&mut *conn, &TABLE, tenant_id, id).await
 }
 
-/// One page of the tenant's groups matching `filter` (placeholders from `$2`), in creation
-/// order — stable, so paginated reads see every group once.
+/// One page of the tenant's groups matching `filter` (placeholders from `$2`), by `order`, then in
+/// creation order — stable, so paginated reads see every group once.
 pub async fn list(
     pool: &sqlx::AnyPool,
     tenant_id: &str,
     filter: &Where,
+    order: Option<&OrderBy>,
     offset: u64,
     limit: u64,
 ) -> Result<Vec<GroupRecord>, sqlx::Error> {
-    resource::page(pool, &TABLE, tenant_id, filter, offset, limit).await?.iter().map(from_row).collect()
+    resource::page(pool, &TABLE, tenant_id, filter, order, offset, limit).await?.iter().map(from_row).collect()
 }
 
 /// How many of the tenant's groups match `filter` (placeholders from `$2`).

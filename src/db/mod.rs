@@ -8,6 +8,7 @@ pub mod log;
 pub mod login_link;
 pub mod resource;
 pub mod session_store;
+pub mod signing_key;
 pub mod sql;
 pub mod tenant;
 pub mod user;

@@ -4,7 +4,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
 
-use super::sql::{bind_all, Where};
+use super::sql::{bind_all, OrderBy, Where};
 
 /// A table of SCIM resources.
 #[derive(Debug)]
@@ -40,22 +40,24 @@ pub async fn delete<'e>(
     Ok(done.rows_affected() == 1)
 }
 
-/// One page of the tenant's rows matching `filter` (placeholders from `$2`), in creation order
-/// — stable, so paginated imports see every resource once.
+/// One page of the tenant's rows matching `filter` (placeholders from `$2`), by `order` and
+/// then in creation order — stable, so paginated imports see every resource once.
 pub async fn page(
     pool: &sqlx::AnyPool,
     table: &Table,
     tenant_id: &str,
     filter: &Where,
+    order: Option<&OrderBy>,
     offset: u64,
     limit: u64,
 ) -> Result<Vec<AnyRow>, sqlx::Error> {
     let n = filter.args.len();
     let sql = format!(
-        "select {} from {} where tenant_id = $1 and ({}) order by created_at, {} limit ${} offset ${}",
+        "select {} from {} where tenant_id = $1 and ({}) order by {}created_at, {} limit ${} offset ${}",
         table.columns,
         table.name,
         filter.sql,
+        order.map(OrderBy::terms).unwrap_or_default(),
         table.id,
         n + 2,
         n + 3

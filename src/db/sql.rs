@@ -34,6 +34,25 @@ impl Where {
     }
 }
 
+/// A sort key for lists (`sortBy`/`sortOrder`): an expression built from the static schema
+/// mappings, never from request text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderBy {
+    /// The expression to sort by.
+    pub key: String,
+    /// Descending instead of ascending.
+    pub descending: bool,
+}
+
+impl OrderBy {
+    /// The `order by` terms: resources without a value sort last when ascending and first when
+    /// descending (RFC 7644 §3.4.2.3), ties in creation order.
+    pub fn terms(&self) -> String {
+        let (nulls, dir) = if self.descending { ("desc", "desc") } else { ("asc", "asc") };
+        format!("({key}) is null {nulls}, {key} {dir}, ", key = self.key)
+    }
+}
+
 /// Binds `args` to `query` in order.
 pub fn bind_all<'q>(mut query: Query<'q, Any, AnyArguments<'q>>, args: &[Arg]) -> Query<'q, Any, AnyArguments<'q>> {
     for arg in args {

@@ -1,4 +1,5 @@
-//! The `tenant` table: a customer directory with its SCIM settings.
+//! The `tenant` table: a customer directory with its SCIM settings, including how its SCIM
+//! endpoint authenticates callers (bearer secret, its own token endpoint, Entra-issued tokens).
 
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
@@ -48,6 +49,171 @@ pub struct Tenant {
     pub scim_enabled: bool,
     /// Creation time (ms).
     pub created_at: i64,
+    /// Which tokens besides the bearer secret the SCIM endpoint accepts.
+    pub auth: AuthSettings,
+}
+
+/// The audience Entra ID's provisioning service puts in the tokens it sends to a non-gallery
+/// application whose *Secret Token* field is left blank.
+pub const ENTRA_PROVISIONING_AUDIENCE: &str = "8adf8e6e-67b2-4cf2-a259-e3dc5476c621";
+
+/// The default lifetime of the access tokens of a tenant's token endpoint (1 hour).
+pub const DEFAULT_TOKEN_TTL_SECS: i64 = 3600;
+/// The shortest token lifetime that can be configured.
+pub const MIN_TOKEN_TTL_SECS: i64 = 60;
+/// The longest token lifetime that can be configured (a day); retired signing keys are
+/// published this long, so every token they signed can still be verified.
+pub const MAX_TOKEN_TTL_SECS: i64 = 86_400;
+
+/// How a tenant's SCIM endpoint authenticates callers besides its bearer secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthSettings {
+    /// The customer's Entra (Azure AD) tenant id: a lower-case GUID. Needed, with the Azure
+    /// profile, to accept tokens issued by that Entra tenant.
+    pub azure_tenant_id: Option<String>,
+    /// Whether access tokens from the tenant's own token endpoint (OAuth 2.0 client
+    /// credentials) are accepted, and whether that endpoint issues them.
+    pub remote_token_auth: bool,
+    /// Lifetime of the tenant's access tokens, in seconds.
+    pub token_ttl_secs: i64,
+    /// Accepted audiences of Entra-issued tokens; empty means [`ENTRA_PROVISIONING_AUDIENCE`].
+    pub azure_audiences: Vec<String>,
+    /// Accepted subjects of Entra-issued tokens; empty means any subject of that Entra tenant.
+    pub azure_subjects: Vec<String>,
+    /// Where the Entra tenant's signing keys are published; `None` means
+    /// [`AuthSettings::default_azure_jwks_url`].
+    pub azure_jwks_url: Option<String>,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings {
+            azure_tenant_id: None,
+            remote_token_auth: false,
+            token_ttl_secs: DEFAULT_TOKEN_TTL_SECS,
+            azure_audiences: Vec::new(),
+            azure_subjects: Vec::new(),
+            azure_jwks_url: None,
+        }
+    }
+}
+
+impl AuthSettings {
+    /// Microsoft's published keys for an Entra tenant.
+    pub fn default_azure_jwks_url(azure_tenant_id: &str) -> String {
+        format!("https://login.microsoftonline.com/{azure_tenant_id}/discovery/v2.0/keys")
+    }
+
+    /// The JWKS URL in effect (the override, or Microsoft's), if an Azure tenant id is set.
+    pub fn effective_azure_jwks_url(&self) -> Option<String> {
+        let id = self.azure_tenant_id.as_deref()?;
+        Some(self.azure_jwks_url.clone().unwrap_or_else(|| Self::default_azure_jwks_url(id)))
+    }
+
+    /// The audiences in effect for Entra-issued tokens.
+    pub fn effective_azure_audiences(&self) -> Vec<String> {
+        if self.azure_audiences.is_empty() {
+            vec![ENTRA_PROVISIONING_AUDIENCE.to_owned()]
+        } else {
+            self.azure_audiences.clone()
+        }
+    }
+
+    /// The issuers of Entra-issued tokens this tenant accepts: the v1 issuer of the token Entra
+    /// sends when its Secret Token field is blank, and the v2 issuer of workload identity
+    /// federation tokens. None without an Azure tenant id.
+    pub fn azure_issuers(&self) -> Vec<String> {
+        match self.azure_tenant_id.as_deref() {
+            Some(id) => {
+                vec![format!("https://sts.windows.net/{id}/"), format!("https://login.microsoftonline.com/{id}/v2.0")]
+            }
+            None => Vec::new(),
+        }
+    }
+}
+
+/// The settings an administrator changes (panel or `scimhub tenant configure`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// The SCIM profile.
+    pub profile: Profile,
+    /// Whether the SCIM endpoint answers.
+    pub scim_enabled: bool,
+    /// Authentication settings.
+    pub auth: AuthSettings,
+}
+
+impl Tenant {
+    /// The tenant's current settings, to change and pass to [`update_settings`].
+    pub fn settings(&self) -> Settings {
+        Settings { profile: self.profile, scim_enabled: self.scim_enabled, auth: self.auth.clone() }
+    }
+}
+
+/// Why a setting is refused; the message explains the expected form.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingsError {
+    /// Not a GUID.
+    #[error(
+        "\"{0}\" is not an Azure tenant ID: it is a GUID of 32 hexadecimal digits in groups of \
+         8-4-4-4-12 separated by hyphens, e.g. 72f988bf-86f1-41af-91ab-2d7cd011db47 (upper or \
+         lower case, stored in lower case; no braces). Copy it from the Entra admin center: \
+         Overview → Tenant ID. It is neither the domain (contoso.onmicrosoft.com) nor an \
+         application (client) ID"
+    )]
+    AzureTenantId(String),
+    /// Token lifetime out of range.
+    #[error("the token lifetime must be between {MIN_TOKEN_TTL_SECS} and {MAX_TOKEN_TTL_SECS} seconds")]
+    TokenTtl,
+    /// Not an absolute http(s) URL.
+    #[error("\"{0}\" is not an absolute https:// (or http://) URL")]
+    JwksUrl(String),
+    /// An audience or subject list entry that is empty or too long, or too many entries.
+    #[error("{0}")]
+    List(&'static str),
+}
+
+/// Validates an Azure (Entra) tenant id: a GUID in the 8-4-4-4-12 form, in any case. Returns it
+/// in lower case, the form Entra puts in its token issuers.
+pub fn parse_azure_tenant_id(input: &str) -> Result<String, SettingsError> {
+    let id = input.trim();
+    let groups: Vec<&str> = id.split('-').collect();
+    let lengths_ok = groups.len() == 5 && groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12]);
+    if !lengths_ok || !groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_hexdigit())) {
+        return Err(SettingsError::AzureTenantId(id.chars().take(80).collect()));
+    }
+    Ok(id.to_ascii_lowercase())
+}
+
+/// Validates a JWKS URL override: an absolute `https://` or `http://` URL.
+pub fn parse_jwks_url(input: &str) -> Result<String, SettingsError> {
+    let input = input.trim();
+    match url::Url::parse(input) {
+        Ok(u) if matches!(u.scheme(), "https" | "http") && u.has_host() => Ok(input.to_owned()),
+        _ => Err(SettingsError::JwksUrl(input.chars().take(200).collect())),
+    }
+}
+
+/// Validates a token lifetime in seconds.
+pub fn check_token_ttl(secs: i64) -> Result<i64, SettingsError> {
+    if (MIN_TOKEN_TTL_SECS..=MAX_TOKEN_TTL_SECS).contains(&secs) {
+        Ok(secs)
+    } else {
+        Err(SettingsError::TokenTtl)
+    }
+}
+
+/// Validates a list of accepted audiences or subjects: at most 20 non-empty entries of at most
+/// 256 characters, trimmed; an empty list restores the default.
+pub fn parse_list(entries: &[String]) -> Result<Vec<String>, SettingsError> {
+    let list: Vec<String> = entries.iter().map(|e| e.trim().to_owned()).filter(|e| !e.is_empty()).collect();
+    if list.len() > 20 {
+        return Err(SettingsError::List("at most 20 audiences or subjects can be configured"));
+    }
+    if list.iter().any(|e| e.len() > 256) {
+        return Err(SettingsError::List("an audience or subject has at most 256 characters"));
+    }
+    Ok(list)
 }
 
 /// Why a tenant name is refused.
@@ -72,7 +238,8 @@ pub fn validate_name(name: &str) -> Result<(), TenantNameError> {
     Ok(())
 }
 
-const COLUMNS: &str = "tenant_id, name, display_name, profile, scim_enabled, created_at";
+const COLUMNS: &str = "tenant_id, name, display_name, profile, scim_enabled, created_at, azure_tenant_id, \
+                       remote_token_auth, token_ttl_secs, azure_audiences, azure_subjects, azure_jwks_url";
 
 fn from_row(row: &AnyRow) -> Result<Tenant, sqlx::Error> {
     let profile: String = row.try_get("profile")?;
@@ -83,7 +250,25 @@ fn from_row(row: &AnyRow) -> Result<Tenant, sqlx::Error> {
         profile: Profile::parse(&profile).unwrap_or(Profile::Generic),
         scim_enabled: get_flag(row, "scim_enabled")?,
         created_at: row.try_get("created_at")?,
+        auth: AuthSettings {
+            azure_tenant_id: row.try_get("azure_tenant_id")?,
+            remote_token_auth: get_flag(row, "remote_token_auth")?,
+            token_ttl_secs: row.try_get("token_ttl_secs")?,
+            azure_audiences: list_from_column(row.try_get("azure_audiences")?),
+            azure_subjects: list_from_column(row.try_get("azure_subjects")?),
+            azure_jwks_url: row.try_get("azure_jwks_url")?,
+        },
     })
+}
+
+/// A stored JSON list (NULL or unreadable = empty, i.e. the default).
+fn list_from_column(text: Option<String>) -> Vec<String> {
+    text.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default()
+}
+
+/// A list as stored: NULL when empty.
+fn list_to_column(list: &[String]) -> Option<String> {
+    (!list.is_empty()).then(|| serde_json::Value::from(list.to_vec()).to_string())
 }
 
 /// Inserts a tenant; a taken name is a unique violation.
@@ -109,7 +294,37 @@ pub async fn insert(pool: &AnyPool, name: &str, profile: Profile, now_ms: i64) -
         profile,
         scim_enabled: true,
         created_at: now_ms,
+        auth: AuthSettings::default(),
     })
+}
+
+/// Saves a tenant's settings (validated by the caller with the `parse_*` functions). Returns
+/// whether the tenant exists.
+pub async fn update_settings(
+    pool: &AnyPool,
+    tenant_id: &str,
+    settings: &Settings,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let auth = &settings.auth;
+    let done = sqlx::query(
+        "update tenant set profile = $2, scim_enabled = $3, azure_tenant_id = $4, remote_token_auth = $5, \
+         token_ttl_secs = $6, azure_audiences = $7, azure_subjects = $8, azure_jwks_url = $9, updated_at = $10 \
+         where tenant_id = $1",
+    )
+    .bind(tenant_id)
+    .bind(settings.profile.as_str())
+    .bind(settings.scim_enabled)
+    .bind(auth.azure_tenant_id.as_deref())
+    .bind(auth.remote_token_auth)
+    .bind(auth.token_ttl_secs)
+    .bind(list_to_column(&auth.azure_audiences))
+    .bind(list_to_column(&auth.azure_subjects))
+    .bind(auth.azure_jwks_url.as_deref())
+    .bind(now_ms)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// The tenant with this exact (case-sensitive) name.
@@ -139,6 +354,57 @@ mod tests {
         assert_eq!(validate_name("acme corp"), Err(TenantNameError::Characters));
         assert_eq!(validate_name("acmé"), Err(TenantNameError::Characters));
         assert_eq!(validate_name("../x"), Err(TenantNameError::Characters));
+    }
+
+    #[test]
+    fn azure_tenant_ids_are_guids_in_any_case() {
+        let id = "72F988BF-86f1-41AF-91ab-2d7cd011db47";
+        assert_eq!(parse_azure_tenant_id(id).unwrap(), "72f988bf-86f1-41af-91ab-2d7cd011db47");
+        assert_eq!(parse_azure_tenant_id(" 72f988bf-86f1-41af-91ab-2d7cd011db47 ").unwrap().len(), 36);
+        for bad in [
+            "",
+            "contoso.onmicrosoft.com",
+            "{72f988bf-86f1-41af-91ab-2d7cd011db47}",
+            "72f988bf86f141af91ab2d7cd011db47",
+            "72f988bf-86f1-41af-91ab-2d7cd011db4",
+            "72f988bf-86f1-41af-91ab-2d7cd011db4g",
+            "72f988bf-86f1-41af-91ab2-d7cd011db47",
+        ] {
+            let err = parse_azure_tenant_id(bad).unwrap_err();
+            assert!(err.to_string().contains("8-4-4-4-12"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn settings_values_are_checked() {
+        assert_eq!(check_token_ttl(3600), Ok(3600));
+        assert_eq!(check_token_ttl(59), Err(SettingsError::TokenTtl));
+        assert_eq!(check_token_ttl(86_401), Err(SettingsError::TokenTtl));
+        assert!(parse_jwks_url("https://login.example/keys").is_ok());
+        assert!(parse_jwks_url("http://127.0.0.1:8080/keys").is_ok());
+        assert!(parse_jwks_url("ftp://x/keys").is_err());
+        assert!(parse_jwks_url("/keys").is_err());
+        assert_eq!(parse_list(&[" a ".into(), String::new()]).unwrap(), vec!["a".to_owned()]);
+        assert!(parse_list(&vec!["a".to_owned(); 21]).is_err());
+        assert!(parse_list(&["x".repeat(257)]).is_err());
+    }
+
+    #[test]
+    fn auth_defaults_follow_entra() {
+        let mut auth = AuthSettings::default();
+        assert_eq!(auth.effective_azure_jwks_url(), None);
+        assert!(auth.azure_issuers().is_empty());
+        auth.azure_tenant_id = Some("72f988bf-86f1-41af-91ab-2d7cd011db47".into());
+        assert_eq!(
+            auth.effective_azure_jwks_url().unwrap(),
+            "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/discovery/v2.0/keys"
+        );
+        assert_eq!(auth.azure_issuers()[0], "https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/");
+        assert_eq!(auth.effective_azure_audiences(), vec![ENTRA_PROVISIONING_AUDIENCE.to_owned()]);
+        auth.azure_audiences = vec!["api://scimhub".into()];
+        assert_eq!(auth.effective_azure_audiences(), vec!["api://scimhub".to_owned()]);
+        assert_eq!(list_from_column(list_to_column(&auth.azure_audiences)), auth.azure_audiences);
+        assert_eq!(list_to_column(&[]), None);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use sqlx::{Any, Row};
 
 use super::get_flag;
 use super::resource::{self, Table};
-use super::sql::Where;
+use super::sql::{OrderBy, Where};
 
 /// A stored user.
 #[derive(Debug, Clone)]
@@ -152,16 +152,17 @@ pub async fn delete<'e>(
     resource::delete(exec, &TABLE, tenant_id, id).await
 }
 
-/// One page of the tenant's users matching `filter` (placeholders from `$2`), in creation
-/// order — stable, so paginated imports see every user once.
+/// One page of the tenant's users matching `filter` (placeholders from `$2`), by `order`, then in
+/// creation order — stable, so paginated imports see every user once.
 pub async fn list(
     pool: &sqlx::AnyPool,
     tenant_id: &str,
     filter: &Where,
+    order: Option<&OrderBy>,
     offset: u64,
     limit: u64,
 ) -> Result<Vec<UserRecord>, sqlx::Error> {
-    resource::page(pool, &TABLE, tenant_id, filter, offset, limit).await?.iter().map(from_row).collect()
+    resource::page(pool, &TABLE, tenant_id, filter, order, offset, limit).await?.iter().map(from_row).collect()
 }
 
 /// How many of the tenant's users match `filter` (placeholders from `$2`).

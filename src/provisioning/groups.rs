@@ -22,8 +22,8 @@ use sqlx::AnyConnection;
 
 use super::log::{self, LogDraft, Mutation};
 use super::precondition::Preconditions;
+use super::query_sql::{self, GROUPS};
 use super::render;
-use super::user_filter::{self, GROUPS};
 use crate::db::group::{self as store, GroupRecord, GroupWrite, Member, MemberType};
 use crate::db::sql::Where;
 use crate::error::ApiError;
@@ -249,21 +249,13 @@ impl GroupRequest<'_> {
     /// GET /Groups and POST /Groups/.search (RFC 7644 §3.4.2, §3.4.3). The members of a page's
     /// groups are read with one query (per 1,000 groups), and only when they are returned.
     pub async fn list(&self, query: &ListQuery) -> Result<ScimResponse, ApiError> {
-        let filter = match &query.filter {
-            Some(text) => {
-                let parsed = scim::filter::parse(text, &self.state.filter_limits())?;
-                user_filter::to_sql(&parsed, &GROUPS, self.state.db.dialect(), 2)?
-            }
-            None => Where::all(),
-        };
-        let config = &self.state.config;
-        let page_size = query.page_size(config.max_page_size.min(100), config.max_page_size);
+        let plan = self.state.list_plan(query, &GROUPS)?;
         let pool = self.state.db.reader();
-        let total = store::count(pool, self.tenant_id(), &filter).await?;
-        let records = if page_size == 0 {
+        let total = store::count(pool, self.tenant_id(), &plan.filter).await?;
+        let records = if plan.limit == 0 {
             Vec::new()
         } else {
-            store::list(pool, self.tenant_id(), &filter, query.start_index.saturating_sub(1), page_size).await?
+            store::list(pool, self.tenant_id(), &plan.filter, plan.order.as_ref(), plan.offset, plan.limit).await?
         };
         let (attributes, excluded) = (&query.attributes, &query.excluded_attributes);
         let mut members: HashMap<String, Vec<Member>> = HashMap::new();
@@ -350,7 +342,7 @@ impl GroupRequest<'_> {
         match (kind, &path.filter) {
             (PatchOpKind::Remove, Some(filter)) => {
                 // Placeholders $1 and $2 are the tenant and the group.
-                user_filter::element_to_sql("members", filter, &GROUPS, self.state.db.dialect(), 3)
+                query_sql::element_to_sql("members", filter, &GROUPS, self.state.db.dialect(), 3)
                     .map(MemberOp::RemoveWhere)
                     .map_err(|e| ScimError::invalid_path(e.detail))
             }

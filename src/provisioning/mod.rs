@@ -6,6 +6,6 @@ pub mod groups;
 pub mod log;
 pub mod password;
 pub mod precondition;
+pub mod query_sql;
 pub mod render;
-pub mod user_filter;
 pub mod users;

@@ -13,10 +13,10 @@ use sqlx::{Any, AnyConnection, Transaction};
 
 use super::log::{self, LogDraft, Mutation};
 use super::precondition::Preconditions;
-use super::{password, render, user_filter};
+use super::{password, query_sql, render};
 use crate::db::group::Membership;
 use crate::db::user::{UserRecord, UserWrite};
-use crate::db::{self, is_unique_violation, sql::Where};
+use crate::db::{self, is_unique_violation};
 use crate::error::{ApiError, Error};
 use crate::scim_http::gate::ScimCaller;
 use crate::scim_http::response::{LogFacts, ScimResponse};
@@ -194,21 +194,13 @@ impl UserRequest<'_> {
 
     /// GET /Users and POST /Users/.search (RFC 7644 §3.4.2, §3.4.3).
     pub async fn list(&self, query: &ListQuery) -> Result<ScimResponse, ApiError> {
-        let filter = match &query.filter {
-            Some(text) => {
-                let parsed = scim::filter::parse(text, &self.state.filter_limits())?;
-                user_filter::to_sql(&parsed, &user_filter::USERS, self.state.db.dialect(), 2)?
-            }
-            None => Where::all(),
-        };
-        let config = &self.state.config;
-        let page_size = query.page_size(config.max_page_size.min(100), config.max_page_size);
+        let plan = self.state.list_plan(query, &query_sql::USERS)?;
         let pool = self.state.db.reader();
-        let total = db::user::count(pool, self.tenant_id(), &filter).await?;
-        let records = if page_size == 0 {
+        let total = db::user::count(pool, self.tenant_id(), &plan.filter).await?;
+        let records = if plan.limit == 0 {
             Vec::new()
         } else {
-            db::user::list(pool, self.tenant_id(), &filter, query.start_index.saturating_sub(1), page_size).await?
+            db::user::list(pool, self.tenant_id(), &plan.filter, plan.order.as_ref(), plan.offset, plan.limit).await?
         };
         let (attributes, excluded) = (&query.attributes, &query.excluded_attributes);
         let groups = self.memberships(&mut *pool.acquire().await?, &records, attributes, excluded).await?;

@@ -25,7 +25,7 @@ pub async fn service_provider_config(cx: ScimContext) -> ScimResponse {
         },
         "filter": { "supported": true, "maxResults": cx.state.config.max_page_size },
         "changePassword": { "supported": false },
-        "sort": { "supported": false },
+        "sort": { "supported": true },
         "etag": { "supported": true },
         "authenticationSchemes": [{
             "type": "oauthbearertoken",

@@ -108,26 +108,31 @@ async fn admit(
     Ok((credential_id, body))
 }
 
-/// Finds the bearer credential of this tenant that the request presents.
+/// Finds the bearer credential of this tenant that the request presents: a JWT (the tenant's
+/// own access token, or an Entra-issued one for the Azure profile) or a secret token.
 async fn authenticate(state: &AppState, tenant: &Tenant, headers: &HeaderMap) -> Result<String, ApiError> {
     let token = bearer_token(headers)
         .ok_or_else(|| ApiError(ScimError::unauthorized("missing bearer token in the Authorization header")))?;
+    if crate::oauth::jwt::looks_like_jwt(token) {
+        // Verified by signature against the issuers this tenant trusts; no secret lookup.
+        return Ok(crate::oauth::jwt::authenticate(state, tenant, token).await?);
+    }
     let presented = SecretHash::of(token);
     let now = state.clock.now_ms();
     let found = db::credential::find_active_bearer(state.db.reader(), &presented, now).await?;
     let credential = found
         .filter(|c| c.hash.matches(&presented) && c.tenant_id == tenant.id)
         .ok_or_else(|| ApiError(ScimError::unauthorized("invalid or expired bearer token for this tenant")))?;
-    if credential.last_used_at.is_none_or(|t| now - t > TOUCH_INTERVAL_MS) {
+    if credential.info.last_used_at.is_none_or(|t| now - t > TOUCH_INTERVAL_MS) {
         let db = state.db.clone();
-        let (tenant_id, id) = (tenant.id.clone(), credential.id.clone());
+        let (tenant_id, id) = (tenant.id.clone(), credential.info.id.clone());
         tokio::spawn(async move {
             if let Err(e) = db::credential::touch(db.writer(), &tenant_id, &id, now).await {
                 tracing::warn!(error = %e, "could not record credential use");
             }
         });
     }
-    Ok(credential.id)
+    Ok(credential.info.id)
 }
 
 fn bearer_token(headers: &HeaderMap) -> Option<&str> {

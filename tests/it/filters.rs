@@ -95,3 +95,36 @@ async fn filter_limits_and_type_errors_are_invalid_filter() {
         assert_eq!(r.body["scimType"], "invalidFilter", "{filter}");
     }
 }
+
+#[tokio::test]
+async fn sort_by_columns_json_and_multi_valued_attributes() {
+    let app = TestApp::new().await;
+    let t = directory(&app).await;
+    let order = |query: &'static str| {
+        let (app, t) = (&app, &t);
+        async move {
+            let r = app.scim(t, Method::GET, &format!("/Users?{query}"), None).await;
+            assert_eq!(r.status, StatusCode::OK, "{query}: {:?}", r.body);
+            r.body["Resources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["userName"].as_str().unwrap().split('@').next().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(order("sortBy=userName").await, ["alice", "bob", "carol"]);
+    assert_eq!(order("sortBy=userName&sortOrder=descending").await, ["carol", "bob", "alice"]);
+    assert_eq!(order("sortBy=displayName&sortOrder=descending").await, ["carol", "bob", "alice"]);
+    // Users without the attribute come last ascending, first descending (RFC 7644 §3.4.2.3):
+    // titles are alice "Engineer", bob "Manager", carol none; externalIds "A-1", "B-2", none.
+    assert_eq!(order("sortBy=title").await, ["alice", "bob", "carol"]);
+    assert_eq!(order("sortBy=title&sortOrder=descending").await, ["carol", "bob", "alice"]);
+    assert_eq!(order("sortBy=externalId&sortOrder=descending").await, ["carol", "bob", "alice"]);
+    assert_eq!(order("sortBy=emails.value&sortOrder=descending").await, ["carol", "bob", "alice"]);
+    assert_eq!(order("sortBy=meta.created&sortOrder=descending&count=2").await, ["carol", "bob"]);
+    assert_eq!(order("sortBy=userName&startIndex=2&count=1").await, ["bob"]);
+
+    let bad = app.scim(&t, Method::GET, "/Users?sortBy=shoeSize", None).await;
+    assert_eq!((bad.status, bad.body["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidValue")));
+}

@@ -7,13 +7,15 @@
 //! the SQL come from the static mappings and schemas, never from the request; values are always
 //! bound.
 
+use scim::filter::FilterLimits;
 use scim::filter::{CompValue, CompareOp, Filter};
+use scim::list::{ListQuery, SortOrder};
 use scim::path::AttrPath;
 use scim::schema::{AttrType, AttributeDef, ResourceSchema, GROUP_RESOURCE, USER_RESOURCE};
 use scim::ScimError;
 
 use crate::db::group::fold_display_name;
-use crate::db::sql::{Arg, Where};
+use crate::db::sql::{Arg, OrderBy, Where};
 use crate::db::user::fold_user_name;
 use crate::db::Dialect;
 
@@ -129,6 +131,74 @@ pub fn element_to_sql(
     Ok(Where { sql, args: t.args })
 }
 
+/// A list request (RFC 7644 §3.4.2) in SQL terms.
+#[derive(Debug)]
+pub struct ListPlan {
+    /// The `filter`.
+    pub filter: Where,
+    /// The `sortBy`/`sortOrder`.
+    pub order: Option<OrderBy>,
+    /// Rows to skip (`startIndex` − 1).
+    pub offset: u64,
+    /// Rows to return (`count`, bounded by the maximum page size); 0 asks only for the total.
+    pub limit: u64,
+}
+
+/// Translates a list request on the resource type `mapping` describes; filter placeholders are
+/// numbered from `$2` (`$1` is the tenant).
+pub fn plan(
+    query: &ListQuery,
+    mapping: &'static Mapping,
+    dialect: Dialect,
+    limits: &FilterLimits,
+    max_page_size: u64,
+) -> Result<ListPlan, ScimError> {
+    let filter = match &query.filter {
+        Some(text) => to_sql(&scim::filter::parse(text, limits)?, mapping, dialect, 2)?,
+        None => Where::all(),
+    };
+    let order = query.sort_by.as_ref().map(|path| sort_key(path, query.sort_order, mapping, dialect)).transpose()?;
+    Ok(ListPlan {
+        filter,
+        order,
+        offset: query.start_index.saturating_sub(1),
+        limit: query.page_size(max_page_size.min(100), max_page_size),
+    })
+}
+
+/// The sort key for `sortBy` (RFC 7644 §3.4.2.3): the attribute's column or its JSON value; a
+/// multi-valued attribute sorts by its first element's `value`. Strings sort case-insensitively
+/// unless the attribute is caseExact.
+pub fn sort_key(
+    path: &AttrPath,
+    order: SortOrder,
+    mapping: &'static Mapping,
+    dialect: Dialect,
+) -> Result<OrderBy, ScimError> {
+    let t = Translator { mapping, dialect, next: 1, args: Vec::new() };
+    let invalid = |e: ScimError| ScimError::invalid_value(format!("sortBy: {}", e.detail));
+    let key = match t.operand(path).map_err(invalid)? {
+        Some(Operand::Text { expr, fold: Fold::Lower }) => format!("lower({expr})"),
+        Some(Operand::Text { expr, .. }) => expr,
+        Some(Operand::Millis(column) | Operand::Flag(column)) => column.to_owned(),
+        Some(Operand::Json { expr, ty: AttrType::Boolean }) => expr,
+        Some(Operand::Json { expr, .. }) => t.typed(&expr, "numeric"),
+        None => {
+            let (def, sub) = t.resolve(path).map_err(invalid)?;
+            let Elements::Json { def, urn } = t.elements(def, path) else {
+                return Err(ScimError::invalid_value(format!("sortBy: cannot sort by \"{path}\"")));
+            };
+            let sub = sub.or_else(|| def.sub_attribute("value")).map(|s| s.name);
+            let mut keys: Vec<&str> = urn.into_iter().collect();
+            keys.push(def.name);
+            keys.push("0");
+            keys.extend(sub);
+            format!("lower({})", t.json_path("resource", &keys))
+        }
+    };
+    Ok(OrderBy { key, descending: order == SortOrder::Descending })
+}
+
 struct Translator {
     mapping: &'static Mapping,
     dialect: Dialect,
@@ -241,10 +311,18 @@ impl Translator {
     }
 
     /// Text of the value at `keys` inside the JSON column or element `doc`.
+    /// Keys that are all digits index arrays.
     fn json_path(&self, doc: &str, keys: &[&str]) -> String {
         match self.dialect {
             Dialect::Sqlite => {
-                let path: String = keys.iter().map(|k| format!(".\"{k}\"")).collect();
+                let step = |k: &&str| {
+                    if k.bytes().all(|b| b.is_ascii_digit()) {
+                        format!("[{k}]")
+                    } else {
+                        format!(".\"{k}\"")
+                    }
+                };
+                let path: String = keys.iter().map(step).collect();
                 format!("json_extract({doc}, '${path}')")
             }
             Dialect::Postgres => {
