@@ -222,3 +222,34 @@ async fn fifty_parallel_creates_of_one_user_name_give_one_201() {
     assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CONFLICT).count(), 49, "{statuses:?}");
     assert_eq!(app.user_count(&t).await, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rename_racing_a_create_of_the_same_user_name_lets_exactly_one_win() {
+    let app = std::sync::Arc::new(TestApp::new().await);
+    let t = std::sync::Arc::new(app.tenant("rename-race", Profile::Generic).await);
+    for i in 0..20 {
+        let existing =
+            app.scim(&t, Method::POST, "/Users", Some(&json!({"userName": format!("old-{i}")}).to_string())).await;
+        let id = existing.body["id"].as_str().unwrap().to_owned();
+        let target = format!("Target-{i}");
+        let rename = {
+            let (app, t, target) = (app.clone(), t.clone(), target.clone());
+            tokio::spawn(async move {
+                let body =
+                    json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "userName", "value": target}]});
+                app.scim(&t, Method::PATCH, &format!("/Users/{id}"), Some(&body.to_string())).await.status
+            })
+        };
+        let create = {
+            let (app, t) = (app.clone(), t.clone());
+            let body = json!({"userName": target.to_lowercase()}).to_string();
+            tokio::spawn(async move { app.scim(&t, Method::POST, "/Users", Some(&body)).await.status })
+        };
+        let (renamed, created) = (rename.await.unwrap(), create.await.unwrap());
+        let winners = [renamed == StatusCode::OK, created == StatusCode::CREATED].iter().filter(|w| **w).count();
+        assert_eq!(winners, 1, "round {i}: rename {renamed}, create {created}");
+        assert!(renamed == StatusCode::CONFLICT || created == StatusCode::CONFLICT, "round {i}");
+        let holders = app.scim(&t, Method::GET, &format!("/Users?filter=userName%20eq%20%22target-{i}%22"), None).await;
+        assert_eq!(holders.body["totalResults"], 1, "round {i}");
+    }
+}
