@@ -84,8 +84,8 @@ impl UserRequest<'_> {
         Ok((prepared, hash))
     }
 
-    /// POST /Users (RFC 7644 §3.3).
-    pub async fn create(&self, body: Value) -> Result<ScimResponse, ApiError> {
+    /// POST /Users (RFC 7644 §3.3); the response honours `attributes`/`excludedAttributes`.
+    pub async fn create(&self, body: Value, query: &ListQuery) -> Result<ScimResponse, ApiError> {
         let (prepared, password_hash) = self.prepare(body).await?;
         let write = write_of(&prepared.resource, password_hash.as_deref())?;
         let id = uuid::Uuid::new_v4().to_string();
@@ -95,7 +95,7 @@ impl UserRequest<'_> {
             .await
             .map_err(|e| Self::map_write_error(e, write.user_name))?;
         let record = stored(&id, &write, 1, now, now);
-        let body = self.project(&record, &HashMap::new(), &[], &[]);
+        let body = self.project(&record, &HashMap::new(), &query.attributes, &query.excluded_attributes);
         let facts = self.commit_logged(tx, StatusCode::CREATED, "create", &record, Some(&body)).await?;
         let location = format!("{}/Users/{id}", self.caller.base_url);
         Ok(ScimResponse::created(body, location).with_version(record.version).with_facts(facts))
@@ -115,7 +115,7 @@ impl UserRequest<'_> {
     }
 
     /// PUT /Users/{id} (RFC 7644 §3.5.1): the body replaces the resource.
-    pub async fn replace(&self, id: &str, body: Value) -> Result<ScimResponse, ApiError> {
+    pub async fn replace(&self, id: &str, body: Value, query: &ListQuery) -> Result<ScimResponse, ApiError> {
         let (prepared, password_hash) = self.prepare(body).await?;
         let write = write_of(&prepared.resource, password_hash.as_deref())?;
         let now = self.state.clock.now_ms();
@@ -129,16 +129,18 @@ impl UserRequest<'_> {
             return Err(concurrent_change());
         }
         let record = stored(id, &write, before.version + 1, before.created_at, now);
-        let groups = self.memberships(&mut tx, std::slice::from_ref(&record), &[], &[]).await?;
-        let body = self.project(&record, &groups, &[], &[]);
+        let (attributes, excluded) = (&query.attributes, &query.excluded_attributes);
+        let groups = self.memberships(&mut tx, std::slice::from_ref(&record), attributes, excluded).await?;
+        let body = self.project(&record, &groups, attributes, excluded);
         let operation = change_kind(&before, &record, "replace");
         let facts = self.commit_logged(tx, StatusCode::OK, operation, &record, Some(&body)).await?;
         Ok(ScimResponse::ok(body).with_version(record.version).with_facts(facts))
     }
 
     /// PATCH /Users/{id} (RFC 7644 §3.5.2): all operations apply, or none.
-    pub async fn patch(&self, id: &str, body: Value) -> Result<ScimResponse, ApiError> {
+    pub async fn patch(&self, id: &str, body: Value, query: &ListQuery) -> Result<ScimResponse, ApiError> {
         let request = PatchRequest::parse(&body, self.caller.tolerance)?;
+        let (attributes, excluded) = (&query.attributes, &query.excluded_attributes);
         for _ in 0..PATCH_ATTEMPTS {
             let mut tx = self.state.db.writer().begin().await?;
             let before = db::user::get(&mut *tx, self.tenant_id(), id).await?.ok_or_else(|| Self::not_found(id))?;
@@ -158,9 +160,9 @@ impl UserRequest<'_> {
                 Some(p) => Some(password::hash(p).await?),
                 None => None,
             };
-            let groups = self.memberships(&mut tx, std::slice::from_ref(&before), &[], &[]).await?;
+            let groups = self.memberships(&mut tx, std::slice::from_ref(&before), attributes, excluded).await?;
             if !changed {
-                let body = self.project(&before, &groups, &[], &[]);
+                let body = self.project(&before, &groups, attributes, excluded);
                 let facts = self.commit_logged(tx, StatusCode::OK, "update", &before, Some(&body)).await?;
                 return Ok(ScimResponse::ok(body).with_version(before.version).with_facts(facts));
             }
@@ -173,7 +175,7 @@ impl UserRequest<'_> {
                 continue;
             }
             let record = stored(id, &write, before.version + 1, before.created_at, now);
-            let body = self.project(&record, &groups, &[], &[]);
+            let body = self.project(&record, &groups, attributes, excluded);
             let operation = change_kind(&before, &record, "update");
             let facts = self.commit_logged(tx, StatusCode::OK, operation, &record, Some(&body)).await?;
             return Ok(ScimResponse::ok(body).with_version(record.version).with_facts(facts));

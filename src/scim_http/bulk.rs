@@ -218,10 +218,11 @@ async fn dispatch(
     match collection {
         "Users" => {
             let users = UserRequest { state, caller, draft, preconditions };
+            let all = ListQuery::default();
             match (op.method.as_str(), id) {
-                ("POST", None) => users.create(data()?).await,
-                ("PUT", Some(id)) => users.replace(id, data()?).await,
-                ("PATCH", Some(id)) => users.patch(id, data()?).await,
+                ("POST", None) => users.create(data()?, &all).await,
+                ("PUT", Some(id)) => users.replace(id, data()?, &all).await,
+                ("PATCH", Some(id)) => users.patch(id, data()?, &all).await,
                 ("DELETE", Some(id)) => users.delete(id).await,
                 _ => Err(unsupported(op)),
             }

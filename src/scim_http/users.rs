@@ -24,8 +24,8 @@ pub async fn search(cx: ScimContext, ScimBody(body): ScimBody) -> Result {
 }
 
 /// POST /Users
-pub async fn create(cx: ScimContext, ScimBody(body): ScimBody) -> Result {
-    cx.users().create(body).await
+pub async fn create(cx: ScimContext, ScimQuery(query): ScimQuery, ScimBody(body): ScimBody) -> Result {
+    cx.users().create(body, &query).await
 }
 
 /// GET /Users/{id}
@@ -34,13 +34,23 @@ pub async fn get(cx: ScimContext, Path((_, id)): TenantAndId, ScimQuery(query): 
 }
 
 /// PUT /Users/{id}
-pub async fn replace(cx: ScimContext, Path((_, id)): TenantAndId, ScimBody(body): ScimBody) -> Result {
-    cx.users().replace(&id, body).await
+pub async fn replace(
+    cx: ScimContext,
+    Path((_, id)): TenantAndId,
+    ScimQuery(query): ScimQuery,
+    ScimBody(body): ScimBody,
+) -> Result {
+    cx.users().replace(&id, body, &query).await
 }
 
 /// PATCH /Users/{id}
-pub async fn patch(cx: ScimContext, Path((_, id)): TenantAndId, ScimBody(body): ScimBody) -> Result {
-    cx.users().patch(&id, body).await
+pub async fn patch(
+    cx: ScimContext,
+    Path((_, id)): TenantAndId,
+    ScimQuery(query): ScimQuery,
+    ScimBody(body): ScimBody,
+) -> Result {
+    cx.users().patch(&id, body, &query).await
 }
 
 /// DELETE /Users/{id}

@@ -156,3 +156,45 @@ async fn unknown_users_are_404_for_every_method() {
     );
     assert_scim_error(&app.scim(&t, Method::DELETE, "/Users/nope", None).await, 404, None);
 }
+
+#[tokio::test]
+async fn patch_errors_name_the_problem_and_change_nothing() {
+    let app = TestApp::new().await;
+    let t = app.tenant("patcherr", Profile::Generic).await;
+    let created = app.scim(&t, Method::POST, "/Users", Some(&entra_user("p@x.test", "1"))).await;
+    let id = created.body["id"].as_str().unwrap();
+    let patch = |ops: serde_json::Value| {
+        json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops}).to_string()
+    };
+    let cases = [
+        (json!([{"op": "replace", "path": "id", "value": "other"}]), "mutability"),
+        (json!([{"op": "remove", "path": "userName"}]), "mutability"),
+        (json!([{"op": "replace", "path": "emails[type eq \"home\"].value", "value": "h@x.test"}]), "noTarget"),
+        (json!([{"op": "replace", "path": "shoeSize", "value": 42}]), "invalidPath"),
+        (json!([{"op": "replace", "path": "emails[type eq", "value": "x"}]), "invalidPath"),
+        (json!([{"op": "frobnicate", "path": "displayName", "value": "x"}]), "invalidSyntax"),
+        // Atomic: the first operation is valid, the second is not.
+        (
+            json!([{"op": "replace", "path": "displayName", "value": "Changed"}, {"op": "replace", "path": "nope", "value": 1}]),
+            "invalidPath",
+        ),
+    ];
+    for (ops, scim_type) in cases {
+        let r = app.scim(&t, Method::PATCH, &format!("/Users/{id}"), Some(&patch(ops.clone()))).await;
+        assert_scim_error(&r, 400, Some(scim_type));
+    }
+    let read = app.scim(&t, Method::GET, &format!("/Users/{id}"), None).await;
+    assert_eq!(read.body["meta"]["version"], "W/\"1\"");
+    assert_eq!(read.body["displayName"], "Pilot User");
+}
+
+#[tokio::test]
+async fn write_responses_honour_attributes() {
+    let app = TestApp::new().await;
+    let t = app.tenant("writeproj", Profile::Generic).await;
+    let r = app.scim(&t, Method::POST, "/Users?attributes=userName", Some(&entra_user("w@x.test", "1"))).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let mut keys: Vec<&str> = r.body.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["id", "schemas", "userName"]);
+}
