@@ -444,6 +444,20 @@ impl Engine<'_> {
         Ok(())
     }
 
+    /// The normalised value an add or replace sets on `sub` (`None` for a remove).
+    fn given(
+        &self,
+        kind: PatchOpKind,
+        sub: &'static AttributeDef,
+        value: Option<Value>,
+        t: &Target,
+    ) -> Result<Option<Value>, ScimError> {
+        match (kind, value) {
+            (PatchOpKind::Remove, _) | (_, None) => Ok(None),
+            (_, Some(v)) => resource::normalize_value(sub, v, &t.display, self.input),
+        }
+    }
+
     /// A sub-attribute of a single complex attribute: `name.givenName`, `manager.value`.
     fn apply_sub_single(
         &self,
@@ -453,10 +467,7 @@ impl Engine<'_> {
         sub: &'static AttributeDef,
         value: Option<Value>,
     ) -> Result<(), ScimError> {
-        let given = match (kind, value) {
-            (PatchOpKind::Remove, _) | (_, None) => None,
-            (_, Some(v)) => resource::normalize_value(sub, v, &t.display, self.input)?,
-        };
+        let given = self.given(kind, sub, value, t)?;
         let slot = container.entry(t.def.name.to_string()).or_insert_with(|| Value::Object(Map::new()));
         if !slot.is_object() {
             *slot = Value::Object(Map::new());
@@ -479,10 +490,7 @@ impl Engine<'_> {
         sub: &'static AttributeDef,
         value: Option<Value>,
     ) -> Result<(), ScimError> {
-        let given = match (kind, value) {
-            (PatchOpKind::Remove, _) | (_, None) => None,
-            (_, Some(v)) => resource::normalize_value(sub, v, &t.display, self.input)?,
-        };
+        let given = self.given(kind, sub, value, t)?;
         let mut items = take_array(container, t.def.name);
         if items.is_empty() {
             if let Some(given) = given {

@@ -34,6 +34,26 @@ impl DbSessionStore {
     }
 }
 
+impl DbSessionStore {
+    /// Inserts the record; `on_conflict` (static SQL) says what an existing id does. Returns
+    /// the rows written.
+    async fn insert(&self, record: &Record, on_conflict: &'static str) -> Result<u64> {
+        let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
+        let sql = format!(
+            "insert into admin_session (session_id, data, expires_at) values ($1, $2, $3) \
+             on conflict (session_id) {on_conflict}"
+        );
+        let done = sqlx::query(&sql)
+            .bind(record.id.to_string())
+            .bind(data)
+            .bind(to_ms(record.expiry_date))
+            .execute(self.db.writer())
+            .await
+            .map_err(backend)?;
+        Ok(done.rows_affected())
+    }
+}
+
 fn backend(e: impl std::fmt::Display) -> Error {
     Error::Backend(e.to_string())
 }
@@ -42,37 +62,14 @@ fn backend(e: impl std::fmt::Display) -> Error {
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> Result<()> {
         // A fresh random id; on the (astronomically unlikely) collision, draw again.
-        loop {
-            let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
-            let done = sqlx::query(
-                "insert into admin_session (session_id, data, expires_at) values ($1, $2, $3) \
-                 on conflict (session_id) do nothing",
-            )
-            .bind(record.id.to_string())
-            .bind(data)
-            .bind(to_ms(record.expiry_date))
-            .execute(self.db.writer())
-            .await
-            .map_err(backend)?;
-            if done.rows_affected() == 1 {
-                return Ok(());
-            }
+        while self.insert(record, "do nothing").await? == 0 {
             record.id = Id::default();
         }
+        Ok(())
     }
 
     async fn save(&self, record: &Record) -> Result<()> {
-        let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
-        sqlx::query(
-            "insert into admin_session (session_id, data, expires_at) values ($1, $2, $3) \
-             on conflict (session_id) do update set data = excluded.data, expires_at = excluded.expires_at",
-        )
-        .bind(record.id.to_string())
-        .bind(data)
-        .bind(to_ms(record.expiry_date))
-        .execute(self.db.writer())
-        .await
-        .map_err(backend)?;
+        self.insert(record, "do update set data = excluded.data, expires_at = excluded.expires_at").await?;
         Ok(())
     }
 
