@@ -44,6 +44,13 @@ pub struct ServeConfig {
     /// Largest page a SCIM list returns (announced in ServiceProviderConfig).
     #[arg(long, env = "SCIMHUB_MAX_PAGE_SIZE", default_value_t = 1000)]
     pub max_page_size: u64,
+    /// Requests per second one SCIM credential may make (bursts up to twice that); over it,
+    /// 429 with `Retry-After`. 0 turns the limit off.
+    #[arg(long, env = "SCIMHUB_RATE_LIMIT", default_value_t = 0)]
+    pub rate_limit: u32,
+    /// Seconds a request may take before it is answered 408 and its work rolled back.
+    #[arg(long, env = "SCIMHUB_REQUEST_TIMEOUT", default_value_t = 30)]
+    pub request_timeout_secs: u64,
     /// Longest SCIM filter accepted, in characters.
     #[arg(long, env = "SCIMHUB_MAX_FILTER_LENGTH", default_value_t = 4096)]
     pub max_filter_length: usize,

@@ -8,11 +8,14 @@ use app::backend::DynBackend;
 use app::{shell, App};
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::http::{header, HeaderValue};
 use axum::middleware::from_fn;
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -49,7 +52,9 @@ impl AppStateBuilder {
     pub async fn build(self) -> anyhow::Result<AppState> {
         let db = Db::connect(&self.config.database.database_url).await?;
         let oidc = OidcLogin::new(self.config.oidc.clone(), self.config.public_url.base())?;
+        let throttle = crate::scim_http::throttle::Throttle::new(self.config.rate_limit).map(Arc::new);
         Ok(AppState {
+            throttle,
             db,
             config: Arc::new(self.config),
             clock: self.clock,
@@ -85,6 +90,17 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::oauth::router())
         .merge(pages)
         .route("/healthz", get(healthz))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        // The OIDC callback URL carries a code; never leak URLs to other sites.
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            std::time::Duration::from_secs(state.config.request_timeout_secs),
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -115,6 +131,15 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let state = AppStateBuilder::new(config).build().await?;
     let public = state.config.public_url.base().to_owned();
     spawn_session_cleanup(&state);
+    if let Some(throttle) = state.throttle.clone() {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                throttle.prune();
+            }
+        });
+    }
     let listener = tokio::net::TcpListener::bind(listen).await?;
     tracing::info!(address = %listener.local_addr()?, public_url = %public, "scimhub is listening");
     println!("scimhub is running: open {public}/ to sign in.");

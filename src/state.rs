@@ -26,6 +26,8 @@ pub struct AppState {
     pub oidc: Arc<OidcLogin>,
     /// The cached signing keys of external token issuers (Entra ID).
     pub remote_keys: Arc<RemoteKeys>,
+    /// Per-credential rate limiting of the SCIM API (`None`: off).
+    pub throttle: Option<Arc<crate::scim_http::throttle::Throttle>>,
 }
 
 impl AppState {

@@ -3,7 +3,9 @@
 
 use leptos::prelude::*;
 
-use crate::dto::{AdminIdentity, LogPage, TenantOverview, TenantSummary, UserPage};
+use crate::dto::{
+    AdminIdentity, LogPage, NewSecret, ScimIntegration, SettingsUpdate, TenantOverview, TenantSummary, UserPage,
+};
 use crate::error::AppError;
 
 /// The signed-in administrator, or `None`.
@@ -55,4 +57,63 @@ pub async fn list_users(tenant: String, start_index: u64) -> Result<UserPage, Ap
 pub async fn list_log(tenant: String, before: Option<i64>) -> Result<LogPage, AppError> {
     let (backend, admin) = crate::backend::authed().await?;
     backend.list_log(&admin, &tenant, before).await
+}
+
+/// The Integrations → SCIM panel of a tenant.
+#[server]
+pub async fn get_scim_integration(tenant: String) -> Result<ScimIntegration, AppError> {
+    let (backend, admin) = crate::backend::authed().await?;
+    backend.scim_integration(&admin, &tenant).await
+}
+
+/// Saves a tenant's SCIM settings. A refused field saves nothing and is answered as
+/// [`SettingsUpdate::Refused`] (the backend's `AppError::InvalidField`). `azure_tenant_id` may be
+/// empty (none).
+#[server]
+pub async fn update_scim_settings(
+    tenant: String,
+    enabled: bool,
+    profile: String,
+    azure_tenant_id: String,
+    remote_token_auth: bool,
+) -> Result<SettingsUpdate, AppError> {
+    let (backend, admin, address) = crate::backend::authed_with_address().await?;
+    let azure_tenant_id = Some(azure_tenant_id.trim().to_owned()).filter(|id| !id.is_empty());
+    let settings = crate::dto::ScimSettings { enabled, profile, azure_tenant_id, remote_token_auth };
+    match backend.update_scim_settings(&admin, address, &tenant, settings).await {
+        Ok(saved) => Ok(SettingsUpdate::Saved(saved)),
+        Err(AppError::InvalidField(field, message)) => Ok(SettingsUpdate::Refused { field, message }),
+        Err(e) => Err(e),
+    }
+}
+
+/// Generates a new SCIM secret token (shown once in the answer); the previous one is revoked,
+/// or keeps working for `grace_secs`.
+#[server]
+pub async fn rotate_scim_secret(tenant: String, grace_secs: u64) -> Result<NewSecret, AppError> {
+    let (backend, admin, address) = crate::backend::authed_with_address().await?;
+    backend.rotate_secret(&admin, address, &tenant, crate::dto::SecretKind::Bearer, grace_secs).await
+}
+
+/// Revokes the tenant's SCIM secret tokens at once. Returns how many were usable.
+#[server]
+pub async fn revoke_scim_secret(tenant: String) -> Result<u64, AppError> {
+    let (backend, admin, address) = crate::backend::authed_with_address().await?;
+    backend.revoke_secrets(&admin, address, &tenant, crate::dto::SecretKind::Bearer).await
+}
+
+/// Generates a new OAuth client secret (shown once in the answer) of the tenant's client id;
+/// the previous ones are revoked, or keep working for `grace_secs`.
+#[server]
+pub async fn rotate_client_secret(tenant: String, grace_secs: u64) -> Result<NewSecret, AppError> {
+    let (backend, admin, address) = crate::backend::authed_with_address().await?;
+    backend.rotate_secret(&admin, address, &tenant, crate::dto::SecretKind::ClientSecret, grace_secs).await
+}
+
+/// Revokes the tenant's client secrets at once (access tokens already issued live out their
+/// lifetime). Returns how many were usable.
+#[server]
+pub async fn revoke_client_secret(tenant: String) -> Result<u64, AppError> {
+    let (backend, admin, address) = crate::backend::authed_with_address().await?;
+    backend.revoke_secrets(&admin, address, &tenant, crate::dto::SecretKind::ClientSecret).await
 }

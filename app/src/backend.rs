@@ -7,7 +7,10 @@ use std::sync::Arc;
 use http::request::Parts;
 use leptos::prelude::use_context;
 
-use crate::dto::{AdminIdentity, LogPage, TenantOverview, TenantSummary, UserPage};
+use crate::dto::{
+    AdminIdentity, LogPage, NewSecret, ScimIntegration, ScimSettings, SecretKind, TenantOverview, TenantSummary,
+    UserPage,
+};
 use crate::error::AppError;
 
 /// What the dashboard's server functions need from the server.
@@ -27,6 +30,40 @@ pub trait AdminBackend: Send + Sync + 'static {
     async fn list_users(&self, admin: &AdminIdentity, tenant: &str, start_index: u64) -> Result<UserPage, AppError>;
     /// A page of a tenant's provisioning log, newest first, older than `before`.
     async fn list_log(&self, admin: &AdminIdentity, tenant: &str, before: Option<i64>) -> Result<LogPage, AppError>;
+    /// The address this request came from, for the audit trail.
+    fn client_address(&self, request: &Parts) -> Option<String>;
+    /// The Integrations → SCIM panel of a tenant: settings, generated details, credentials and
+    /// the newest audit entries.
+    async fn scim_integration(&self, admin: &AdminIdentity, tenant: &str) -> Result<ScimIntegration, AppError>;
+    /// Validates and saves a tenant's SCIM settings (nothing is saved when a field is refused:
+    /// `AppError::InvalidField`), records the change in the audit trail, and returns the
+    /// settings as saved.
+    async fn update_scim_settings(
+        &self,
+        admin: &AdminIdentity,
+        client_addr: Option<String>,
+        tenant: &str,
+        settings: ScimSettings,
+    ) -> Result<ScimSettings, AppError>;
+    /// Generates a new secret of this kind; the previous ones are revoked, or keep working for
+    /// `grace_secs`. Audited without the secret. The answer is the only time the secret is sent.
+    async fn rotate_secret(
+        &self,
+        admin: &AdminIdentity,
+        client_addr: Option<String>,
+        tenant: &str,
+        kind: SecretKind,
+        grace_secs: u64,
+    ) -> Result<NewSecret, AppError>;
+    /// Revokes every usable secret of this kind at once (also those in a grace period);
+    /// audited. Returns how many were usable.
+    async fn revoke_secrets(
+        &self,
+        admin: &AdminIdentity,
+        client_addr: Option<String>,
+        tenant: &str,
+        kind: SecretKind,
+    ) -> Result<u64, AppError>;
 }
 
 /// How the backend is stored in Leptos context.
@@ -43,4 +80,11 @@ pub async fn authed() -> Result<(DynBackend, AdminIdentity), AppError> {
     let parts = use_context::<Parts>().ok_or(AppError::Internal)?;
     let admin = backend.current_admin(&parts).await?.ok_or(AppError::Unauthenticated)?;
     Ok((backend, admin))
+}
+
+/// Like [`authed`], with the address the request came from (for the audit trail of changes).
+pub async fn authed_with_address() -> Result<(DynBackend, AdminIdentity, Option<String>), AppError> {
+    let (backend, admin) = authed().await?;
+    let address = use_context::<Parts>().and_then(|parts| backend.client_address(&parts));
+    Ok((backend, admin, address))
 }

@@ -1,5 +1,6 @@
 //! The data the dashboard shows, as it crosses the wire between server functions and the
-//! browser. Nothing here carries a secret.
+//! browser. Nothing here carries a secret, except [`NewSecret`]: the one answer that shows a
+//! freshly generated secret once.
 
 use serde::{Deserialize, Serialize};
 
@@ -146,3 +147,158 @@ pub struct LogPage {
     /// Pass as `before` to get the next (older) page; `None` at the end.
     pub next_before: Option<i64>,
 }
+
+/// The settings of a tenant's SCIM endpoint that the integration panel edits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScimSettings {
+    /// Whether the SCIM endpoint answers (a disabled one answers 403 and stores nothing).
+    pub enabled: bool,
+    /// `generic` or `azure`.
+    pub profile: String,
+    /// The customer's Entra tenant ID (a lower-case GUID); required for the Azure profile.
+    pub azure_tenant_id: Option<String>,
+    /// Whether access tokens from the tenant's token endpoint (OAuth 2.0 client credentials)
+    /// are accepted.
+    pub remote_token_auth: bool,
+}
+
+impl ScimSettings {
+    /// The field name of the profile in [`crate::AppError::InvalidField`].
+    pub const PROFILE: &'static str = "profile";
+    /// The field name of the Azure tenant ID in [`crate::AppError::InvalidField`].
+    pub const AZURE_TENANT_ID: &'static str = "azureTenantId";
+}
+
+/// The answer to a settings update from the panel.
+///
+/// A refused field is an answer, not an HTTP error: browsers log every 4xx/5xx response as a
+/// console error, and a mistyped ID is the user's everyday business, not a failure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SettingsUpdate {
+    /// Saved; the settings as stored (e.g. the Azure tenant ID in lower case).
+    Saved(ScimSettings),
+    /// Nothing saved: `field` (see [`ScimSettings::PROFILE`], [`ScimSettings::AZURE_TENANT_ID`])
+    /// is refused, and `message` says why and what is expected.
+    #[serde(rename_all = "camelCase")]
+    Refused {
+        /// The refused field.
+        field: String,
+        /// Why, and the expected form.
+        message: String,
+    },
+}
+
+/// Which secret of a tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SecretKind {
+    /// The SCIM secret token, sent as `Authorization: Bearer …` to the SCIM endpoint.
+    Bearer,
+    /// An OAuth 2.0 client secret, exchanged at the token endpoint for access tokens.
+    ClientSecret,
+}
+
+impl SecretKind {
+    /// What the panel calls it.
+    pub fn label(self) -> &'static str {
+        match self {
+            SecretKind::Bearer => "SCIM secret token",
+            SecretKind::ClientSecret => "client secret",
+        }
+    }
+}
+
+/// A usable credential, as the panel lists it: never the secret, only a masked hint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CredentialRow {
+    /// The credential's id.
+    pub id: String,
+    /// Bearer secret or client secret.
+    pub kind: SecretKind,
+    /// The masked secret, e.g. `scimhub_…` (secrets are stored hashed; only this is known).
+    pub hint: String,
+    /// The OAuth client id (client secrets only).
+    pub client_id: Option<String>,
+    /// Creation time (RFC 3339).
+    pub created_at: String,
+    /// Last successful use (RFC 3339), if ever.
+    pub last_used_at: Option<String>,
+    /// When it stops working (RFC 3339): the end of a rotation's grace period.
+    pub expires_at: Option<String>,
+}
+
+/// An entry of the administrators' audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditRow {
+    /// Row id.
+    pub id: i64,
+    /// When (RFC 3339).
+    pub time: String,
+    /// Who (the administrator's label).
+    pub actor: String,
+    /// What, in words.
+    pub summary: String,
+    /// The address the change came from, if known.
+    pub client_addr: Option<String>,
+}
+
+/// The Integrations → SCIM panel of a tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScimIntegration {
+    /// The tenant's exact name.
+    pub tenant: String,
+    /// Its current settings.
+    pub settings: ScimSettings,
+    /// `<public-url>/realms/<tenant>/scim/v2`.
+    pub scim_endpoint: String,
+    /// `<public-url>/realms/<tenant>/protocol/openid-connect/token`.
+    pub token_endpoint: String,
+    /// The tenant's OAuth client id, once a client secret was generated.
+    pub client_id: Option<String>,
+    /// The usable credentials, newest first.
+    pub credentials: Vec<CredentialRow>,
+    /// The newest entries of the audit trail (at most 20), newest first.
+    pub audit: Vec<AuditRow>,
+}
+
+/// A secret just generated by a rotation: the only time it is ever sent.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewSecret {
+    /// Which secret.
+    pub kind: SecretKind,
+    /// The secret in clear text, to be copied now.
+    pub secret: String,
+    /// The new credential's id.
+    pub credential_id: String,
+    /// The OAuth client id (client secrets only).
+    pub client_id: Option<String>,
+    /// How many previous secrets were superseded.
+    pub superseded: u64,
+    /// Until when the superseded ones keep working (RFC 3339); `None` when they were revoked.
+    pub previous_valid_until: Option<String>,
+}
+
+impl std::fmt::Debug for NewSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSecret")
+            .field("kind", &self.kind)
+            .field("secret", &"****")
+            .field("credential_id", &self.credential_id)
+            .field("client_id", &self.client_id)
+            .field("superseded", &self.superseded)
+            .field("previous_valid_until", &self.previous_valid_until)
+            .finish()
+    }
+}
+
+/// The grace periods the panel offers for a rotation, in seconds, with their labels.
+pub const GRACE_PERIODS: [(u64, &str); 4] = [(0, "None"), (3600, "1 hour"), (86_400, "1 day"), (604_800, "7 days")];
+
+/// The longest grace period the server accepts (30 days, as the CLI).
+pub const MAX_GRACE_SECS: u64 = 30 * 86_400;

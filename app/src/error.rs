@@ -20,6 +20,10 @@ pub enum AppError {
     /// The input was refused; the message says why.
     #[error("{0}")]
     Invalid(String),
+    /// One input field was refused: the field's name (as the form knows it) and why. The form
+    /// shows the message next to that field.
+    #[error("{1}")]
+    InvalidField(String, String),
     /// Something failed on the server; details are in the server log.
     #[error("something went wrong on the server; the details are in its log")]
     Internal,

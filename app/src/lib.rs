@@ -17,8 +17,12 @@ use leptos_router::path;
 
 pub use error::AppError;
 
+use components::security_headers::SecurityHeaders;
 use components::top_bar::TopBar;
-use pages::{home::HomePage, log::LogPage, login::LoginPage, not_found::NotFound, tenant::*, users::UsersPage};
+use pages::{
+    home::HomePage, integrations::ScimIntegrationPage, log::LogPage, login::LoginPage, not_found::NotFound, tenant::*,
+    users::UsersPage,
+};
 
 /// The HTML document around the app (server side).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -47,6 +51,7 @@ pub fn App() -> impl IntoView {
     // One action for "create tenant", shared so the selector refreshes when the list page adds one.
     provide_context(ServerAction::<api::CreateTenant>::new());
     view! {
+        <SecurityHeaders/>
         <Stylesheet id="leptos" href="/pkg/scimhub.css"/>
         <Title text="scimhub"/>
         <Router>
@@ -59,6 +64,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=OverviewPage/>
                         <Route path=path!("users") view=UsersPage/>
                         <Route path=path!("log") view=LogPage/>
+                        <Route path=path!("integrations/scim") view=ScimIntegrationPage/>
                     </ParentRoute>
                 </Routes>
             </main>

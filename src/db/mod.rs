@@ -2,6 +2,7 @@
 //! through sqlx's `Any` driver so every query is written once. Each submodule owns one table;
 //! every function that touches tenant data takes the tenant id first.
 
+pub mod audit;
 pub mod credential;
 pub mod group;
 pub mod log;

@@ -77,6 +77,12 @@ impl UserRequest<'_> {
 
     async fn prepare(&self, body: Value) -> Result<(Prepared, Option<String>), ApiError> {
         let mut prepared = resource::prepare(body, &USER_RESOURCE, self.caller.tolerance)?;
+        // A user the client creates or replaces without `active` is active (RFC 7643 §4.1.1
+        // leaves it to the provider); saying so in the resource keeps responses, filters and
+        // the dashboard in agreement.
+        if let Some(obj) = prepared.resource.as_object_mut() {
+            obj.entry("active").or_insert(Value::Bool(true));
+        }
         let hash = match prepared.password.take() {
             Some(p) => Some(password::hash(p).await?),
             None => None,

@@ -189,9 +189,14 @@ async fn run(cx: &ScimContext, op: &Operation) -> Result<ScimResponse, ApiError>
     let result = dispatch(cx, op, &draft, &preconditions).await;
     if let Err(ApiError(e)) = &result {
         // Successful mutations logged themselves in their transaction; failures are logged here.
+        // Named as the same request alone would be.
+        let method = axum::http::Method::from_bytes(op.method.as_bytes()).unwrap_or(axum::http::Method::POST);
+        let facts = super::gate::facts_from_path(&method, &op.path);
         let entry = draft.finish(Outcome {
             status: e.status,
-            operation: op.method.to_ascii_lowercase(),
+            operation: facts.operation.unwrap_or("other").to_owned(),
+            resource_type: facts.resource_type.map(str::to_owned),
+            resource_id: facts.resource_id,
             response_body: Some(e.to_json()),
             ..Outcome::default()
         });

@@ -86,22 +86,57 @@ pub async fn gate(
     record(&state, &draft, default_facts, response).await
 }
 
-/// Checks the endpoint, the credential and the body; returns the credential id and the body.
+/// Why the gate turned a request away.
+enum Rejection {
+    /// A SCIM error.
+    Api(ApiError),
+    /// Over the credential's rate limit: come back after this long.
+    Throttled(std::time::Duration),
+}
+
+impl From<ApiError> for Rejection {
+    fn from(e: ApiError) -> Self {
+        Rejection::Api(e)
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        match self {
+            Rejection::Api(e) => e.into_response(),
+            Rejection::Throttled(wait) => {
+                let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                let error = ScimError::new(429, None, format!("too many requests; retry after {seconds} s"));
+                let mut response = ApiError(error).into_response();
+                response.headers_mut().insert(header::RETRY_AFTER, seconds.max(1).into());
+                response
+            }
+        }
+    }
+}
+
+/// Checks the endpoint, the credential, its rate and the body; returns the credential id and
+/// the body.
 async fn admit(
     state: &AppState,
     tenant: &Tenant,
     headers: &HeaderMap,
     draft: &mut LogDraft,
     body: Body,
-) -> Result<(String, Bytes), ApiError> {
+) -> Result<(String, Bytes), Rejection> {
+    // Authentication comes first, so only the tenant's own clients learn that it is disabled.
+    let credential_id = authenticate(state, tenant, headers).await?;
     if !tenant.scim_enabled {
         return Err(ApiError(ScimError::forbidden(format!(
             "the SCIM endpoint of tenant \"{}\" is disabled",
             tenant.name
-        ))));
+        )))
+        .into());
     }
-    let credential_id = authenticate(state, tenant, headers).await?;
     draft.credential_id = Some(credential_id.clone());
+    if let Some(throttle) = &state.throttle {
+        throttle.check(&format!("{}/{credential_id}", tenant.id)).map_err(Rejection::Throttled)?;
+    }
     let limit = state.config.max_body_bytes;
     let body = to_bytes(body, limit).await.map_err(|_| ApiError(ScimError::payload_too_large(limit)))?;
     draft.request_excerpt = excerpt(&body);
@@ -158,7 +193,7 @@ fn relative_path(uri: &axum::http::Uri, tenant: &str) -> String {
 }
 
 /// What the method and path alone say about a request (handlers refine it).
-fn facts_from_path(method: &Method, path: &str) -> LogFacts {
+pub(crate) fn facts_from_path(method: &Method, path: &str) -> LogFacts {
     let path = path.split('?').next().unwrap_or_default();
     let mut segments = path.trim_start_matches('/').split('/');
     let collection = segments.next().unwrap_or_default();

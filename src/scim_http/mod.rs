@@ -8,6 +8,7 @@ pub mod gate;
 pub mod groups;
 pub mod response;
 pub mod search;
+pub mod throttle;
 pub mod users;
 
 use axum::middleware::from_fn_with_state;

@@ -91,3 +91,23 @@ async fn login_links_expire_after_fifteen_minutes() {
     assert_eq!(late.headers[header::LOCATION], "/login?error=link_invalid");
     assert!(session_cookie(&late.headers).is_none(), "no session for an expired link");
 }
+
+#[tokio::test]
+async fn pages_carry_a_nonce_based_csp_and_anti_framing_headers() {
+    let app = TestApp::new().await;
+    let page = app.send(get("/login", None)).await;
+    let csp = page.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
+    let nonce = csp.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).unwrap();
+    assert!(nonce.len() >= 16, "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"), "{csp}");
+    let html = page.body.as_str().unwrap();
+    assert!(html.contains(&format!("nonce=\"{nonce}\"")), "the inline scripts carry the header's nonce");
+    // Every response gets a fresh nonce.
+    let again = app.send(get("/login", None)).await;
+    assert_ne!(again.headers[header::CONTENT_SECURITY_POLICY], page.headers[header::CONTENT_SECURITY_POLICY]);
+    assert_eq!(page.headers[header::X_FRAME_OPTIONS], "DENY");
+    assert_eq!(page.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert_eq!(page.headers[header::REFERRER_POLICY], "no-referrer");
+    let scim = app.scim_as("nobody", None, axum::http::Method::GET, "/Users", None).await;
+    assert_eq!(scim.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+}

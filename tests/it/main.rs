@@ -8,6 +8,7 @@ mod credentials;
 mod dashboard;
 mod filters;
 mod interop;
+mod panel;
 mod scim_errors;
 mod scim_groups;
 mod scim_users;

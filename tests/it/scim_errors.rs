@@ -198,3 +198,39 @@ async fn write_responses_honour_attributes() {
     keys.sort_unstable();
     assert_eq!(keys, ["id", "schemas", "userName"]);
 }
+
+#[tokio::test]
+async fn a_credential_over_its_rate_gets_429_with_retry_after() {
+    let app = TestApp::with_config(|c| c.rate_limit = 2).await;
+    let t = app.tenant("busy", Profile::Generic).await;
+    let other = app.tenant("calm", Profile::Generic).await;
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(app.scim(&t, Method::GET, "/Users", None).await);
+    }
+    let throttled: Vec<&Reply> = statuses.iter().filter(|r| r.status.as_u16() == 429).collect();
+    assert!(!throttled.is_empty(), "a burst of 6 at 2/s (burst 4) is throttled");
+    assert_scim_error(throttled[0], 429, None);
+    let retry: u64 = throttled[0].headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=2).contains(&retry), "{retry}");
+    // Other credentials are not affected, and the throttled requests are in the log.
+    assert_eq!(app.scim(&other, Method::GET, "/Users", None).await.status, StatusCode::OK);
+    assert!(app.log(&t).await.iter().any(|e| e.status == 429));
+}
+
+#[tokio::test]
+async fn a_disabled_endpoint_tells_only_authenticated_clients() {
+    let app = TestApp::new().await;
+    let t = app.tenant("off", Profile::Generic).await;
+    sqlx::query("update tenant set scim_enabled = $1 where tenant_id = $2")
+        .bind(false)
+        .bind(&t.id)
+        .execute(app.state.db.writer())
+        .await
+        .unwrap();
+    assert_scim_error(&app.scim_as("off", Some("scimhub_wrong"), Method::GET, "/Users", None).await, 401, None);
+    let r = app.scim(&t, Method::POST, "/Users", Some(&json!({"userName": "x"}).to_string())).await;
+    assert_scim_error(&r, 403, None);
+    assert!(r.body["detail"].as_str().unwrap().contains("disabled"));
+    assert_eq!(app.user_count(&t).await, 0);
+}

@@ -253,3 +253,13 @@ async fn a_rename_racing_a_create_of_the_same_user_name_lets_exactly_one_win() {
         assert_eq!(holders.body["totalResults"], 1, "round {i}");
     }
 }
+
+#[tokio::test]
+async fn users_created_without_active_are_active_and_say_so() {
+    let app = TestApp::new().await;
+    let t = app.tenant("active", Profile::Generic).await;
+    let r = app.scim(&t, Method::POST, "/Users", Some(&json!({"userName": "a"}).to_string())).await;
+    assert_eq!(r.body["active"], true);
+    let active = app.scim(&t, Method::GET, "/Users?filter=active%20eq%20true", None).await;
+    assert_eq!(active.body["totalResults"], 1);
+}

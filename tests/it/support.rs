@@ -45,6 +45,8 @@ pub fn config(database_url: String) -> ServeConfig {
         max_body_bytes: 64 * 1024,
         max_page_size: 100,
         max_filter_length: 512,
+        rate_limit: 0,
+        request_timeout_secs: 30,
         oidc: OidcConfig {
             oidc_issuer: None,
             oidc_client_id: None,
@@ -107,6 +109,13 @@ impl TestApp {
     /// An app whose clock the test controls.
     pub async fn with_clock(clock: std::sync::Arc<TestClock>) -> TestApp {
         Self::build(scimhub::AppStateBuilder::new(config(fresh_database_url().await)).clock(clock)).await
+    }
+
+    /// An app with adjusted settings.
+    pub async fn with_config(adjust: impl FnOnce(&mut ServeConfig)) -> TestApp {
+        let mut config = config(fresh_database_url().await);
+        adjust(&mut config);
+        Self::build(scimhub::AppStateBuilder::new(config)).await
     }
 
     async fn build(builder: scimhub::AppStateBuilder) -> TestApp {

@@ -1,4 +1,17 @@
 //! Pieces shared by several pages.
 
+pub mod copy_button;
 pub mod error_box;
+pub mod security_headers;
 pub mod top_bar;
+
+use leptos::prelude::*;
+
+/// `false` while the page is only server-rendered, `true` once it is hydrated: buttons whose
+/// work needs the browser's code stay disabled until they can do it.
+pub fn use_interactive() -> Signal<bool> {
+    let ready = RwSignal::new(false);
+    // Effects run only in the browser, after hydration.
+    Effect::new(move |_| ready.set(true));
+    ready.into()
+}

@@ -1,6 +1,7 @@
 //! One module per route.
 
 pub mod home;
+pub mod integrations;
 pub mod log;
 pub mod login;
 pub mod not_found;

@@ -26,6 +26,7 @@ pub fn TenantLayout() -> impl IntoView {
                 <A href=href("") exact=true>"Overview"</A>
                 <A href=href("/users")>"Users"</A>
                 <A href=href("/log")>"Provisioning log"</A>
+                <A href=href("/integrations/scim")>"SCIM integration"</A>
             </nav>
             <Outlet/>
         </section>
