@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use super::extract::ScimContext;
 use super::response::ScimResponse;
+use crate::db::tenant::Profile;
 use crate::error::ApiError;
 
 const SCHEMAS: [&SchemaDef; 3] = [&USER, &ENTERPRISE_USER, &GROUP];
@@ -27,13 +28,7 @@ pub async fn service_provider_config(cx: ScimContext) -> ScimResponse {
         "changePassword": { "supported": false },
         "sort": { "supported": true },
         "etag": { "supported": true },
-        "authenticationSchemes": [{
-            "type": "oauthbearertoken",
-            "name": "OAuth Bearer Token",
-            "description": "Authentication with the tenant's bearer secret token (RFC 6750).",
-            "specUri": "https://www.rfc-editor.org/rfc/rfc6750",
-            "primary": true,
-        }],
+        "authenticationSchemes": authentication_schemes(&cx),
         "meta": { "resourceType": "ServiceProviderConfig", "location": format!("{base}/ServiceProviderConfig") },
     }))
 }
@@ -45,6 +40,38 @@ struct ResourceType {
     description: &'static str,
     schema: &'static str,
     extensions: &'static [&'static str],
+}
+
+/// The ways this tenant's endpoint accepts callers, as its settings say.
+fn authentication_schemes(cx: &ScimContext) -> Vec<Value> {
+    let auth = &cx.caller.tenant.auth;
+    let mut schemes = vec![json!({
+        "type": "oauthbearertoken",
+        "name": "OAuth Bearer Token",
+        "description": "The tenant's secret token as a bearer token (RFC 6750).",
+        "specUri": "https://www.rfc-editor.org/rfc/rfc6750",
+        "primary": true,
+    })];
+    if auth.remote_token_auth {
+        let realm = cx.caller.base_url.trim_end_matches("/scim/v2");
+        schemes.push(json!({
+            "type": "oauth2",
+            "name": "OAuth 2.0 client credentials",
+            "description": format!(
+                "Access tokens from {realm}/protocol/openid-connect/token (grant client_credentials)."
+            ),
+            "specUri": "https://www.rfc-editor.org/rfc/rfc6749#section-4.4",
+        }));
+    }
+    if let (Profile::Azure, Some(azure_tenant)) = (cx.caller.tenant.profile, &auth.azure_tenant_id) {
+        schemes.push(json!({
+            "type": "oauthbearertoken",
+            "name": "Microsoft Entra ID token",
+            "description": format!("Tokens issued by the Entra tenant {azure_tenant} to its provisioning service."),
+            "specUri": "https://www.rfc-editor.org/rfc/rfc6750",
+        }));
+    }
+    schemes
 }
 
 const RESOURCE_TYPES: [ResourceType; 2] = [

@@ -899,3 +899,30 @@ async fn settings_round_trip_through_the_database() {
     let r = scim_get(&app, &t, &t.token).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn service_provider_config_lists_the_schemes_the_tenant_accepts() {
+    let app = TestApp::new().await;
+    let t = app.tenant("schemes", Profile::Azure).await;
+    let names = |r: &Reply| -> Vec<String> {
+        r.body["authenticationSchemes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let before = app.scim(&t, Method::GET, "/ServiceProviderConfig", None).await;
+    assert_eq!(names(&before), ["OAuth Bearer Token"]);
+    configure(&app, &t, |s| {
+        s.auth.remote_token_auth = true;
+        s.auth.azure_tenant_id = Some("72f988bf-86f1-41af-91ab-2d7cd011db47".into());
+    })
+    .await;
+    let after = app.scim(&t, Method::GET, "/ServiceProviderConfig", None).await;
+    assert_eq!(names(&after), ["OAuth Bearer Token", "OAuth 2.0 client credentials", "Microsoft Entra ID token"]);
+    assert!(after.body["authenticationSchemes"][1]["description"]
+        .as_str()
+        .unwrap()
+        .contains("/realms/schemes/protocol/openid-connect/token"));
+}
