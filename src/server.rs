@@ -9,7 +9,7 @@ use app::{shell, App};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::{header, HeaderValue};
-use axum::middleware::from_fn;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::{provide_context, LeptosOptions};
@@ -84,7 +84,8 @@ pub fn router(state: AppState) -> Router {
         .route_layer(from_fn(crate::auth::session::require_admin))
         .merge(crate::auth::routes::router())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(session_layer(&state));
+        .layer(session_layer(&state))
+        .layer(from_fn_with_state(state.clone(), crate::auth::origin::same_origin_only));
     Router::new()
         .merge(crate::scim_http::router(state.clone()))
         .merge(crate::oauth::router())

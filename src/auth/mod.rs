@@ -2,5 +2,6 @@
 
 pub mod login_link;
 pub mod oidc;
+pub mod origin;
 pub mod routes;
 pub mod session;

@@ -111,3 +111,22 @@ async fn pages_carry_a_nonce_based_csp_and_anti_framing_headers() {
     let scim = app.scim_as("nobody", None, axum::http::Method::GET, "/Users", None).await;
     assert_eq!(scim.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
 }
+
+#[tokio::test]
+async fn cross_origin_posts_are_refused_before_the_session() {
+    let app = TestApp::new().await;
+    let url = scimhub::auth::login_link::create(&app.state.db, app.state.clock.as_ref(), "").await.unwrap();
+    let cookie = session_cookie(&app.send(get(&url, None)).await.headers).unwrap();
+    let logout = |origin: &'static str| {
+        Request::post("/auth/logout")
+            .header(header::COOKIE, &cookie)
+            .header(header::ORIGIN, origin)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let refused = app.send(logout("https://evil.example")).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.send(get("/", Some(&cookie))).await.status, StatusCode::OK, "the session survived");
+    let accepted = app.send(logout("http://scimhub.test")).await;
+    assert_eq!(accepted.headers[header::LOCATION], "/login");
+}
