@@ -84,6 +84,9 @@ impl IntoResponse for TokenRejection {
             tracing::error!(error = %self.error, tenant = %self.realm, "token endpoint failed");
             "internal error".to_owned()
         } else {
+            // Visible to the operator, so a failing "Test Connection" can be diagnosed; the
+            // messages never contain a secret.
+            tracing::warn!(tenant = %self.realm, error = code, detail = %self.error, "token request refused");
             self.error.to_string()
         };
         let body = serde_json::json!({"error": code, "error_description": description});
