@@ -24,6 +24,9 @@ fn allowed(method: &Method, origin: Option<&str>, fetch_site: Option<&str>, publ
         return true;
     }
     match (origin, fetch_site) {
+        // Browsers send `null` from privacy-sensitive contexts (sandboxed frames, some
+        // redirects): only their fetch metadata can vouch for such a request.
+        (Some("null"), site) => site == Some("same-origin"),
         (Some(origin), _) => origin == public_origin,
         (None, Some(site)) => site == "same-origin" || site == "none",
         (None, None) => true,
@@ -65,6 +68,8 @@ mod tests {
         assert!(allowed(&Method::POST, Some(public), None, public));
         assert!(!allowed(&Method::POST, Some("https://evil.example"), Some("cross-site"), public));
         assert!(!allowed(&Method::POST, Some("null"), None, public));
+        assert!(!allowed(&Method::POST, Some("null"), Some("cross-site"), public));
+        assert!(allowed(&Method::POST, Some("null"), Some("same-origin"), public));
         assert!(!allowed(&Method::POST, None, Some("cross-site"), public));
         assert!(allowed(&Method::POST, None, Some("same-origin"), public));
         assert!(allowed(&Method::POST, None, None, public), "non-browser clients");

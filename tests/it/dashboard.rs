@@ -107,7 +107,7 @@ async fn pages_carry_a_nonce_based_csp_and_anti_framing_headers() {
     assert_ne!(again.headers[header::CONTENT_SECURITY_POLICY], page.headers[header::CONTENT_SECURITY_POLICY]);
     assert_eq!(page.headers[header::X_FRAME_OPTIONS], "DENY");
     assert_eq!(page.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
-    assert_eq!(page.headers[header::REFERRER_POLICY], "no-referrer");
+    assert_eq!(page.headers[header::REFERRER_POLICY], "same-origin");
     let scim = app.scim_as("nobody", None, axum::http::Method::GET, "/Users", None).await;
     assert_eq!(scim.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
 }
