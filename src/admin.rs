@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 
 use app::backend::AdminBackend;
 use app::dto::{
-    AdminIdentity, AuditRow, CredentialRow, LogPage, LogRow, NewSecret, ScimIntegration, ScimSettings, SecretKind,
-    TenantOverview, TenantSummary, UserPage, UserRow, MAX_GRACE_SECS,
+    AdminIdentity, AuditRow, CredentialRow, DirectoryReset, LogPage, LogRow, NewSecret, ScimIntegration, ScimSettings,
+    SecretKind, TenantOverview, TenantSummary, UserPage, UserRow, MAX_GRACE_SECS,
 };
 use app::AppError;
 use axum::extract::ConnectInfo;
@@ -226,6 +226,11 @@ fn audit_summary(action: &str, detail: &Value) -> String {
         ),
         "scim_secret.revoke" => format!("Revoked {} SCIM secret token(s)", detail["revoked"].as_u64().unwrap_or(0)),
         "client_secret.revoke" => format!("Revoked {} client secret(s)", detail["revoked"].as_u64().unwrap_or(0)),
+        "directory.reset" => format!(
+            "Reset the directory: deleted {} user(s) and {} group(s)",
+            detail["users"].as_u64().unwrap_or(0),
+            detail["groups"].as_u64().unwrap_or(0)
+        ),
         other => other.to_owned(),
     }
 }
@@ -482,6 +487,27 @@ impl AdminBackend for Backend {
         tracing::info!(tenant = %tenant.name, by = %admin.label(), kind = kind.label(), revoked, "secrets revoked");
         self.audit(admin, client_addr, &tenant, &secret_action(kind, "revoke"), json!({ "revoked": revoked })).await;
         Ok(revoked)
+    }
+
+    async fn reset_directory(
+        &self,
+        admin: &AdminIdentity,
+        client_addr: Option<String>,
+        tenant: &str,
+        confirmation: &str,
+    ) -> Result<DirectoryReset, AppError> {
+        let tenant = self.tenant(admin, tenant).await?;
+        if confirmation != tenant.name {
+            return Err(AppError::InvalidField(
+                "confirmation".into(),
+                format!("Type the tenant's exact name, \"{}\", to confirm (it is case-sensitive).", tenant.name),
+            ));
+        }
+        let removed = db::directory::reset(self.state.db.writer(), &tenant.id).await.map_err(internal)?;
+        tracing::warn!(tenant = %tenant.name, by = %admin.label(), users = removed.users, groups = removed.groups, "directory reset");
+        let detail = json!({ "users": removed.users, "groups": removed.groups });
+        self.audit(admin, client_addr, &tenant, "directory.reset", detail).await;
+        Ok(DirectoryReset { users: removed.users, groups: removed.groups })
     }
 }
 

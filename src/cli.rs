@@ -43,6 +43,17 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum TenantCommand {
+    /// Delete every user and group of a tenant, for a fresh full sync (settings, credentials
+    /// and logs stay).
+    Reset {
+        /// The tenant's name.
+        tenant: String,
+        /// The tenant's exact name again, to confirm.
+        #[arg(long)]
+        confirm: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
     /// Create a tenant (name: 1–64 of A-Z a-z 0-9 _ -, case-sensitive).
     Create {
         /// The tenant's name, as it appears in its URLs.
@@ -200,6 +211,9 @@ impl Cli {
                 create_tenant(&database, &public_url, &name, &profile).await
             }
             Command::Tenant(TenantCommand::List { database }) => list_tenants(&database).await,
+            Command::Tenant(TenantCommand::Reset { tenant, confirm, database }) => {
+                reset_directory(&database, &tenant, &confirm).await
+            }
             Command::Tenant(TenantCommand::Configure { tenant, changes, database, public_url }) => {
                 configure_tenant(&database, &public_url, &tenant, &changes).await
             }
@@ -263,6 +277,20 @@ async fn create_tenant(
         Err(e) if is_unique_violation(&e) => bail!("a tenant named \"{name}\" already exists"),
         Err(e) => Err(e.into()),
     }
+}
+
+async fn reset_directory(database: &DatabaseArgs, name: &str, confirm: &str) -> anyhow::Result<()> {
+    if confirm != name {
+        bail!("--confirm must repeat the tenant's exact name \"{name}\" (case-sensitive); nothing was deleted");
+    }
+    let db = open(database).await?;
+    let Some(t) = tenant::by_name(db.reader(), name).await? else {
+        bail!("no tenant named \"{name}\" (names are case-sensitive; see `scimhub tenant list`)");
+    };
+    let removed = db::directory::reset(db.writer(), &t.id).await?;
+    tracing::warn!(tenant = %t.name, users = removed.users, groups = removed.groups, "directory reset from the command line");
+    println!("Deleted {} users and {} groups of tenant {}.", removed.users, removed.groups, t.name);
+    Ok(())
 }
 
 async fn list_tenants(database: &DatabaseArgs) -> anyhow::Result<()> {

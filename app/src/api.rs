@@ -4,7 +4,8 @@
 use leptos::prelude::*;
 
 use crate::dto::{
-    AdminIdentity, LogPage, NewSecret, ScimIntegration, SettingsUpdate, TenantOverview, TenantSummary, UserPage,
+    AdminIdentity, DirectoryReset, LogPage, NewSecret, ScimIntegration, SettingsUpdate, TenantOverview, TenantSummary,
+    UserPage,
 };
 use crate::error::AppError;
 
@@ -116,4 +117,12 @@ pub async fn rotate_client_secret(tenant: String, grace_secs: u64) -> Result<New
 pub async fn revoke_client_secret(tenant: String) -> Result<u64, AppError> {
     let (backend, admin, address) = crate::backend::authed_with_address().await?;
     backend.revoke_secrets(&admin, address, &tenant, crate::dto::SecretKind::ClientSecret).await
+}
+
+/// Deletes every user and group of a tenant, for a fresh full sync; `confirmation` must be the
+/// tenant's exact name.
+#[server]
+pub async fn reset_directory(tenant: String, confirmation: String) -> Result<DirectoryReset, AppError> {
+    let (backend, admin, address) = crate::backend::authed_with_address().await?;
+    backend.reset_directory(&admin, address, &tenant, &confirmation).await
 }

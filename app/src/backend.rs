@@ -8,8 +8,8 @@ use http::request::Parts;
 use leptos::prelude::use_context;
 
 use crate::dto::{
-    AdminIdentity, LogPage, NewSecret, ScimIntegration, ScimSettings, SecretKind, TenantOverview, TenantSummary,
-    UserPage,
+    AdminIdentity, DirectoryReset, LogPage, NewSecret, ScimIntegration, ScimSettings, SecretKind, TenantOverview,
+    TenantSummary, UserPage,
 };
 use crate::error::AppError;
 
@@ -64,6 +64,15 @@ pub trait AdminBackend: Send + Sync + 'static {
         tenant: &str,
         kind: SecretKind,
     ) -> Result<u64, AppError>;
+    /// Deletes every user and group of the tenant (settings, credentials and logs stay), if
+    /// `confirmation` is the tenant's exact name.
+    async fn reset_directory(
+        &self,
+        admin: &AdminIdentity,
+        client_addr: Option<String>,
+        tenant: &str,
+        confirmation: &str,
+    ) -> Result<DirectoryReset, AppError>;
 }
 
 /// How the backend is stored in Leptos context.

@@ -302,3 +302,13 @@ pub const GRACE_PERIODS: [(u64, &str); 4] = [(0, "None"), (3600, "1 hour"), (86_
 
 /// The longest grace period the server accepts (30 days, as the CLI).
 pub const MAX_GRACE_SECS: u64 = 30 * 86_400;
+
+/// What resetting a tenant's directory removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectoryReset {
+    /// Users deleted.
+    pub users: u64,
+    /// Groups deleted.
+    pub groups: u64,
+}

@@ -203,6 +203,21 @@ test('SCIM integration: settings, one-time secrets, rotation with and without gr
   await settled(page);
   await page.screenshot({ path: path.join(SCREENSHOTS, 'scim-integration.png'), fullPage: true });
 
+  // Reset directory: the typed name must match exactly (case-sensitive), then every user goes.
+  const created = await scim('POST', `${endpoint}/Users`, third, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'reset-me@acme.test' });
+  expect(created.status, created.text).toBe(201);
+  const confirmBox = page.getByRole('textbox', { name: `Type the tenant name "${tenant}" to confirm` });
+  const resetButton = page.getByRole('button', { name: `Reset the directory of tenant "${tenant}"` });
+  await confirmBox.fill(tenant.toLowerCase());
+  await expect(resetButton).toBeDisabled();
+  await confirmBox.fill(tenant);
+  await expect(resetButton).toBeEnabled();
+  await resetButton.click();
+  await expect(page.getByRole('status').filter({ hasText: 'Deleted 1 user(s) and 0 group(s).' })).toBeVisible();
+  const after = await scim('GET', `${endpoint}/Users`, third);
+  expect(after.body.totalResults).toBe(0);
+  await expect.poll(async () => (await what())[0]).toBe('Reset the directory: deleted 1 user(s) and 0 group(s)');
+
   // Revoking ends both secrets at once.
   await block.getByRole('button', { name: 'Revoke secret token' }).click();
   await expect(dialog).toContainText(`Revoke the SCIM secret of tenant "${tenant}"?`);

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod credential;
+pub mod directory;
 pub mod group;
 pub mod log;
 pub mod login_link;

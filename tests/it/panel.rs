@@ -388,3 +388,34 @@ async fn the_panel_and_its_server_functions_work_through_the_router() {
     let panel = call::<GetScimIntegration>(&app, Some(&cookie), "tenant=routed").await;
     assert!(!panel.body.to_string().contains(&secret), "the secret is never sent again");
 }
+
+#[tokio::test]
+async fn reset_directory_needs_the_exact_name_and_keeps_settings_and_credentials() {
+    let app = TestApp::new().await;
+    let t = app.tenant("Reset-Me", Profile::Generic).await;
+    let backend = Backend::new(app.state.clone());
+    for name in ["u1", "u2"] {
+        let r = app.scim(&t, Method::POST, "/Users", Some(&serde_json::json!({"userName": name}).to_string())).await;
+        assert_eq!(r.status, StatusCode::CREATED);
+    }
+    let group = serde_json::json!({"displayName": "G"}).to_string();
+    assert_eq!(app.scim(&t, Method::POST, "/Groups", Some(&group)).await.status, StatusCode::CREATED);
+
+    // Without the right to the tenant: not found, nothing deleted.
+    let stranger = admin(false, &["other"]);
+    assert_eq!(backend.reset_directory(&stranger, None, "Reset-Me", "Reset-Me").await, Err(AppError::NotFound));
+    // The wrong (here: wrongly cased) name: refused at the field, nothing deleted.
+    let alice = admin(true, &[]);
+    let refused = backend.reset_directory(&alice, None, "Reset-Me", "reset-me").await.unwrap_err();
+    assert!(matches!(refused, AppError::InvalidField(ref field, _) if field == "confirmation"), "{refused:?}");
+    assert_eq!(app.user_count(&t).await, 2);
+
+    let done = backend.reset_directory(&alice, Some("203.0.113.7".into()), "Reset-Me", "Reset-Me").await.unwrap();
+    assert_eq!((done.users, done.groups), (2, 1));
+    assert_eq!(app.user_count(&t).await, 0);
+    let groups = app.scim(&t, Method::GET, "/Groups", None).await;
+    assert_eq!(groups.body["totalResults"], 0, "the same secret still works: credentials stay");
+    let rows = audit_rows(&app, &t).await;
+    assert_eq!(rows[0].entry.action, "directory.reset");
+    assert_eq!(rows[0].entry.client_addr.as_deref(), Some("203.0.113.7"));
+}

@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 use crate::api::{
-    get_scim_integration, RevokeClientSecret, RevokeScimSecret, RotateClientSecret, RotateScimSecret,
+    get_scim_integration, ResetDirectory, RevokeClientSecret, RevokeScimSecret, RotateClientSecret, RotateScimSecret,
     UpdateScimSettings,
 };
 use crate::components::copy_button::CopyButton;
@@ -32,6 +32,7 @@ pub fn ScimIntegrationPage() -> impl IntoView {
     let revoke_bearer = ServerAction::<RevokeScimSecret>::new();
     let rotate_client = ServerAction::<RotateClientSecret>::new();
     let revoke_client = ServerAction::<RevokeClientSecret>::new();
+    let reset = ServerAction::<ResetDirectory>::new();
 
     // The form loads once per tenant, so a refused input stays in it; the rest of the panel
     // reloads after every change.
@@ -44,6 +45,7 @@ pub fn ScimIntegrationPage() -> impl IntoView {
                 revoke_bearer.version().get(),
                 rotate_client.version().get(),
                 revoke_client.version().get(),
+                reset.version().get(),
             );
             (tenant.get(), versions)
         },
@@ -126,6 +128,11 @@ pub fn ScimIntegrationPage() -> impl IntoView {
                 {secret_block(&data, SecretKind::Bearer)}
                 {secret_block(&data, SecretKind::ClientSecret)}
             })}
+        </section>
+
+        <section class="panel" aria-labelledby="scim-reset-heading">
+            <h3 id="scim-reset-heading">"Reset directory"</h3>
+            <DirectoryResetForm tenant reset/>
         </section>
 
         <section class="panel" aria-labelledby="scim-audit-heading">
@@ -660,4 +667,37 @@ fn AuditTable(rows: Vec<AuditRow>) -> impl IntoView {
         </table>
     }
     .into_any()
+}
+
+/// Deletes every user and group of the tenant after the admin typed its exact name.
+#[component]
+fn DirectoryResetForm(tenant: Signal<String>, reset: ServerAction<ResetDirectory>) -> impl IntoView {
+    let typed = RwSignal::new(String::new());
+    let interactive = use_interactive();
+    let ready = move || interactive.get() && !reset.pending().get() && typed.get() == tenant.get();
+    let run = move |_| {
+        reset.dispatch(ResetDirectory { tenant: tenant.get(), confirmation: typed.get() });
+        typed.set(String::new());
+    };
+    view! {
+        <p class="hint">
+            "Deletes every user and group of this tenant, for a fresh full sync: the identity provider \
+             creates them again on its next full cycle (Entra ID: Restart provisioning). Settings, \
+             credentials and logs stay. This cannot be undone."
+        </p>
+        <label>
+            {move || format!("Type the tenant name \"{}\" to confirm", tenant.get())}
+            <input type="text" autocomplete="off" spellcheck="false" prop:value=move || typed.get()
+                on:input=move |ev| typed.set(event_target_value(&ev))/>
+        </label>
+        <button type="button" class="danger" disabled=move || !ready() on:click=run>
+            {move || format!("Reset the directory of tenant \"{}\"", tenant.get())}
+        </button>
+        {move || reset.value().get().map(|outcome| match outcome {
+            Ok(done) => view! {
+                <p role="status">{format!("Deleted {} user(s) and {} group(s).", done.users, done.groups)}</p>
+            }.into_any(),
+            Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+        })}
+    }
 }
