@@ -43,4 +43,17 @@ psql "$PG_ADMIN_URL" -qc "drop database if exists scimhub_e2e" >/dev/null
 psql "$PG_ADMIN_URL" -qc "create database scimhub_e2e" >/dev/null
 (cd end2end && SCIMHUB_E2E_DATABASE_URL="${PG_ADMIN_URL%/*}/scimhub_e2e" npx playwright test)
 
+step "release build and smoke test (what the README's run command starts)"
+npm ci --no-audit --no-fund --loglevel=error
+(unset RUSTFLAGS; cargo leptos build --release)
+smoke=$(mktemp -d)
+DATABASE_URL="sqlite://$smoke/smoke.db" LEPTOS_SITE_ROOT=target/site \
+  target/release/scimhub serve --listen 127.0.0.1:3299 --public-url http://127.0.0.1:3299 >"$smoke/log" 2>&1 &
+smoke_pid=$!
+for _ in $(seq 1 50); do curl -fs http://127.0.0.1:3299/healthz >/dev/null && break; sleep 0.2; done
+curl -fs http://127.0.0.1:3299/login | grep -q "Sign in to scimhub" || { cat "$smoke/log"; kill $smoke_pid; exit 1; }
+curl -fs -o /dev/null http://127.0.0.1:3299/pkg/scimhub.wasm || { echo "release wasm not served"; kill $smoke_pid; exit 1; }
+kill $smoke_pid; wait $smoke_pid 2>/dev/null || true; rm -rf "$smoke"
+echo "smoke: 1 passed, 0 failed"
+
 step "all tests passed"

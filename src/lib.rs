@@ -2,6 +2,10 @@
 //! the server: storage, the SCIM API, administrator sign-in and the dashboard's backend.
 //! `main.rs` only parses the command line; [`router`] assembles the HTTP surface.
 
+// Release builds (no `erase_components`) type the dashboard's views in full; the SCIM
+// integration page nests deeper than the default limit allows.
+#![recursion_limit = "256"]
+
 pub mod admin;
 pub mod auth;
 pub mod cli;

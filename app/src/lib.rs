@@ -1,6 +1,9 @@
 //! The scimhub admin dashboard: Leptos pages rendered on the server and hydrated in the
 //! browser. Pages reach the server only through the server functions in [`api`].
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+// Release builds (no `erase_components`) type the views in full; the SCIM integration page
+// nests deeper than the default limit allows.
+#![recursion_limit = "256"]
 
 pub mod api;
 #[cfg(feature = "ssr")]
