@@ -18,7 +18,7 @@ use tower_sessions::Session;
 use crate::clock::rfc3339_ms;
 use crate::db::audit::{AuditEntry, NewAuditEntry};
 use crate::db::credential::{CredentialInfo, Kind};
-use crate::db::tenant::{Profile, Settings, Tenant};
+use crate::db::tenant::{LinkMatch, Profile, ProvisioningSettings, Settings, Tenant};
 use crate::db::{self, is_unique_violation, sql::Where};
 use crate::secret::Secret;
 use crate::state::AppState;
@@ -136,6 +136,8 @@ fn settings_dto(s: &Settings) -> ScimSettings {
         profile: s.profile.as_str().to_owned(),
         azure_tenant_id: s.auth.azure_tenant_id.clone(),
         remote_token_auth: s.auth.remote_token_auth,
+        link_users_by: s.provisioning.link_users_by.map_or("off", LinkMatch::as_str).to_owned(),
+        required_attributes: s.provisioning.required_attributes.clone(),
     }
 }
 
@@ -159,11 +161,16 @@ fn apply_settings(current: &Settings, input: &ScimSettings) -> Result<Settings, 
         }
         None => None,
     };
+    let link_users_by =
+        LinkMatch::parse(&input.link_users_by).map_err(|e| field(ScimSettings::LINK_USERS_BY, format!("{e}.")))?;
+    let required_attributes = db::tenant::parse_required_attributes(&input.required_attributes)
+        .map_err(|e| field(ScimSettings::REQUIRED_ATTRIBUTES, format!("{e}.")))?;
     let mut next = current.clone();
     next.profile = profile;
     next.scim_enabled = input.enabled;
     next.auth.azure_tenant_id = azure_tenant_id;
     next.auth.remote_token_auth = input.remote_token_auth;
+    next.provisioning = ProvisioningSettings { link_users_by, required_attributes };
     Ok(next)
 }
 
@@ -179,6 +186,8 @@ fn settings_changes(before: &ScimSettings, after: &ScimSettings) -> serde_json::
     note("profile", before.profile.clone().into(), after.profile.clone().into());
     note("azureTenantId", json!(before.azure_tenant_id), json!(after.azure_tenant_id));
     note("remoteTokenAuth", before.remote_token_auth.into(), after.remote_token_auth.into());
+    note("linkUsersBy", before.link_users_by.clone().into(), after.link_users_by.clone().into());
+    note("requiredAttributes", json!(before.required_attributes), json!(after.required_attributes));
     changes
 }
 
@@ -195,7 +204,8 @@ fn audit_summary(action: &str, detail: &Value) -> String {
                 return "Updated the SCIM settings".to_owned();
             };
             // In the form's order, whatever order the JSON object keeps.
-            let parts: Vec<String> = ["enabled", "profile", "azureTenantId", "remoteTokenAuth"]
+            let parts: Vec<String> =
+                ["enabled", "profile", "azureTenantId", "remoteTokenAuth", "linkUsersBy", "requiredAttributes"]
                 .into_iter()
                 .filter_map(|field| Some((field, changes.get(field)?)))
                 .map(|(field, change)| {
@@ -208,6 +218,17 @@ fn audit_summary(action: &str, detail: &Value) -> String {
                         "azureTenantId" => match to.as_str() {
                             Some(id) => format!("Azure tenant ID set to {id}"),
                             None => "Azure tenant ID removed".to_owned(),
+                        },
+                        "linkUsersBy" => match to.as_str() {
+                            Some("off") | None => "user linking on creation off".to_owned(),
+                            Some(by) => format!("user linking on creation by {by}"),
+                        },
+                        "requiredAttributes" => match to.as_array().map(Vec::as_slice) {
+                            Some([]) | None => "no attributes required".to_owned(),
+                            Some(list) => format!(
+                                "required attributes: {}",
+                                list.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")
+                            ),
                         },
                         _ => format!(
                             "remote token authentication {}",
@@ -521,6 +542,8 @@ mod tests {
             profile: profile.into(),
             azure_tenant_id: azure.map(str::to_owned),
             remote_token_auth: remote,
+            link_users_by: "off".into(),
+            required_attributes: Vec::new(),
         }
     }
 
@@ -551,6 +574,19 @@ mod tests {
             "Updated the SCIM settings: endpoint enabled; profile Azure → Generic; Azure tenant ID removed; \
              remote token authentication off"
         );
+        let mut advanced = before.clone();
+        advanced.link_users_by = "email".into();
+        advanced.required_attributes = vec!["displayName".into(), "emails".into()];
+        let change = json!({ "changes": settings_changes(&before, &advanced) });
+        assert_eq!(
+            audit_summary("scim_settings.update", &change),
+            "Updated the SCIM settings: user linking on creation by email; required attributes: displayName, emails"
+        );
+        let undo = json!({ "changes": settings_changes(&advanced, &before) });
+        assert_eq!(
+            audit_summary("scim_settings.update", &undo),
+            "Updated the SCIM settings: user linking on creation off; no attributes required"
+        );
         assert_eq!(audit_summary("something.else", &Value::Null), "something.else");
     }
 
@@ -560,6 +596,7 @@ mod tests {
             profile: Profile::Generic,
             scim_enabled: true,
             auth: crate::db::tenant::AuthSettings::default(),
+            provisioning: ProvisioningSettings::default(),
         };
         let field_of = |input: ScimSettings| match apply_settings(&current, &input) {
             Err(AppError::InvalidField(field, _)) => Some(field),
@@ -568,6 +605,16 @@ mod tests {
         assert_eq!(field_of(dto(true, "azure", None, false)).as_deref(), Some(ScimSettings::AZURE_TENANT_ID));
         assert_eq!(field_of(dto(true, "azure", Some("x"), false)).as_deref(), Some(ScimSettings::AZURE_TENANT_ID));
         assert_eq!(field_of(dto(true, "okta", None, false)).as_deref(), Some(ScimSettings::PROFILE));
+        let advanced = |link: &str, required: &[&str]| ScimSettings {
+            link_users_by: link.into(),
+            required_attributes: required.iter().map(|r| (*r).to_owned()).collect(),
+            ..dto(true, "generic", None, false)
+        };
+        assert_eq!(field_of(advanced("mail", &[])).as_deref(), Some(ScimSettings::LINK_USERS_BY));
+        assert_eq!(field_of(advanced("off", &["meta"])).as_deref(), Some(ScimSettings::REQUIRED_ATTRIBUTES));
+        let linked = apply_settings(&current, &advanced("externalId", &["displayName"])).unwrap();
+        assert_eq!(linked.provisioning.link_users_by, Some(LinkMatch::ExternalId));
+        assert_eq!(linked.provisioning.required_attributes, vec!["displayName".to_owned()]);
         let next = apply_settings(&current, &dto(false, "Azure", Some(" 72F988BF-86F1-41AF-91AB-2D7CD011DB47 "), true))
             .unwrap();
         assert_eq!(next.profile, Profile::Azure);

@@ -118,6 +118,14 @@ struct TenantChanges {
     /// Entra tenant); empty restores the default.
     #[arg(long, value_name = "SUB,…", value_delimiter = ',')]
     azure_subjects: Option<Vec<String>>,
+    /// User linking on creation: a POST /Users whose userName (or email, or externalId) matches
+    /// an existing user without an identity-provider link adopts it instead of answering 409.
+    #[arg(long, value_name = "off|userName|email|externalId")]
+    link_users_by: Option<String>,
+    /// SCIM attributes every user must carry, comma-separated (e.g. displayName,emails); a user
+    /// without one is refused with 400. Empty requires nothing beyond userName.
+    #[arg(long, value_name = "PATH,…", value_delimiter = ',')]
+    required_attributes: Option<Vec<String>>,
 }
 
 /// A switch on the command line.
@@ -345,6 +353,12 @@ fn apply_changes(current: &tenant::Settings, changes: &TenantChanges) -> anyhow:
     if let Some(list) = &changes.azure_subjects {
         next.auth.azure_subjects = tenant::parse_list(list)?;
     }
+    if let Some(link) = &changes.link_users_by {
+        next.provisioning.link_users_by = tenant::LinkMatch::parse(link)?;
+    }
+    if let Some(list) = &changes.required_attributes {
+        next.provisioning.required_attributes = tenant::parse_required_attributes(list)?;
+    }
     if changes.profile.is_some() && next.profile == Profile::Azure && next.auth.azure_tenant_id.is_none() {
         bail!("the Azure profile needs the customer's Entra tenant ID: add --azure-tenant-id GUID");
     }
@@ -386,6 +400,11 @@ async fn configure_tenant(
             }
             println!("  keys from {}", auth.effective_azure_jwks_url().unwrap_or_default());
         }
+    }
+    let provisioning = &settings.provisioning;
+    println!("User linking on creation: {}", provisioning.link_users_by.map_or("off", tenant::LinkMatch::as_str));
+    if !provisioning.required_attributes.is_empty() {
+        println!("Required attributes: {}", provisioning.required_attributes.join(", "));
     }
     Ok(())
 }
@@ -521,8 +540,12 @@ mod tests {
 
     #[test]
     fn configure_applies_only_what_is_given_and_validates_it() {
-        let current =
-            tenant::Settings { profile: Profile::Generic, scim_enabled: true, auth: tenant::AuthSettings::default() };
+        let current = tenant::Settings {
+            profile: Profile::Generic,
+            scim_enabled: true,
+            auth: tenant::AuthSettings::default(),
+            provisioning: tenant::ProvisioningSettings::default(),
+        };
         let next = apply_changes(
             &current,
             &changes(&[
@@ -539,6 +562,10 @@ mod tests {
                 "a,b",
                 "--azure-jwks-url",
                 "http://127.0.0.1:9/keys",
+                "--link-users-by",
+                "email",
+                "--required-attributes",
+                "displayName,emails",
             ]),
         )
         .unwrap();
@@ -549,6 +576,8 @@ mod tests {
         assert_eq!(next.auth.token_ttl_secs, 600);
         assert_eq!(next.auth.azure_audiences, vec!["a".to_owned(), "b".to_owned()]);
         assert_eq!(next.auth.azure_jwks_url.as_deref(), Some("http://127.0.0.1:9/keys"));
+        assert_eq!(next.provisioning.link_users_by, Some(tenant::LinkMatch::Email));
+        assert_eq!(next.provisioning.required_attributes, vec!["displayName".to_owned(), "emails".to_owned()]);
         let same = apply_changes(&next, &changes(&[])).unwrap();
         assert_eq!(same, next);
         let reset = apply_changes(&next, &changes(&["--azure-jwks-url", "", "--azure-audiences", ""])).unwrap();
@@ -560,6 +589,10 @@ mod tests {
         assert!(apply_changes(&current, &changes(&["--profile", "okta"])).is_err());
         assert!(apply_changes(&current, &changes(&["--token-ttl", "30"])).is_err());
         assert!(apply_changes(&current, &changes(&["--azure-jwks-url", "keys"])).is_err());
+        assert!(apply_changes(&current, &changes(&["--link-users-by", "mail"])).is_err());
+        assert!(apply_changes(&current, &changes(&["--required-attributes", "id"])).is_err());
+        let off = apply_changes(&next, &changes(&["--link-users-by", "off", "--required-attributes", ""])).unwrap();
+        assert_eq!(off.provisioning, tenant::ProvisioningSettings::default());
     }
 
     #[test]

@@ -69,7 +69,7 @@ pub async fn get_scim_integration(tenant: String) -> Result<ScimIntegration, App
 
 /// Saves a tenant's SCIM settings. A refused field saves nothing and is answered as
 /// [`SettingsUpdate::Refused`] (the backend's `AppError::InvalidField`). `azure_tenant_id` may be
-/// empty (none).
+/// empty (none); `required_attributes` is a list separated by commas, spaces or lines.
 #[server]
 pub async fn update_scim_settings(
     tenant: String,
@@ -77,10 +77,20 @@ pub async fn update_scim_settings(
     profile: String,
     azure_tenant_id: String,
     remote_token_auth: bool,
+    link_users_by: String,
+    required_attributes: String,
 ) -> Result<SettingsUpdate, AppError> {
     let (backend, admin, address) = crate::backend::authed_with_address().await?;
     let azure_tenant_id = Some(azure_tenant_id.trim().to_owned()).filter(|id| !id.is_empty());
-    let settings = crate::dto::ScimSettings { enabled, profile, azure_tenant_id, remote_token_auth };
+    let required_attributes = crate::dto::split_list(&required_attributes);
+    let settings = crate::dto::ScimSettings {
+        enabled,
+        profile,
+        azure_tenant_id,
+        remote_token_auth,
+        link_users_by,
+        required_attributes,
+    };
     match backend.update_scim_settings(&admin, address, &tenant, settings).await {
         Ok(saved) => Ok(SettingsUpdate::Saved(saved)),
         Err(AppError::InvalidField(field, message)) => Ok(SettingsUpdate::Refused { field, message }),

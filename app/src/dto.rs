@@ -161,6 +161,10 @@ pub struct ScimSettings {
     /// Whether access tokens from the tenant's token endpoint (OAuth 2.0 client credentials)
     /// are accepted.
     pub remote_token_auth: bool,
+    /// User linking on creation: `off`, `userName`, `email` or `externalId`.
+    pub link_users_by: String,
+    /// SCIM attribute paths every provisioned user must carry.
+    pub required_attributes: Vec<String>,
 }
 
 impl ScimSettings {
@@ -168,7 +172,39 @@ impl ScimSettings {
     pub const PROFILE: &'static str = "profile";
     /// The field name of the Azure tenant ID in [`crate::AppError::InvalidField`].
     pub const AZURE_TENANT_ID: &'static str = "azureTenantId";
+    /// The field name of user linking in [`crate::AppError::InvalidField`].
+    pub const LINK_USERS_BY: &'static str = "linkUsersBy";
+    /// The field name of the required attributes in [`crate::AppError::InvalidField`].
+    pub const REQUIRED_ATTRIBUTES: &'static str = "requiredAttributes";
 }
+
+/// The entries of a list typed as text: separated by commas, spaces or lines, blanks dropped.
+pub fn split_list(text: &str) -> Vec<String> {
+    text.split(|c: char| c == ',' || c.is_whitespace()).filter(|e| !e.is_empty()).map(str::to_owned).collect()
+}
+
+/// The choices of user linking on creation: (value, label, what it does).
+pub const LINK_CHOICES: [(&str, &str, &str); 4] = [
+    ("off", "Off", "A POST for a userName that is taken is answered with 409 (uniqueness)."),
+    (
+        "userName",
+        "By userName",
+        "A POST whose userName matches an existing user without an identity-provider link (no externalId) adopts \
+         that user.",
+    ),
+    (
+        "email",
+        "By email",
+        "A POST whose email (the primary one, else the work one, else the first) matches an email of exactly one \
+         existing user without an identity-provider link adopts that user.",
+    ),
+    (
+        "externalId",
+        "By externalId",
+        "A POST whose externalId is already a user's adopts that user: the identity provider lost track of the id it \
+         was given and provisions again.",
+    ),
+];
 
 /// The answer to a settings update from the panel.
 ///

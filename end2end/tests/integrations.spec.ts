@@ -41,26 +41,28 @@ async function rotate(page: Page, opener: string, confirm: string, grace?: strin
   return secret;
 }
 
-test('SCIM integration: settings, one-time secrets, rotation with and without grace, audit trail', async ({ page, context }) => {
-  const tenant = `Integr-${randomSuffix()}`;
-  const endpoint = `${BASE_URL}/realms/${tenant}/scim/v2`;
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE_URL });
-
-  // Sign in and create a Generic tenant.
+/** Signs in, creates a Generic tenant and opens its SCIM integration tab. */
+async function openScimPanel(page: Page, tenant: string) {
   await login(page, 'admin-alice');
   await settled(page);
   await page.getByRole('textbox', { name: 'Tenant name' }).fill(tenant);
   await page.getByRole('combobox', { name: 'Profile', exact: true }).selectOption({ label: 'Generic' });
   await page.getByRole('button', { name: 'Create tenant' }).click();
   await expect(page.getByRole('link', { name: tenant, exact: true })).toBeVisible();
-
-  // Open its SCIM integration tab.
   await page.getByRole('link', { name: tenant, exact: true }).click();
   await expect(page).toHaveURL(`${BASE_URL}/tenants/${tenant}`);
   await page.getByRole('link', { name: 'SCIM integration', exact: true }).click();
   await expect(page).toHaveURL(`${BASE_URL}/tenants/${tenant}/integrations/scim`);
   await expect(page.getByRole('heading', { name: 'SCIM integration', exact: true })).toBeVisible();
   await settled(page);
+}
+
+test('SCIM integration: settings, one-time secrets, rotation with and without grace, audit trail', async ({ page, context }) => {
+  const tenant = `Integr-${randomSuffix()}`;
+  const endpoint = `${BASE_URL}/realms/${tenant}/scim/v2`;
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE_URL });
+
+  await openScimPanel(page, tenant);
 
   // The generated details, each with its copy button.
   await expect(page.getByTestId('detail-scim-endpoint')).toHaveText(endpoint);
@@ -228,4 +230,61 @@ test('SCIM integration: settings, one-time secrets, rotation with and without gr
   expect(await scimStatus(endpoint, second)).toBe(401);
   expect(await scimStatus(endpoint, third)).toBe(401);
   await expect.poll(async () => (await what())[0]).toBe('Revoked 2 SCIM secret token(s)');
+});
+
+test('Advanced SCIM settings: required attributes and user linking on creation', async ({ page }) => {
+  const tenant = `Adv-${randomSuffix()}`;
+  const endpoint = `${BASE_URL}/realms/${tenant}/scim/v2`;
+  await openScimPanel(page, tenant);
+  const token = await rotate(page, 'Generate secret token', 'Generate now');
+
+  const required = page.getByRole('textbox', { name: 'Required attributes' });
+  const linking = page.getByRole('combobox', { name: 'User linking on creation' });
+  const requiredError = page.locator('#scim-required-attributes-error');
+  const update = page.getByRole('button', { name: 'Update', exact: true });
+  const saved = page.getByRole('status').filter({ hasText: 'Settings saved.' });
+  await expect(linking).toHaveValue('off');
+  await expect(linking).toHaveAccessibleDescription(/answered with 409/);
+
+  // A server-set attribute cannot be required: explained at the field, focused, nothing saved.
+  await required.fill('displayName, meta');
+  await update.click();
+  await expect(requiredError).toContainText('"meta" is set by scimhub');
+  await expect(required).toBeFocused();
+  await expect(required).toHaveAttribute('aria-invalid', 'true');
+  await expect(saved).toHaveCount(0);
+
+  await required.fill('displayName');
+  await linking.selectOption({ label: 'By userName' });
+  await expect(linking).toHaveAccessibleDescription(/without an identity-provider link/);
+  await update.click();
+  await expect(saved).toBeVisible();
+  await expect(requiredError).toBeEmpty();
+  await page.reload();
+  await settled(page);
+  await expect(required).toHaveValue('displayName');
+  await expect(linking).toHaveValue('userName');
+
+  // Over SCIM: a user without displayName is refused with the attribute named.
+  const core = 'urn:ietf:params:scim:schemas:core:2.0:User';
+  const refused = await scim('POST', `${endpoint}/Users`, token, { schemas: [core], userName: 'grace@acme.test' });
+  expect(refused.status).toBe(400);
+  expect(refused.body.detail).toContain('"displayName"');
+
+  // A user created without an identity-provider link, then adopted by an Entra-like create.
+  const local = await scim('POST', `${endpoint}/Users`, token, { schemas: [core], userName: 'grace@acme.test', displayName: 'Grace (local)' });
+  expect(local.status, local.text).toBe(201);
+  const linked = await scim('POST', `${endpoint}/Users`, token, {
+    schemas: [core], userName: 'GRACE@acme.test', externalId: 'entra-grace', displayName: 'Grace Hopper',
+  });
+  expect(linked.status, linked.text).toBe(201);
+  expect(linked.body.id).toBe(local.body.id);
+  expect(linked.body.externalId).toBe('entra-grace');
+  const list = await scim('GET', `${endpoint}/Users`, token);
+  expect(list.body.totalResults).toBe(1);
+
+  // The change is in the audit trail.
+  const audit = page.getByRole('table').filter({ has: page.getByRole('columnheader', { name: 'What' }) });
+  await expect(bodyRows(audit).first())
+    .toContainText('Updated the SCIM settings: user linking on creation by userName; required attributes: displayName');
 });

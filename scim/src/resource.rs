@@ -114,6 +114,51 @@ pub fn active(resource: &Value) -> bool {
     resource.get("active").and_then(Value::as_bool).unwrap_or(true)
 }
 
+/// The email a single-valued consumer should use: the primary one, else the `work` one, else
+/// the first (Entra's mapping guides call it `email`).
+pub fn preferred_email(resource: &Value) -> Option<&str> {
+    let emails = resource.get("emails")?.as_array()?;
+    let is_work = |e: &&Value| e.get("type").and_then(Value::as_str).is_some_and(|t| t.eq_ignore_ascii_case("work"));
+    let email = (emails.iter().find(|e| e.get("primary") == Some(&Value::Bool(true))))
+        .or_else(|| emails.iter().find(is_work))
+        .or_else(|| emails.first())?;
+    email.get("value").and_then(Value::as_str).filter(|v| !v.is_empty())
+}
+
+/// Whether a canonical resource carries a value at `path`: present, not null, and not an empty
+/// string, array or object. For a sub-attribute of a multi-valued attribute, any element's
+/// value counts. An unknown path has no value.
+pub fn has_value(resource: &Value, schema: &ResourceSchema, path: &AttrPath) -> bool {
+    let Some(resolved) = path.resolve_full(schema) else {
+        return false;
+    };
+    let container = if resolved.owner.id == schema.core.id {
+        Some(resource)
+    } else {
+        resource.get(resolved.owner.id)
+    };
+    let Some(top) = container.and_then(|c| c.get(resolved.top.name)) else {
+        return false;
+    };
+    match resolved.sub {
+        None => is_filled(top),
+        Some(sub) => match top {
+            Value::Array(items) => items.iter().any(|item| item.get(sub.name).is_some_and(is_filled)),
+            other => other.get(sub.name).is_some_and(is_filled),
+        },
+    }
+}
+
+fn is_filled(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::String(s) => !s.trim().is_empty(),
+        Value::Array(items) => items.iter().any(is_filled),
+        Value::Object(map) => map.values().any(is_filled),
+        Value::Bool(_) | Value::Number(_) => true,
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Normalisation
 // ---------------------------------------------------------------------------------------------
@@ -1223,4 +1268,33 @@ mod tests {
         assert!(shown.get(ENTERPRISE_USER_SCHEMA).is_none());
         assert!(shown["emails"][0].get("type").is_none() && shown["emails"][0].get("value").is_some());
     }
+    #[test]
+    fn the_preferred_email_is_primary_then_work_then_first() {
+        let user = |emails: Value| json!({ "userName": "u", "emails": emails });
+        let both = user(json!([{ "value": "h@x", "type": "home" }, { "value": "w@x", "type": "work" }]));
+        assert_eq!(preferred_email(&both), Some("w@x"));
+        let primary = user(json!([{ "value": "w@x", "type": "work" }, { "value": "p@x", "primary": true }]));
+        assert_eq!(preferred_email(&primary), Some("p@x"));
+        assert_eq!(preferred_email(&user(json!([{ "value": "o@x", "type": "other" }]))), Some("o@x"));
+        assert_eq!(preferred_email(&user(json!([]))), None);
+        assert_eq!(preferred_email(&json!({ "userName": "u" })), None);
+    }
+
+    #[test]
+    fn values_are_found_by_path_and_empty_ones_do_not_count() {
+        let user = json!({
+            "userName": "u",
+            "displayName": " ",
+            "name": { "givenName": "Ada", "familyName": null },
+            "emails": [{ "type": "work" }, { "value": "a@x" }],
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": { "department": "R&D" }
+        });
+        let has = |p: &str| has_value(&user, &USER_RESOURCE, &AttrPath::parse(p).unwrap());
+        assert!(has("userName") && has("USERNAME") && has("name") && has("name.givenName"));
+        assert!(!has("displayName") && !has("name.familyName") && !has("title") && !has("nosuch"));
+        assert!(has("emails") && has("emails.value") && !has("emails.display"));
+        assert!(has("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"));
+        assert!(has("department") && !has("manager"));
+    }
+
 }

@@ -42,8 +42,8 @@ pub async fn delete<'e>(
 
 /// One page of the tenant's rows matching `filter` (placeholders from `$2`), by `order` and
 /// then in creation order — stable, so paginated imports see every resource once.
-pub async fn page(
-    pool: &sqlx::AnyPool,
+pub async fn page<'e>(
+    exec: impl sqlx::Executor<'e, Database = Any>,
     table: &Table,
     tenant_id: &str,
     filter: &Where,
@@ -65,7 +65,7 @@ pub async fn page(
     bind_all(sqlx::query(&sql).bind(tenant_id), &filter.args)
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-        .fetch_all(pool)
+        .fetch_all(exec)
         .await
 }
 

@@ -51,6 +51,82 @@ pub struct Tenant {
     pub created_at: i64,
     /// Which tokens besides the bearer secret the SCIM endpoint accepts.
     pub auth: AuthSettings,
+    /// What the SCIM endpoint asks of the users it provisions.
+    pub provisioning: ProvisioningSettings,
+}
+
+/// The attribute by which a `POST /Users` that meets an existing user adopts it instead of
+/// answering 409 (user linking on creation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkMatch {
+    /// The same userName (case-insensitive), on a user without an identity-provider link.
+    UserName,
+    /// The POST's preferred email among the user's emails (case-insensitive), on a user without
+    /// an identity-provider link.
+    Email,
+    /// The same externalId: the identity provider's own link, met again after it lost track of
+    /// the user's id.
+    ExternalId,
+}
+
+impl LinkMatch {
+    /// The stored name, which is also the SCIM attribute it compares.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkMatch::UserName => "userName",
+            LinkMatch::Email => "email",
+            LinkMatch::ExternalId => "externalId",
+        }
+    }
+
+    /// Parses a stored or typed name (case-insensitive); `off` and the empty string are `None`.
+    pub fn parse(s: &str) -> Result<Option<LinkMatch>, SettingsError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "" | "off" => Ok(None),
+            "username" => Ok(Some(LinkMatch::UserName)),
+            "email" => Ok(Some(LinkMatch::Email)),
+            "externalid" => Ok(Some(LinkMatch::ExternalId)),
+            _ => Err(SettingsError::LinkMatch(s.chars().take(40).collect())),
+        }
+    }
+}
+
+/// What a tenant's SCIM endpoint asks of the users it provisions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProvisioningSettings {
+    /// User linking on creation; `None` answers 409 to every taken userName.
+    pub link_users_by: Option<LinkMatch>,
+    /// Attribute paths every user must carry (validated by [`parse_required_attributes`]).
+    pub required_attributes: Vec<String>,
+}
+
+/// The most attributes a tenant can require.
+pub const MAX_REQUIRED_ATTRIBUTES: usize = 20;
+
+/// Validates the attributes a tenant requires of its users: SCIM attribute paths of the User
+/// resource (core or enterprise extension, optionally with a sub-attribute) that clients write.
+/// Blank entries are dropped, duplicates (case-insensitive) kept once.
+pub fn parse_required_attributes(entries: &[String]) -> Result<Vec<String>, SettingsError> {
+    let mut out: Vec<String> = Vec::new();
+    for entry in entries.iter().map(|e| e.trim()).filter(|e| !e.is_empty()) {
+        let refused = |why: &str| SettingsError::RequiredAttribute(format!("\"{entry}\" {why}"));
+        let path = scim::path::AttrPath::parse(entry).map_err(|_| refused("is not a SCIM attribute path"))?;
+        let def = path
+            .target_def(&scim::schema::USER_RESOURCE)
+            .ok_or_else(|| refused("is not an attribute of the User resource"))?;
+        if matches!(def.mutability, scim::schema::Mutability::ReadOnly | scim::schema::Mutability::WriteOnly) {
+            return Err(refused("is set by scimhub or never stored, so it cannot be required"));
+        }
+        if !out.iter().any(|seen| seen.eq_ignore_ascii_case(entry)) {
+            out.push(entry.to_owned());
+        }
+    }
+    if out.len() > MAX_REQUIRED_ATTRIBUTES {
+        return Err(SettingsError::RequiredAttribute(format!(
+            "at most {MAX_REQUIRED_ATTRIBUTES} attributes can be required"
+        )));
+    }
+    Ok(out)
 }
 
 /// The audience Entra ID's provisioning service puts in the tokens it sends to a non-gallery
@@ -141,12 +217,19 @@ pub struct Settings {
     pub scim_enabled: bool,
     /// Authentication settings.
     pub auth: AuthSettings,
+    /// Advanced SCIM settings.
+    pub provisioning: ProvisioningSettings,
 }
 
 impl Tenant {
     /// The tenant's current settings, to change and pass to [`update_settings`].
     pub fn settings(&self) -> Settings {
-        Settings { profile: self.profile, scim_enabled: self.scim_enabled, auth: self.auth.clone() }
+        Settings {
+            profile: self.profile,
+            scim_enabled: self.scim_enabled,
+            auth: self.auth.clone(),
+            provisioning: self.provisioning.clone(),
+        }
     }
 }
 
@@ -171,6 +254,12 @@ pub enum SettingsError {
     /// An audience or subject list entry that is empty or too long, or too many entries.
     #[error("{0}")]
     List(&'static str),
+    /// Not a way of linking users.
+    #[error("\"{0}\" is not a way of linking users: choose off, userName, email or externalId")]
+    LinkMatch(String),
+    /// A required attribute that is not a writable attribute of the User resource.
+    #[error("{0}")]
+    RequiredAttribute(String),
 }
 
 /// Validates an Azure (Entra) tenant id: a GUID in the 8-4-4-4-12 form, in any case. Returns it
@@ -239,7 +328,8 @@ pub fn validate_name(name: &str) -> Result<(), TenantNameError> {
 }
 
 const COLUMNS: &str = "tenant_id, name, display_name, profile, scim_enabled, created_at, azure_tenant_id, \
-                       remote_token_auth, token_ttl_secs, azure_audiences, azure_subjects, azure_jwks_url";
+                       remote_token_auth, token_ttl_secs, azure_audiences, azure_subjects, azure_jwks_url, \
+                       link_users_by, required_attributes";
 
 fn from_row(row: &AnyRow) -> Result<Tenant, sqlx::Error> {
     let profile: String = row.try_get("profile")?;
@@ -257,6 +347,12 @@ fn from_row(row: &AnyRow) -> Result<Tenant, sqlx::Error> {
             azure_audiences: list_from_column(row.try_get("azure_audiences")?),
             azure_subjects: list_from_column(row.try_get("azure_subjects")?),
             azure_jwks_url: row.try_get("azure_jwks_url")?,
+        },
+        provisioning: ProvisioningSettings {
+            link_users_by: row
+                .try_get::<Option<String>, _>("link_users_by")?
+                .and_then(|s| LinkMatch::parse(&s).ok().flatten()),
+            required_attributes: list_from_column(row.try_get("required_attributes")?),
         },
     })
 }
@@ -295,6 +391,7 @@ pub async fn insert(pool: &AnyPool, name: &str, profile: Profile, now_ms: i64) -
         scim_enabled: true,
         created_at: now_ms,
         auth: AuthSettings::default(),
+        provisioning: ProvisioningSettings::default(),
     })
 }
 
@@ -309,8 +406,8 @@ pub async fn update_settings(
     let auth = &settings.auth;
     let done = sqlx::query(
         "update tenant set profile = $2, scim_enabled = $3, azure_tenant_id = $4, remote_token_auth = $5, \
-         token_ttl_secs = $6, azure_audiences = $7, azure_subjects = $8, azure_jwks_url = $9, updated_at = $10 \
-         where tenant_id = $1",
+         token_ttl_secs = $6, azure_audiences = $7, azure_subjects = $8, azure_jwks_url = $9, updated_at = $10, \
+         link_users_by = $11, required_attributes = $12 where tenant_id = $1",
     )
     .bind(tenant_id)
     .bind(settings.profile.as_str())
@@ -322,6 +419,8 @@ pub async fn update_settings(
     .bind(list_to_column(&auth.azure_subjects))
     .bind(auth.azure_jwks_url.as_deref())
     .bind(now_ms)
+    .bind(settings.provisioning.link_users_by.map(LinkMatch::as_str))
+    .bind(list_to_column(&settings.provisioning.required_attributes))
     .execute(pool)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -405,6 +504,48 @@ mod tests {
         assert_eq!(auth.effective_azure_audiences(), vec!["api://scimhub".to_owned()]);
         assert_eq!(list_from_column(list_to_column(&auth.azure_audiences)), auth.azure_audiences);
         assert_eq!(list_to_column(&[]), None);
+    }
+
+    #[test]
+    fn required_attributes_are_writable_user_attributes() {
+        let list = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let ok = parse_required_attributes(&list(&[
+            " displayName ",
+            "",
+            "emails",
+            "name.givenName",
+            "DISPLAYNAME",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+        ]))
+        .unwrap();
+        assert_eq!(ok.len(), 4, "{ok:?}");
+        assert_eq!(ok[0], "displayName");
+        for (bad, why) in [
+            ("nosuch", "not an attribute"),
+            ("emails[type eq", "not a SCIM attribute path"),
+            ("id", "set by scimhub"),
+            ("password", "never stored"),
+            ("groups", "set by scimhub"),
+        ] {
+            let err = parse_required_attributes(&list(&[bad])).unwrap_err().to_string();
+            assert!(err.contains(bad) && err.contains(why), "{bad}: {err}");
+        }
+        assert!(parse_required_attributes(&vec!["title".to_owned(); 1]).is_ok());
+        let many: Vec<String> = ["title", "nickName", "locale", "timezone", "profileUrl", "userType",
+            "preferredLanguage", "displayName", "emails", "phoneNumbers", "addresses", "ims", "photos",
+            "entitlements", "roles", "x509Certificates", "name", "externalId", "active", "name.formatted",
+            "name.familyName"].iter().map(|s| (*s).to_owned()).collect();
+        assert!(parse_required_attributes(&many).is_err());
+    }
+
+    #[test]
+    fn link_matches_parse_with_off() {
+        assert_eq!(LinkMatch::parse("off"), Ok(None));
+        assert_eq!(LinkMatch::parse(""), Ok(None));
+        assert_eq!(LinkMatch::parse("USERNAME"), Ok(Some(LinkMatch::UserName)));
+        assert_eq!(LinkMatch::parse("externalId"), Ok(Some(LinkMatch::ExternalId)));
+        assert_eq!(LinkMatch::parse("Email").map(|m| m.map(LinkMatch::as_str)), Ok(Some("email")));
+        assert!(LinkMatch::parse("mail").unwrap_err().to_string().contains("userName"));
     }
 
     #[test]

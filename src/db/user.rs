@@ -154,15 +154,15 @@ pub async fn delete<'e>(
 
 /// One page of the tenant's users matching `filter` (placeholders from `$2`), by `order`, then in
 /// creation order — stable, so paginated imports see every user once.
-pub async fn list(
-    pool: &sqlx::AnyPool,
+pub async fn list<'e>(
+    exec: impl sqlx::Executor<'e, Database = Any>,
     tenant_id: &str,
     filter: &Where,
     order: Option<&OrderBy>,
     offset: u64,
     limit: u64,
 ) -> Result<Vec<UserRecord>, sqlx::Error> {
-    resource::page(pool, &TABLE, tenant_id, filter, order, offset, limit).await?.iter().map(from_row).collect()
+    resource::page(exec, &TABLE, tenant_id, filter, order, offset, limit).await?.iter().map(from_row).collect()
 }
 
 /// How many of the tenant's users match `filter` (placeholders from `$2`).

@@ -7,6 +7,8 @@ use scim::resource::{self, Prepared};
 use scim::schema::USER_RESOURCE;
 use std::collections::HashMap;
 
+use scim::filter::{CompValue, CompareOp, Filter};
+use scim::path::AttrPath;
 use scim::ScimError;
 use serde_json::Value;
 use sqlx::{Any, AnyConnection, Transaction};
@@ -15,6 +17,7 @@ use super::log::{self, LogDraft, Mutation};
 use super::precondition::Preconditions;
 use super::{password, query_sql, render};
 use crate::db::group::Membership;
+use crate::db::tenant::LinkMatch;
 use crate::db::user::{UserRecord, UserWrite};
 use crate::db::{self, is_unique_violation};
 use crate::error::{ApiError, Error};
@@ -62,6 +65,7 @@ impl UserRequest<'_> {
         operation: &'static str,
         record: &UserRecord,
         body: Option<&Value>,
+        detail: Option<String>,
     ) -> Result<LogFacts, ApiError> {
         let mutation = Mutation {
             status,
@@ -70,13 +74,14 @@ impl UserRequest<'_> {
             resource_id: &record.id,
             name: &record.user_name,
             body,
-            detail: None,
+            detail,
         };
         log::commit_logged(tx, self.draft, mutation).await
     }
 
     async fn prepare(&self, body: Value) -> Result<(Prepared, Option<String>), ApiError> {
         let mut prepared = resource::prepare(body, &USER_RESOURCE, self.caller.tolerance)?;
+        self.check_required(&prepared.resource)?;
         // A user the client creates or replaces without `active` is active (RFC 7643 §4.1.1
         // leaves it to the provider); saying so in the resource keeps responses, filters and
         // the dashboard in agreement.
@@ -90,6 +95,62 @@ impl UserRequest<'_> {
         Ok((prepared, hash))
     }
 
+    /// Refuses a user that lacks an attribute the tenant requires (400 `invalidValue`).
+    fn check_required(&self, resource: &Value) -> Result<(), ApiError> {
+        for attr in &self.caller.tenant.provisioning.required_attributes {
+            // Validated when the setting was saved; one that no longer parses requires nothing.
+            let Ok(path) = AttrPath::parse(attr) else { continue };
+            if !resource::has_value(resource, &USER_RESOURCE, &path) {
+                return Err(ApiError(ScimError::invalid_value(format!(
+                    "this tenant requires \"{attr}\" on every user, and the user has no value for it"
+                ))));
+            }
+        }
+        Ok(())
+    }
+
+    /// User linking on creation: the one existing user a POST adopts instead of answering 409,
+    /// as the tenant's setting matches it (see [`LinkMatch`]). None when linking is off, the
+    /// request lacks the value, or no user — or more than one — matches.
+    async fn link_candidate(
+        &self,
+        conn: &mut AnyConnection,
+        write: &UserWrite<'_>,
+    ) -> Result<Option<(UserRecord, LinkMatch)>, ApiError> {
+        let Some(by) = self.caller.tenant.provisioning.link_users_by else {
+            return Ok(None);
+        };
+        let eq = |path: AttrPath, value: &str| Filter::Compare {
+            path,
+            op: CompareOp::Eq,
+            value: CompValue::String(value.to_owned()),
+        };
+        let unlinked = |f: Filter| {
+            let external_id = Filter::Present(AttrPath::simple("externalId"));
+            Filter::And(Box::new(f), Box::new(Filter::Not(Box::new(external_id))))
+        };
+        let filter = match by {
+            LinkMatch::UserName => unlinked(eq(AttrPath::simple("userName"), write.user_name)),
+            LinkMatch::Email => match resource::preferred_email(write.resource) {
+                Some(email) => {
+                    let path = AttrPath { urn: None, attr: "emails".into(), sub_attr: Some("value".into()) };
+                    unlinked(eq(path, email))
+                }
+                None => return Ok(None),
+            },
+            LinkMatch::ExternalId => match write.external_id {
+                Some(external_id) => eq(AttrPath::simple("externalId"), external_id),
+                None => return Ok(None),
+            },
+        };
+        let condition = query_sql::to_sql(&filter, &query_sql::USERS, self.state.db.dialect(), 2)?;
+        let mut found = db::user::list(&mut *conn, self.tenant_id(), &condition, None, 0, 2).await?;
+        Ok(match (found.pop(), found.is_empty()) {
+            (Some(user), true) => Some((user, by)),
+            _ => None,
+        })
+    }
+
     /// POST /Users (RFC 7644 §3.3); the response honours `attributes`/`excludedAttributes`.
     pub async fn create(&self, body: Value, query: &ListQuery) -> Result<ScimResponse, ApiError> {
         let (prepared, password_hash) = self.prepare(body).await?;
@@ -97,13 +158,44 @@ impl UserRequest<'_> {
         let id = uuid::Uuid::new_v4().to_string();
         let now = self.state.clock.now_ms();
         let mut tx = self.state.db.writer().begin().await?;
+        if let Some((existing, by)) = self.link_candidate(&mut tx, &write).await? {
+            return self.adopt(tx, existing, by, &write, query).await;
+        }
         db::user::insert(&mut *tx, self.tenant_id(), &id, &write, now)
             .await
             .map_err(|e| Self::map_write_error(e, write.user_name))?;
         let record = stored(&id, &write, 1, now, now);
         let body = self.project(&record, &HashMap::new(), &query.attributes, &query.excluded_attributes);
-        let facts = self.commit_logged(tx, StatusCode::CREATED, "create", &record, Some(&body)).await?;
+        let facts = self.commit_logged(tx, StatusCode::CREATED, "create", &record, Some(&body), None).await?;
         let location = format!("{}/Users/{id}", self.caller.base_url);
+        Ok(ScimResponse::created(body, location).with_version(record.version).with_facts(facts))
+    }
+
+    /// Adopts `existing` for a POST: the request's resource replaces it (the identity provider
+    /// is its source from now on), its id, memberships and creation time stay, and the answer is
+    /// the 201 of a creation, logged as a link.
+    async fn adopt(
+        &self,
+        mut tx: Transaction<'static, Any>,
+        existing: UserRecord,
+        by: LinkMatch,
+        write: &UserWrite<'_>,
+        query: &ListQuery,
+    ) -> Result<ScimResponse, ApiError> {
+        let now = self.state.clock.now_ms();
+        let updated = db::user::update(&mut *tx, self.tenant_id(), &existing.id, write, existing.version, now)
+            .await
+            .map_err(|e| Self::map_write_error(e, write.user_name))?;
+        if !updated {
+            return Err(concurrent_change());
+        }
+        let record = stored(&existing.id, write, existing.version + 1, existing.created_at, now);
+        let (attributes, excluded) = (&query.attributes, &query.excluded_attributes);
+        let groups = self.memberships(&mut tx, std::slice::from_ref(&record), attributes, excluded).await?;
+        let body = self.project(&record, &groups, attributes, excluded);
+        let detail = format!("linked to the existing user \"{}\" by {}", existing.user_name, by.as_str());
+        let facts = self.commit_logged(tx, StatusCode::CREATED, "link", &record, Some(&body), Some(detail)).await?;
+        let location = format!("{}/Users/{}", self.caller.base_url, record.id);
         Ok(ScimResponse::created(body, location).with_version(record.version).with_facts(facts))
     }
 
@@ -139,7 +231,7 @@ impl UserRequest<'_> {
         let groups = self.memberships(&mut tx, std::slice::from_ref(&record), attributes, excluded).await?;
         let body = self.project(&record, &groups, attributes, excluded);
         let operation = change_kind(&before, &record, "replace");
-        let facts = self.commit_logged(tx, StatusCode::OK, operation, &record, Some(&body)).await?;
+        let facts = self.commit_logged(tx, StatusCode::OK, operation, &record, Some(&body), None).await?;
         Ok(ScimResponse::ok(body).with_version(record.version).with_facts(facts))
     }
 
@@ -159,6 +251,9 @@ impl UserRequest<'_> {
             }
             let limits = self.state.filter_limits();
             let changed = patch::apply(&mut resource, &request, &USER_RESOURCE, self.caller.tolerance, &limits)?;
+            if changed {
+                self.check_required(&resource)?;
+            }
             if let Some(obj) = resource.as_object_mut() {
                 obj.remove("id");
             }
@@ -169,7 +264,7 @@ impl UserRequest<'_> {
             let groups = self.memberships(&mut tx, std::slice::from_ref(&before), attributes, excluded).await?;
             if !changed {
                 let body = self.project(&before, &groups, attributes, excluded);
-                let facts = self.commit_logged(tx, StatusCode::OK, "update", &before, Some(&body)).await?;
+                let facts = self.commit_logged(tx, StatusCode::OK, "update", &before, Some(&body), None).await?;
                 return Ok(ScimResponse::ok(body).with_version(before.version).with_facts(facts));
             }
             let write = write_of(&resource, password_hash.as_deref())?;
@@ -183,7 +278,7 @@ impl UserRequest<'_> {
             let record = stored(id, &write, before.version + 1, before.created_at, now);
             let body = self.project(&record, &groups, attributes, excluded);
             let operation = change_kind(&before, &record, "update");
-            let facts = self.commit_logged(tx, StatusCode::OK, operation, &record, Some(&body)).await?;
+            let facts = self.commit_logged(tx, StatusCode::OK, operation, &record, Some(&body), None).await?;
             return Ok(ScimResponse::ok(body).with_version(record.version).with_facts(facts));
         }
         Err(concurrent_change())
@@ -196,7 +291,7 @@ impl UserRequest<'_> {
         self.preconditions.check_write(record.version)?;
         db::user::delete(&mut *tx, self.tenant_id(), id).await?;
         db::group::remove_memberships_of(&mut tx, self.tenant_id(), id, self.state.clock.now_ms()).await?;
-        let facts = self.commit_logged(tx, StatusCode::NO_CONTENT, "delete", &record, None).await?;
+        let facts = self.commit_logged(tx, StatusCode::NO_CONTENT, "delete", &record, None, None).await?;
         Ok(ScimResponse::no_content().with_facts(facts))
     }
 

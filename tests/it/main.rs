@@ -9,6 +9,7 @@ mod dashboard;
 mod filters;
 mod interop;
 mod panel;
+mod provisioning_settings;
 mod scim_errors;
 mod scim_groups;
 mod scim_users;

@@ -40,6 +40,8 @@ fn settings(enabled: bool, profile: &str, azure: Option<&str>, remote: bool) -> 
         profile: profile.into(),
         azure_tenant_id: azure.map(str::to_owned),
         remote_token_auth: remote,
+        link_users_by: "off".into(),
+        required_attributes: Vec::new(),
     }
 }
 

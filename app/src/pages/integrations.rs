@@ -18,7 +18,8 @@ use crate::components::copy_button::CopyButton;
 use crate::components::error_box::ErrorBox;
 use crate::components::use_interactive;
 use crate::dto::{
-    AuditRow, CredentialRow, NewSecret, ScimIntegration, ScimSettings, SecretKind, SettingsUpdate, GRACE_PERIODS,
+    split_list, AuditRow, CredentialRow, NewSecret, ScimIntegration, ScimSettings, SecretKind, SettingsUpdate,
+    GRACE_PERIODS, LINK_CHOICES,
 };
 use crate::error::AppError;
 use crate::pages::tenant::use_tenant;
@@ -177,12 +178,18 @@ fn SettingsForm(tenant: String, initial: ScimSettings, action: ServerAction<Upda
     let profile = RwSignal::new(initial.profile);
     let azure_id = RwSignal::new(initial.azure_tenant_id.unwrap_or_default());
     let remote = RwSignal::new(initial.remote_token_auth);
+    let link_by = RwSignal::new(initial.link_users_by);
+    let required = RwSignal::new(initial.required_attributes.join(", "));
     let azure_input = NodeRef::<html::Input>::new();
     let profile_input = NodeRef::<html::Input>::new();
+    let link_input = NodeRef::<html::Select>::new();
+    let required_input = NodeRef::<html::Input>::new();
 
     let value = action.value();
     let azure_error = move || value.with(|v| field_error(v, ScimSettings::AZURE_TENANT_ID));
     let profile_error = move || value.with(|v| field_error(v, ScimSettings::PROFILE));
+    let link_error = move || value.with(|v| field_error(v, ScimSettings::LINK_USERS_BY));
+    let required_error = move || value.with(|v| field_error(v, ScimSettings::REQUIRED_ATTRIBUTES));
     let other_error = move || value.get().and_then(Result::err);
     let saved = move || !action.pending().get() && value.with(|v| matches!(v, Some(Ok(SettingsUpdate::Saved(_)))));
 
@@ -193,12 +200,17 @@ fn SettingsForm(tenant: String, initial: ScimSettings, action: ServerAction<Upda
             profile.set(s.profile);
             azure_id.set(s.azure_tenant_id.unwrap_or_default());
             remote.set(s.remote_token_auth);
+            link_by.set(s.link_users_by);
+            required.set(s.required_attributes.join(", "));
         }
         Some(Ok(SettingsUpdate::Refused { field, .. })) => {
-            let input = if field == ScimSettings::PROFILE { profile_input } else { azure_input };
-            if let Some(el) = input.get_untracked() {
-                let _ = el.focus();
-            }
+            // Focus is a courtesy: a failure to focus changes nothing.
+            let _ = match field.as_str() {
+                ScimSettings::PROFILE => profile_input.get_untracked().map(|el| el.focus()),
+                ScimSettings::LINK_USERS_BY => link_input.get_untracked().map(|el| el.focus()),
+                ScimSettings::REQUIRED_ATTRIBUTES => required_input.get_untracked().map(|el| el.focus()),
+                _ => azure_input.get_untracked().map(|el| el.focus()),
+            };
         }
         _ => {}
     });
@@ -211,7 +223,13 @@ fn SettingsForm(tenant: String, initial: ScimSettings, action: ServerAction<Upda
             profile: profile.get_untracked(),
             azure_tenant_id: azure_id.get_untracked(),
             remote_token_auth: remote.get_untracked(),
+            link_users_by: link_by.get_untracked(),
+            required_attributes: split_list(&required.get_untracked()).join(","),
         });
+    };
+    let link_hint = move || {
+        let chosen = link_by.get();
+        LINK_CHOICES.iter().find(|(value, ..)| *value == chosen).map(|(.., hint)| *hint).unwrap_or_default()
     };
     let radio = move |value: &'static str, label: &'static str, hint: &'static str, first: bool| {
         let hint_id = format!("scim-profile-{value}-hint");
@@ -275,6 +293,39 @@ fn SettingsForm(tenant: String, initial: ScimSettings, action: ServerAction<Upda
             {checkbox(remote, "Use remote token authentication", "scim-remote-hint",
                 "OAuth 2.0 client credentials: the identity provider gets short-lived access tokens from the token \
                  endpoint with the client ID and a client secret, instead of sending a static secret token.")}
+
+            <fieldset class="field advanced">
+                <legend>"Advanced SCIM settings"</legend>
+                <div class="field">
+                    <label for="scim-link-users-by">"User linking on creation"</label>
+                    <select id="scim-link-users-by" node_ref=link_input
+                        aria-describedby="scim-link-users-by-hint scim-link-users-by-error"
+                        aria-invalid=move || link_error().is_some().to_string()
+                        on:change=move |ev| link_by.set(event_target_value(&ev))>
+                        {LINK_CHOICES.iter().map(|(value, label, _)| view! {
+                            <option value=*value prop:selected=move || link_by.get() == *value>{*label}</option>
+                        }).collect_view()}
+                    </select>
+                    <p class="hint" id="scim-link-users-by-hint">{link_hint}" Every adoption is logged as a link."</p>
+                    <p class="field-error" id="scim-link-users-by-error" role="alert">{link_error}</p>
+                </div>
+                <div class="field">
+                    <label for="scim-required-attributes">"Required attributes"</label>
+                    <input id="scim-required-attributes" type="text" node_ref=required_input
+                        autocomplete="off" spellcheck="false" maxlength="2000"
+                        placeholder="displayName, emails"
+                        aria-describedby="scim-required-attributes-hint scim-required-attributes-error"
+                        aria-invalid=move || required_error().is_some().to_string()
+                        prop:value=move || required.get()
+                        on:input=move |ev| required.set(event_target_value(&ev))/>
+                    <p class="hint" id="scim-required-attributes-hint">
+                        "SCIM attributes every user must carry besides userName, separated by commas: e.g. displayName, \
+                         emails, name.givenName or urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department. \
+                         A create, replace or update that leaves one empty is refused with 400 naming the attribute."
+                    </p>
+                    <p class="field-error" id="scim-required-attributes-error" role="alert">{required_error}</p>
+                </div>
+            </fieldset>
 
             <div class="actions">
                 <button type="submit" disabled=move || !interactive.get() || action.pending().get()>"Update"</button>
