@@ -60,7 +60,7 @@ pub struct ServeConfig {
 }
 
 /// The OpenID Connect provider administrators sign in with, and who counts as an administrator.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct OidcConfig {
     /// Issuer URL of the OpenID provider (discovery at `<issuer>/.well-known/openid-configuration`).
     #[arg(long, env = "SCIMHUB_OIDC_ISSUER")]

@@ -15,6 +15,7 @@ pub mod db;
 pub mod error;
 pub mod oauth;
 pub mod provisioning;
+pub mod rights;
 pub mod scim_http;
 pub mod secret;
 pub mod server;

@@ -81,6 +81,7 @@ pub fn router(state: AppState) -> Router {
             move || provide_context::<DynBackend>(backend.clone()),
             move || shell(leptos.clone()),
         )
+        .route("/admin/audit/export", get(crate::admin::export::audit_export))
         .route_layer(from_fn(crate::auth::session::require_admin))
         .merge(crate::auth::routes::router())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

@@ -8,22 +8,21 @@ use http::request::Parts;
 use leptos::prelude::use_context;
 
 use crate::dto::{
-    AdminIdentity, DirectoryReset, LogPage, NewSecret, ScimIntegration, ScimSettings, SecretKind, TenantOverview,
-    TenantSummary, UserPage,
+    AdminIdentity, AuditPage, DirectoryReset, LogPage, NewSecret, PlatformOverview, ScimIntegration, ScimSettings,
+    SecretKind, TenantAdmins, TenantOverview, TenantPage, TenantSummary, UserPage,
 };
 use crate::error::AppError;
 
-/// What the dashboard's server functions need from the server.
+/// What the dashboard's server functions need from the server: the tenant pages here, tenant
+/// and administrator management in [`ManagementBackend`].
 #[async_trait::async_trait]
-pub trait AdminBackend: Send + Sync + 'static {
+pub trait AdminBackend: ManagementBackend + Send + Sync + 'static {
     /// The administrator signed in on this request's session, if any.
     async fn current_admin(&self, request: &Parts) -> Result<Option<AdminIdentity>, AppError>;
     /// Whether OIDC sign-in is configured.
     fn sso_configured(&self) -> bool;
     /// The tenants this administrator may see.
     async fn list_tenants(&self, admin: &AdminIdentity) -> Result<Vec<TenantSummary>, AppError>;
-    /// Creates a tenant (platform administrators only).
-    async fn create_tenant(&self, admin: &AdminIdentity, name: &str, profile: &str) -> Result<TenantSummary, AppError>;
     /// The overview of one tenant.
     async fn tenant_overview(&self, admin: &AdminIdentity, tenant: &str) -> Result<TenantOverview, AppError>;
     /// A page of a tenant's users, from the 1-based `start_index`.
@@ -73,6 +72,87 @@ pub trait AdminBackend: Send + Sync + 'static {
         tenant: &str,
         confirmation: &str,
     ) -> Result<DirectoryReset, AppError>;
+}
+
+/// Tenant and administrator management: the Tenants page, administrators, the audit trail.
+#[async_trait::async_trait]
+pub trait ManagementBackend: Send + Sync {
+    /// A page of the tenants this administrator may see whose name or display name contains
+    /// `search` (case-insensitive), by name, from `offset`.
+    async fn tenant_page(&self, admin: &AdminIdentity, search: &str, offset: u64) -> Result<TenantPage, AppError>;
+    /// Creates a tenant (platform administrators only); audited. A refused field is
+    /// `AppError::InvalidField`.
+    async fn create_tenant(
+        &self,
+        admin: &AdminIdentity,
+        client_addr: Option<String>,
+        name: &str,
+        display_name: &str,
+        profile: &str,
+    ) -> Result<TenantSummary, AppError>;
+    /// Changes a tenant's display name (platform administrators only); audited.
+    async fn rename_tenant(
+        &self,
+        admin: &AdminIdentity,
+        client_addr: Option<String>,
+        tenant: &str,
+        display_name: &str,
+    ) -> Result<TenantSummary, AppError>;
+    /// Disables or enables a tenant (platform administrators only); audited. A disabled
+    /// tenant's SCIM and token endpoints answer 403; its data is kept.
+    async fn set_tenant_disabled(
+        &self,
+        admin: &AdminIdentity,
+        client_addr: Option<String>,
+        tenant: &str,
+        disabled: bool,
+    ) -> Result<TenantSummary, AppError>;
+    /// Deletes a tenant and all its data (platform administrators only), if `confirmation` is
+    /// its exact name; audited (the trail outlives the tenant).
+    async fn delete_tenant(
+        &self,
+        admin: &AdminIdentity,
+        client_addr: Option<String>,
+        tenant: &str,
+        confirmation: &str,
+    ) -> Result<(), AppError>;
+    /// The administrators of a tenant (visible to whoever may see the tenant).
+    async fn tenant_admins(&self, admin: &AdminIdentity, tenant: &str) -> Result<TenantAdmins, AppError>;
+    /// Grants a principal (`kind` subject, email or claim) the right to administer a tenant
+    /// (platform administrators only); audited.
+    async fn grant_admin(
+        &self,
+        admin: &AdminIdentity,
+        client_addr: Option<String>,
+        tenant: &str,
+        kind: &str,
+        principal: &str,
+        read_only: bool,
+    ) -> Result<TenantAdmins, AppError>;
+    /// Removes a principal's right on a tenant (platform administrators only); audited.
+    async fn revoke_admin(
+        &self,
+        admin: &AdminIdentity,
+        client_addr: Option<String>,
+        tenant: &str,
+        kind: &str,
+        principal: &str,
+    ) -> Result<TenantAdmins, AppError>;
+    /// A page of the audit trail: of one tenant, or platform-wide (`None`, platform
+    /// administrators only); entries whose actor, action, summary or address contain `search`.
+    async fn audit_page(
+        &self,
+        admin: &AdminIdentity,
+        tenant: Option<&str>,
+        search: &str,
+        before: Option<i64>,
+    ) -> Result<AuditPage, AppError>;
+    /// The platform overview (platform administrators only).
+    async fn platform_overview(&self, admin: &AdminIdentity) -> Result<PlatformOverview, AppError>;
+    /// Remembers the tenant this administrator works in, to offer it first next time.
+    async fn remember_tenant(&self, admin: &AdminIdentity, tenant: &str) -> Result<(), AppError>;
+    /// The tenant this administrator worked in last, if they may still see it.
+    async fn last_tenant(&self, admin: &AdminIdentity) -> Result<Option<String>, AppError>;
 }
 
 /// How the backend is stored in Leptos context.

@@ -23,7 +23,15 @@ pub use error::AppError;
 use components::security_headers::SecurityHeaders;
 use components::top_bar::TopBar;
 use pages::{
-    home::HomePage, integrations::ScimIntegrationPage, log::LogPage, login::LoginPage, not_found::NotFound, tenant::*,
+    admins::AdminsPage,
+    audit::{PlatformAuditPage, TenantAuditPage},
+    home::HomePage,
+    integrations::ScimIntegrationPage,
+    log::LogPage,
+    login::LoginPage,
+    not_found::NotFound,
+    tenant::*,
+    tenant_settings::TenantSettingsPage,
     users::UsersPage,
 };
 
@@ -68,7 +76,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("users") view=UsersPage/>
                         <Route path=path!("log") view=LogPage/>
                         <Route path=path!("integrations/scim") view=ScimIntegrationPage/>
+                        <Route path=path!("admins") view=AdminsPage/>
+                        <Route path=path!("audit") view=TenantAuditPage/>
+                        <Route path=path!("settings") view=TenantSettingsPage/>
                     </ParentRoute>
+                    <Route path=path!("/audit") view=PlatformAuditPage/>
                 </Routes>
             </main>
         </Router>

@@ -2,7 +2,7 @@
 // scimhub CLI against the e2e database, and raw SCIM requests.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type BrowserContext, type Page } from '@playwright/test';
 import { BASE_URL, LOCAL_HOSTS, OIDC_ISSUER, REPO_ROOT, SCIMHUB_BIN } from '../support/env';
 
 export { expect, BASE_URL, REPO_ROOT };
@@ -15,26 +15,37 @@ export { expect, BASE_URL, REPO_ROOT };
  */
 export const test = base.extend<{ offlineOnly: void; noConsoleErrors: void }>({
   offlineOnly: [async ({ context }, use) => {
-    await context.route('**/*', (route) => {
-      const { protocol, hostname } = new URL(route.request().url());
-      const local = LOCAL_HOSTS.has(hostname) || !protocol.startsWith('http');
-      return local ? route.continue() : route.abort('blockedbyclient');
-    });
+    await keepOffline(context);
     await use();
   }, { auto: true }],
   noConsoleErrors: [async ({ page }, use) => {
-    const errors: string[] = [];
-    const onScimhub = () => page.url().startsWith(BASE_URL);
-    page.on('console', (msg) => {
-      if (msg.type() === 'error' && onScimhub()) errors.push(`${page.url()}: ${msg.text()}`);
-    });
-    page.on('pageerror', (err) => {
-      if (onScimhub()) errors.push(`${page.url()}: ${err.message}`);
-    });
+    const errors = consoleErrors(page);
     await use();
     expect(errors, 'console errors on scimhub pages').toEqual([]);
   }, { auto: true }],
 });
+
+/** Aborts every request of `context` to a host other than 127.0.0.1/localhost. */
+export async function keepOffline(context: BrowserContext) {
+  await context.route('**/*', (route) => {
+    const { protocol, hostname } = new URL(route.request().url());
+    const local = LOCAL_HOSTS.has(hostname) || !protocol.startsWith('http');
+    return local ? route.continue() : route.abort('blockedbyclient');
+  });
+}
+
+/** Collects the console errors and uncaught exceptions of `page` while it shows scimhub. */
+export function consoleErrors(page: Page): string[] {
+  const errors: string[] = [];
+  const onScimhub = () => page.url().startsWith(BASE_URL);
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && onScimhub()) errors.push(`${page.url()}: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => {
+    if (onScimhub()) errors.push(`${page.url()}: ${err.message}`);
+  });
+  return errors;
+}
 
 const onProvider = (url: URL) => url.origin === OIDC_ISSUER;
 

@@ -194,6 +194,7 @@ test('SCIM integration: settings, one-time secrets, rotation with and without gr
     `Updated the SCIM settings: profile Generic → Azure; Azure tenant ID set to ${AZURE_TENANT}`,
     'Updated the SCIM settings: endpoint enabled',
     'Updated the SCIM settings: endpoint disabled',
+    `Created the tenant "${tenant}" (${tenant}, Generic profile)`,
   ]);
   for (const who of await bodyRows(audit).locator('td:nth-child(2)').allInnerTexts()) {
     expect(who.trim()).toBe('admin-alice@example.test');

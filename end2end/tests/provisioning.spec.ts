@@ -52,12 +52,13 @@ test('admin signs in, creates an Azure tenant, Entra provisions a user, the dash
   const tenantRow = bodyRows(tenantsTable).filter({ hasText: tenant });
   await expect(tenantRow).toHaveCount(1);
   await expect(tenantRow).toContainText('Azure');
-  await expect(tenantSelect(page).getByRole('option', { name: tenant, exact: true })).toHaveCount(1);
+  await expect(page.locator(`#tenant-options option[value="${tenant}"]`)).toHaveCount(1);
 
-  // Choosing it in the selector opens its overview (the selector needs the hydrated page).
+  // Typing its name in the selector opens its overview (the selector needs the hydrated page).
   await settled(page);
   await expect(async () => {
-    await tenantSelect(page).selectOption({ label: tenant });
+    await tenantSelect(page).fill(tenant);
+    await tenantSelect(page).press('Enter');
     await expect(page).toHaveURL(`${BASE_URL}/tenants/${tenant}`, { timeout: 2_000 });
   }).toPass({ timeout: 20_000 });
   await expect(page.getByRole('heading', { name: tenant, exact: true })).toBeVisible();

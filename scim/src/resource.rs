@@ -132,11 +132,7 @@ pub fn has_value(resource: &Value, schema: &ResourceSchema, path: &AttrPath) -> 
     let Some(resolved) = path.resolve_full(schema) else {
         return false;
     };
-    let container = if resolved.owner.id == schema.core.id {
-        Some(resource)
-    } else {
-        resource.get(resolved.owner.id)
-    };
+    let container = if resolved.owner.id == schema.core.id { Some(resource) } else { resource.get(resolved.owner.id) };
     let Some(top) = container.and_then(|c| c.get(resolved.top.name)) else {
         return false;
     };
@@ -1296,5 +1292,4 @@ mod tests {
         assert!(has("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"));
         assert!(has("department") && !has("manager"));
     }
-
 }

@@ -4,8 +4,10 @@
 use app::dto::{AdminIdentity, SignInMethod};
 
 use crate::clock::Clock;
+use crate::db::audit::NewAuditEntry;
 use crate::db::{self, Db};
 use crate::secret::{Secret, SecretHash};
+use crate::state::AppState;
 
 /// How long a link stays valid (ms).
 pub const LINK_TTL_MS: i64 = 15 * 60 * 1000;
@@ -26,12 +28,29 @@ pub async fn redeem(db: &Db, clock: &dyn Clock, token: &str) -> Result<Option<Ad
 
 /// The local administrator a link signs in.
 pub fn break_glass_admin() -> AdminIdentity {
-    AdminIdentity {
-        subject: "break-glass".into(),
-        email: None,
-        name: Some("Break-glass administrator".into()),
-        platform_admin: true,
-        tenants: Vec::new(),
-        via: SignInMethod::BreakGlass,
+    let mut admin = AdminIdentity::new(
+        "break-glass".into(),
+        None,
+        Some("Break-glass administrator".into()),
+        SignInMethod::BreakGlass,
+    );
+    admin.platform_admin = true;
+    admin
+}
+
+/// Records a break-glass sign-in in the platform-wide audit trail, where the platform overview
+/// shows it. A failure is logged: the sign-in itself stands (the IdP may be down).
+pub async fn record_use(state: &AppState, admin: &AdminIdentity, client_addr: Option<String>) {
+    let entry = NewAuditEntry {
+        tenant_id: None,
+        occurred_at: state.clock.now_ms(),
+        actor_subject: admin.subject.clone(),
+        actor_label: admin.label(),
+        action: crate::admin::BREAK_GLASS_ACTION.to_owned(),
+        detail: serde_json::json!({}),
+        client_addr,
+    };
+    if let Err(e) = db::audit::append(state.db.writer(), &entry).await {
+        tracing::error!(error = %e, "could not record a break-glass sign-in in the audit trail");
     }
 }

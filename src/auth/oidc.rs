@@ -50,9 +50,6 @@ pub enum OidcError {
     /// The ID token is missing or failed verification.
     #[error("ID token rejected: {0}")]
     IdToken(String),
-    /// The identity is valid but not an administrator.
-    #[error("{0} is not an administrator")]
-    NotAdmin(String),
     /// The session store failed.
     #[error(transparent)]
     Session(#[from] tower_sessions::session::Error),
@@ -64,7 +61,6 @@ impl OidcError {
         match self {
             OidcError::NotConfigured => "sso_not_configured",
             OidcError::StateMismatch => "state_mismatch",
-            OidcError::NotAdmin(_) => "not_admin",
             _ => "failed",
         }
     }
@@ -182,42 +178,21 @@ impl OidcLogin {
         // The token is verified; read its payload once more for claims outside the standard set.
         let raw = jwt_payload(&id_token.to_string()).unwrap_or(Value::Null);
         let email = claims.email().map(|e| e.to_string()).filter(|_| claims.email_verified() != Some(false));
-        let identity = AdminIdentity {
-            subject: claims.subject().to_string(),
-            email,
-            name: claims.name().and_then(|n| n.get(None)).map(|n| n.to_string()),
-            platform_admin: false,
-            tenants: Vec::new(),
-            via: SignInMethod::Oidc,
-        };
-        let identity = self.grant_rights(identity, &raw)?;
+        let name = claims.name().and_then(|n| n.get(None)).map(|n| n.to_string());
+        let mut identity = AdminIdentity::new(claims.subject().to_string(), email, name, SignInMethod::Oidc);
+        // The rights claim's values, which the configuration and grants may name; the rights
+        // themselves are decided by `crate::rights` on every request.
+        identity.claim_values = claim_values(self.config.admin_claim.as_deref().and_then(|c| raw.get(c)));
         Ok((identity, pending.return_to))
-    }
-
-    /// Decides the administrator's rights from the configured email list and claim.
-    fn grant_rights(&self, mut identity: AdminIdentity, claims: &Value) -> Result<AdminIdentity, OidcError> {
-        let by_email = identity
-            .email
-            .as_deref()
-            .is_some_and(|e| self.config.admin_emails.iter().any(|a| a.trim().eq_ignore_ascii_case(e)));
-        let by_claim = match (&self.config.admin_claim, &self.config.admin_claim_value) {
-            (Some(claim), Some(wanted)) => claim_has_value(claims.get(claim), wanted),
-            _ => false,
-        };
-        if !(by_email || by_claim) {
-            return Err(OidcError::NotAdmin(identity.label()));
-        }
-        identity.platform_admin = true;
-        Ok(identity)
     }
 }
 
-/// Whether a claim (a string or an array of strings) holds `wanted`.
-fn claim_has_value(claim: Option<&Value>, wanted: &str) -> bool {
+/// The values of a claim that is a string or an array of strings.
+fn claim_values(claim: Option<&Value>) -> Vec<String> {
     match claim {
-        Some(Value::String(s)) => s == wanted,
-        Some(Value::Array(items)) => items.iter().any(|v| v.as_str() == Some(wanted)),
-        _ => false,
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -242,15 +217,6 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn claims_match_strings_and_arrays() {
-        assert!(claim_has_value(Some(&json!("admins")), "admins"));
-        assert!(claim_has_value(Some(&json!(["x", "admins"])), "admins"));
-        assert!(!claim_has_value(Some(&json!(["x"])), "admins"));
-        assert!(!claim_has_value(Some(&json!(1)), "admins"));
-        assert!(!claim_has_value(None, "admins"));
-    }
-
-    #[test]
     fn return_paths_cannot_leave_the_site() {
         assert_eq!(safe_return_path(Some("/tenants/a")), "/tenants/a");
         assert_eq!(safe_return_path(Some("//evil.example")), "/");
@@ -266,39 +232,11 @@ mod tests {
         assert_eq!(jwt_payload("garbage"), None);
     }
 
-    fn login(emails: &[&str], claim: Option<(&str, &str)>) -> OidcLogin {
-        let config = OidcConfig {
-            oidc_issuer: Some("http://127.0.0.1:1".into()),
-            oidc_client_id: Some("c".into()),
-            oidc_client_secret: None,
-            admin_emails: emails.iter().map(|s| s.to_string()).collect(),
-            admin_claim: claim.map(|c| c.0.to_owned()),
-            admin_claim_value: claim.map(|c| c.1.to_owned()),
-        };
-        OidcLogin::new(config, "http://h").unwrap()
-    }
-
-    fn identity(email: Option<&str>) -> AdminIdentity {
-        AdminIdentity {
-            subject: "s".into(),
-            email: email.map(str::to_owned),
-            name: None,
-            platform_admin: false,
-            tenants: vec![],
-            via: SignInMethod::Oidc,
-        }
-    }
-
     #[test]
-    fn rights_come_from_the_email_list_or_the_claim() {
-        let by_email = login(&["Boss@Example.com"], None);
-        assert!(by_email.grant_rights(identity(Some("boss@example.com")), &Value::Null).unwrap().platform_admin);
-        assert!(matches!(
-            by_email.grant_rights(identity(Some("eve@example.com")), &Value::Null),
-            Err(OidcError::NotAdmin(_))
-        ));
-        let by_claim = login(&[], Some(("groups", "scimhub-admins")));
-        assert!(by_claim.grant_rights(identity(None), &json!({"groups": ["scimhub-admins"]})).is_ok());
-        assert!(by_claim.grant_rights(identity(None), &json!({"groups": ["users"]})).is_err());
+    fn claim_values_are_strings_or_arrays_of_strings() {
+        assert_eq!(claim_values(Some(&json!("admins"))), vec!["admins".to_owned()]);
+        assert_eq!(claim_values(Some(&json!(["a", 1, "b"]))), vec!["a".to_owned(), "b".to_owned()]);
+        assert!(claim_values(Some(&json!({"a": 1}))).is_empty());
+        assert!(claim_values(None).is_empty());
     }
 }

@@ -2,8 +2,9 @@
 //! `/auth/link/{token}` for break-glass links.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, Request, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -47,8 +48,15 @@ async fn callback(
     let (Some(code), Some(st)) = (q.get("code"), q.get("state")) else {
         return to_login("state_mismatch");
     };
-    match state.oidc.finish(&session, code, st).await {
-        Ok((admin, return_to)) => match session::sign_in(&session, &admin).await {
+    let (admin, return_to) = match state.oidc.finish(&session, code, st).await {
+        Ok(signed_in) => signed_in,
+        Err(e) => {
+            tracing::warn!(error = %e, "OIDC sign-in refused");
+            return to_login(e.code());
+        }
+    };
+    match crate::rights::resolve(&state.db, &state.config.oidc, admin).await {
+        Ok(admin) if crate::rights::has_any_right(&admin) => match session::sign_in(&session, &admin).await {
             Ok(()) => {
                 tracing::info!(subject = %admin.subject, email = admin.email.as_deref(), "administrator signed in");
                 Redirect::to(&return_to).into_response()
@@ -58,9 +66,13 @@ async fn callback(
                 to_login("failed")
             }
         },
+        Ok(admin) => {
+            tracing::warn!(subject = %admin.subject, email = admin.email.as_deref(), "sign-in refused: no administration rights");
+            to_login("not_admin")
+        }
         Err(e) => {
-            tracing::warn!(error = %e, "OIDC sign-in refused");
-            to_login(e.code())
+            tracing::error!(error = %e, "could not decide the administrator's rights");
+            to_login("failed")
         }
     }
 }
@@ -72,11 +84,21 @@ async fn logout(session: Session) -> Response {
     Redirect::to("/login").into_response()
 }
 
-async fn link(State(state): State<AppState>, session: Session, Path(token): Path<String>) -> Response {
+async fn link(
+    State(state): State<AppState>,
+    session: Session,
+    Path(token): Path<String>,
+    request: Request,
+) -> Response {
     match login_link::redeem(&state.db, state.clock.as_ref(), &token).await {
         Ok(Some(admin)) => match session::sign_in(&session, &admin).await {
             Ok(()) => {
-                tracing::warn!("break-glass administrator signed in with a one-time link");
+                let address = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+                tracing::warn!(
+                    address = address.as_deref(),
+                    "break-glass administrator signed in with a one-time link"
+                );
+                login_link::record_use(&state, &admin, address).await;
                 Redirect::to("/").into_response()
             }
             Err(e) => {

@@ -5,6 +5,8 @@
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, Row};
 
+use super::sql::{bind_all, placeholders, Arg};
+
 /// A row to append.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewAuditEntry {
@@ -68,6 +70,50 @@ fn from_row(row: &AnyRow) -> Result<AuditEntry, sqlx::Error> {
     })
 }
 
+/// Which entries of the trail to read.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AuditFilter<'a> {
+    /// Only this tenant's entries (by tenant id); all when `None`.
+    pub tenant_id: Option<&'a str>,
+    /// Only entries with these actions.
+    pub actions: &'a [&'a str],
+    /// Only entries whose actor, action, detail or address contain this (case-insensitive).
+    pub text: Option<&'a str>,
+    /// Only entries older than this id.
+    pub before: Option<i64>,
+}
+
+/// Up to `limit` entries matching `filter`, newest first.
+pub async fn search(pool: &AnyPool, filter: &AuditFilter<'_>, limit: u32) -> Result<Vec<AuditEntry>, sqlx::Error> {
+    let mut conditions = vec!["audit_id < $1".to_owned()];
+    let mut args = vec![Arg::Int(filter.before.unwrap_or(i64::MAX))];
+    if let Some(tenant_id) = filter.tenant_id {
+        args.push(Arg::Text(tenant_id.to_owned()));
+        conditions.push(format!("tenant_id = ${}", args.len()));
+    }
+    if !filter.actions.is_empty() {
+        conditions.push(format!("action in ({})", placeholders(args.len() + 1, filter.actions.len())));
+        args.extend(filter.actions.iter().map(|a| Arg::Text((*a).to_owned())));
+    }
+    if let Some(text) = filter.text.filter(|t| !t.is_empty()) {
+        args.push(Arg::Text(format!("%{}%", text.to_lowercase())));
+        let n = args.len();
+        conditions.push(format!(
+            "(lower(actor_label) like ${n} or lower(actor_subject) like ${n} or lower(action) like ${n} \
+             or lower(detail) like ${n} or lower(coalesce(client_addr, '')) like ${n})"
+        ));
+    }
+    args.push(Arg::Int(i64::from(limit)));
+    let sql = format!(
+        "select audit_id, tenant_id, occurred_at, actor_subject, actor_label, action, detail, client_addr \
+         from admin_audit where {} order by audit_id desc limit ${}",
+        conditions.join(" and "),
+        args.len()
+    );
+    let rows = bind_all(sqlx::query(&sql), &args).fetch_all(pool).await?;
+    rows.iter().map(from_row).collect()
+}
+
 /// Up to `limit` rows of the tenant older than `before` (all when `None`), newest first.
 pub async fn page(
     pool: &AnyPool,
@@ -75,14 +121,6 @@ pub async fn page(
     before: Option<i64>,
     limit: u32,
 ) -> Result<Vec<AuditEntry>, sqlx::Error> {
-    let rows = sqlx::query(
-        "select audit_id, tenant_id, occurred_at, actor_subject, actor_label, action, detail, client_addr \
-         from admin_audit where tenant_id = $1 and audit_id < $2 order by audit_id desc limit $3",
-    )
-    .bind(tenant_id)
-    .bind(before.unwrap_or(i64::MAX))
-    .bind(i64::from(limit))
-    .fetch_all(pool)
-    .await?;
-    rows.iter().map(from_row).collect()
+    let filter = AuditFilter { tenant_id: Some(tenant_id), before, ..AuditFilter::default() };
+    search(pool, &filter, limit).await
 }

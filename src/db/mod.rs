@@ -5,9 +5,11 @@
 pub mod audit;
 pub mod credential;
 pub mod directory;
+pub mod grant;
 pub mod group;
 pub mod log;
 pub mod login_link;
+pub mod preference;
 pub mod resource;
 pub mod session_store;
 pub mod signing_key;

@@ -5,6 +5,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
 use super::get_flag;
+use super::sql::{bind_all, placeholders, Arg};
 
 /// Which request shapes a tenant's SCIM endpoint tolerates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +48,9 @@ pub struct Tenant {
     pub profile: Profile,
     /// Whether the SCIM endpoint answers.
     pub scim_enabled: bool,
+    /// When a platform administrator disabled the whole tenant (its SCIM and token endpoints
+    /// answer 403; the data stays), if they did.
+    pub disabled_at: Option<i64>,
     /// Creation time (ms).
     pub created_at: i64,
     /// Which tokens besides the bearer secret the SCIM endpoint accepts.
@@ -314,6 +318,12 @@ pub enum TenantNameError {
     /// A character outside `[A-Za-z0-9_-]`.
     #[error("a tenant name may contain only letters, digits, '-' and '_'")]
     Characters,
+    /// An empty or too long display name.
+    #[error("a display name has 1 to {MAX_DISPLAY_NAME} characters")]
+    DisplayLength,
+    /// A control character in a display name.
+    #[error("a display name cannot contain control characters")]
+    DisplayCharacters,
 }
 
 /// Checks the tenant name rules: 1–64 of `[A-Za-z0-9_-]`, case-sensitive.
@@ -329,7 +339,7 @@ pub fn validate_name(name: &str) -> Result<(), TenantNameError> {
 
 const COLUMNS: &str = "tenant_id, name, display_name, profile, scim_enabled, created_at, azure_tenant_id, \
                        remote_token_auth, token_ttl_secs, azure_audiences, azure_subjects, azure_jwks_url, \
-                       link_users_by, required_attributes";
+                       link_users_by, required_attributes, disabled_at";
 
 fn from_row(row: &AnyRow) -> Result<Tenant, sqlx::Error> {
     let profile: String = row.try_get("profile")?;
@@ -339,6 +349,7 @@ fn from_row(row: &AnyRow) -> Result<Tenant, sqlx::Error> {
         display_name: row.try_get("display_name")?,
         profile: Profile::parse(&profile).unwrap_or(Profile::Generic),
         scim_enabled: get_flag(row, "scim_enabled")?,
+        disabled_at: row.try_get("disabled_at")?,
         created_at: row.try_get("created_at")?,
         auth: AuthSettings {
             azure_tenant_id: row.try_get("azure_tenant_id")?,
@@ -367,8 +378,34 @@ fn list_to_column(list: &[String]) -> Option<String> {
     (!list.is_empty()).then(|| serde_json::Value::from(list.to_vec()).to_string())
 }
 
-/// Inserts a tenant; a taken name is a unique violation.
+/// The longest display name.
+pub const MAX_DISPLAY_NAME: usize = 200;
+
+/// Checks a display name: 1–200 characters after trimming, no control characters.
+pub fn validate_display_name(display_name: &str) -> Result<(), TenantNameError> {
+    let n = display_name.trim().chars().count();
+    if n == 0 || n > MAX_DISPLAY_NAME {
+        return Err(TenantNameError::DisplayLength);
+    }
+    if display_name.chars().any(char::is_control) {
+        return Err(TenantNameError::DisplayCharacters);
+    }
+    Ok(())
+}
+
+/// Inserts a tenant whose display name is its name; a taken name is a unique violation.
 pub async fn insert(pool: &AnyPool, name: &str, profile: Profile, now_ms: i64) -> Result<Tenant, sqlx::Error> {
+    insert_named(pool, name, name, profile, now_ms).await
+}
+
+/// Inserts a tenant; a taken name is a unique violation.
+pub async fn insert_named(
+    pool: &AnyPool,
+    name: &str,
+    display_name: &str,
+    profile: Profile,
+    now_ms: i64,
+) -> Result<Tenant, sqlx::Error> {
     let id = uuid::Uuid::new_v4().to_string();
     sqlx::query(
         "insert into tenant (tenant_id, name, display_name, profile, scim_enabled, created_at, updated_at) \
@@ -376,7 +413,7 @@ pub async fn insert(pool: &AnyPool, name: &str, profile: Profile, now_ms: i64) -
     )
     .bind(&id)
     .bind(name)
-    .bind(name)
+    .bind(display_name)
     .bind(profile.as_str())
     .bind(true)
     .bind(now_ms)
@@ -386,9 +423,10 @@ pub async fn insert(pool: &AnyPool, name: &str, profile: Profile, now_ms: i64) -
     Ok(Tenant {
         id,
         name: name.to_owned(),
-        display_name: name.to_owned(),
+        display_name: display_name.to_owned(),
         profile,
         scim_enabled: true,
+        disabled_at: None,
         created_at: now_ms,
         auth: AuthSettings::default(),
         provisioning: ProvisioningSettings::default(),
@@ -431,6 +469,82 @@ pub async fn by_name(pool: &AnyPool, name: &str) -> Result<Option<Tenant>, sqlx:
     let sql = format!("select {COLUMNS} from tenant where name = $1");
     let row = sqlx::query(&sql).bind(name).fetch_optional(pool).await?;
     row.as_ref().map(from_row).transpose()
+}
+
+/// Changes a tenant's display name; returns whether the tenant exists.
+pub async fn rename(pool: &AnyPool, tenant_id: &str, display_name: &str, now_ms: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("update tenant set display_name = $2, updated_at = $3 where tenant_id = $1")
+        .bind(tenant_id)
+        .bind(display_name)
+        .bind(now_ms)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Disables (at `now_ms`) or enables a tenant; returns whether the tenant exists.
+pub async fn set_disabled(pool: &AnyPool, tenant_id: &str, disabled: bool, now_ms: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("update tenant set disabled_at = $2, updated_at = $3 where tenant_id = $1")
+        .bind(tenant_id)
+        .bind(disabled.then_some(now_ms))
+        .bind(now_ms)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Deletes a tenant and, by cascade, everything it holds (users, groups, credentials, keys,
+/// log, grants); the audit trail stays. Returns whether it existed.
+pub async fn delete(pool: &AnyPool, tenant_id: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("delete from tenant where tenant_id = $1").bind(tenant_id).execute(pool).await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Which tenants a search may return.
+#[derive(Debug, Clone, Copy)]
+pub enum Visible<'a> {
+    /// Every tenant (platform administrators).
+    All,
+    /// Only these names.
+    Only(&'a [String]),
+}
+
+/// A page of the tenants whose name or display name contains `search` (case-insensitive), by
+/// name, and how many match in all.
+pub async fn search(
+    pool: &AnyPool,
+    search: &str,
+    visible: Visible<'_>,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<Tenant>, u64), sqlx::Error> {
+    let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
+    let mut condition = "(lower(name) like $1 escape '\\' or lower(display_name) like $1 escape '\\')".to_owned();
+    let mut args = vec![Arg::Text(pattern)];
+    if let Visible::Only(names) = visible {
+        if names.is_empty() {
+            return Ok((Vec::new(), 0));
+        }
+        condition.push_str(&format!(" and name in ({})", placeholders(2, names.len())));
+        args.extend(names.iter().map(|n| Arg::Text(n.clone())));
+    }
+    let count_sql = format!("select count(*) as n from tenant where {condition}");
+    let total: i64 = bind_all(sqlx::query(&count_sql), &args).fetch_one(pool).await?.try_get("n")?;
+    let n = args.len();
+    let page_sql =
+        format!("select {COLUMNS} from tenant where {condition} order by name limit ${} offset ${}", n + 1, n + 2);
+    let rows = bind_all(sqlx::query(&page_sql), &args)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .fetch_all(pool)
+        .await?;
+    let tenants = rows.iter().map(from_row).collect::<Result<_, _>>()?;
+    Ok((tenants, u64::try_from(total).unwrap_or_default()))
+}
+
+/// `text` with the `like` wildcards and the escape character escaped (escape character `\`).
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 /// All tenants, by name.
@@ -531,10 +645,32 @@ mod tests {
             assert!(err.contains(bad) && err.contains(why), "{bad}: {err}");
         }
         assert!(parse_required_attributes(&vec!["title".to_owned(); 1]).is_ok());
-        let many: Vec<String> = ["title", "nickName", "locale", "timezone", "profileUrl", "userType",
-            "preferredLanguage", "displayName", "emails", "phoneNumbers", "addresses", "ims", "photos",
-            "entitlements", "roles", "x509Certificates", "name", "externalId", "active", "name.formatted",
-            "name.familyName"].iter().map(|s| (*s).to_owned()).collect();
+        let many: Vec<String> = [
+            "title",
+            "nickName",
+            "locale",
+            "timezone",
+            "profileUrl",
+            "userType",
+            "preferredLanguage",
+            "displayName",
+            "emails",
+            "phoneNumbers",
+            "addresses",
+            "ims",
+            "photos",
+            "entitlements",
+            "roles",
+            "x509Certificates",
+            "name",
+            "externalId",
+            "active",
+            "name.formatted",
+            "name.familyName",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
         assert!(parse_required_attributes(&many).is_err());
     }
 
@@ -546,6 +682,15 @@ mod tests {
         assert_eq!(LinkMatch::parse("externalId"), Ok(Some(LinkMatch::ExternalId)));
         assert_eq!(LinkMatch::parse("Email").map(|m| m.map(LinkMatch::as_str)), Ok(Some("email")));
         assert!(LinkMatch::parse("mail").unwrap_err().to_string().contains("userName"));
+    }
+
+    #[test]
+    fn display_names_and_like_patterns_are_checked() {
+        assert_eq!(validate_display_name("Acme Corp (EU)"), Ok(()));
+        assert_eq!(validate_display_name("  "), Err(TenantNameError::DisplayLength));
+        assert_eq!(validate_display_name(&"x".repeat(201)), Err(TenantNameError::DisplayLength));
+        assert_eq!(validate_display_name("a\nb"), Err(TenantNameError::DisplayCharacters));
+        assert_eq!(escape_like(r"50%_a\b"), r"50\%\_a\\b");
     }
 
     #[test]

@@ -43,6 +43,9 @@ pub enum TokenError {
     /// No tenant has this name.
     #[error("no tenant named \"{0}\"")]
     UnknownTenant(String),
+    /// A platform administrator disabled the tenant.
+    #[error("tenant \"{0}\" is disabled by a platform administrator")]
+    TenantDisabled(String),
     /// A database failure.
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
@@ -64,6 +67,7 @@ impl TokenError {
             TokenError::InvalidScope(_) => (StatusCode::BAD_REQUEST, "invalid_scope"),
             TokenError::UnauthorizedClient(_) => (StatusCode::BAD_REQUEST, "unauthorized_client"),
             TokenError::UnknownTenant(_) => (StatusCode::NOT_FOUND, "invalid_request"),
+            TokenError::TenantDisabled(_) => (StatusCode::FORBIDDEN, "unauthorized_client"),
             TokenError::Db(_) | TokenError::Key(_) | TokenError::Sign(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "server_error")
             }
@@ -273,6 +277,9 @@ async fn issue(state: &AppState, tenant_name: &str, headers: &HeaderMap, body: &
     let request = parse_request(text(header::CONTENT_TYPE), text(header::AUTHORIZATION), body)?;
     let now_ms = state.clock.now_ms();
     let credential_id = authenticate_client(state, &tenant, &request, now_ms).await?;
+    if tenant.disabled_at.is_some() {
+        return Err(TokenError::TenantDisabled(tenant.name.clone()));
+    }
     if !tenant.scim_enabled {
         return Err(TokenError::UnauthorizedClient(format!(
             "the SCIM endpoint of tenant \"{}\" is disabled",

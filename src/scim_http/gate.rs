@@ -126,6 +126,13 @@ async fn admit(
 ) -> Result<(String, Bytes), Rejection> {
     // Authentication comes first, so only the tenant's own clients learn that it is disabled.
     let credential_id = authenticate(state, tenant, headers).await?;
+    if tenant.disabled_at.is_some() {
+        return Err(ApiError(ScimError::forbidden(format!(
+            "tenant \"{}\" is disabled by a platform administrator (its data is kept)",
+            tenant.name
+        )))
+        .into());
+    }
     if !tenant.scim_enabled {
         return Err(ApiError(ScimError::forbidden(format!(
             "the SCIM endpoint of tenant \"{}\" is disabled",

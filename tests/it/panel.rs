@@ -30,6 +30,8 @@ fn admin(platform_admin: bool, tenants: &[&str]) -> AdminIdentity {
         name: Some("Alice".into()),
         platform_admin,
         tenants: tenants.iter().map(|t| (*t).to_owned()).collect(),
+        read_only_tenants: Vec::new(),
+        claim_values: Vec::new(),
         via: SignInMethod::Oidc,
     }
 }
@@ -359,14 +361,15 @@ async fn the_panel_and_its_server_functions_work_through_the_router() {
     assert_eq!(panel.body["settings"]["profile"], "generic");
     assert_eq!(panel.body["credentials"][0]["kind"], "bearer");
 
-    let body = "tenant=routed&enabled=true&profile=azure&azure_tenant_id=not-a-guid&remote_token_auth=false";
+    let body = "tenant=routed&enabled=true&profile=azure&azure_tenant_id=not-a-guid&remote_token_auth=false\
+                &link_users_by=off&required_attributes=";
     // A refused field is an answer (200), not an HTTP error the browser would log.
     let invalid = call::<UpdateScimSettings>(&app, Some(&cookie), body).await;
     assert_eq!(invalid.status, StatusCode::OK);
     let answer: SettingsUpdate = serde_json::from_value(invalid.body).unwrap();
     assert!(matches!(answer, SettingsUpdate::Refused { ref field, .. } if field == "azureTenantId"), "{answer:?}");
     let body = "tenant=routed&enabled=true&profile=azure&azure_tenant_id=72F988BF-86F1-41AF-91AB-2D7CD011DB47\
-                &remote_token_auth=false";
+                &remote_token_auth=false&link_users_by=off&required_attributes=";
     let saved: SettingsUpdate =
         serde_json::from_value(call::<UpdateScimSettings>(&app, Some(&cookie), body).await.body).unwrap();
     assert_eq!(saved, SettingsUpdate::Saved(settings(true, "azure", Some(AZURE_TENANT), false)));

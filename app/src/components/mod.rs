@@ -1,9 +1,12 @@
 //! Pieces shared by several pages.
 
+pub mod audit_table;
+pub mod confirm_button;
 pub mod copy_button;
 pub mod error_box;
 pub mod security_headers;
 pub mod top_bar;
+pub mod typed_confirm;
 
 use leptos::prelude::*;
 

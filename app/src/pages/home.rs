@@ -1,63 +1,222 @@
-//! `/`: the tenants this administrator manages, and a form to create one.
+//! `/`: the Tenants page — the platform overview (platform administrators), the tenant the
+//! administrator worked in last, a searchable, paginated list with each tenant's health, and a
+//! form to create one.
 
 use leptos::prelude::*;
 
-use crate::api::{list_tenants, CreateTenant};
+use crate::api::{get_current_admin, get_last_tenant, get_platform_overview, list_tenant_page, CreateTenant};
+use crate::components::audit_table::AuditTable;
 use crate::components::error_box::ErrorBox;
+use crate::components::use_interactive;
+use crate::dto::{tenant_fields, FormOutcome, TenantRow, TENANT_PAGE_SIZE};
 
-/// The tenant list.
+/// The Tenants page.
 #[component]
 pub fn HomePage() -> impl IntoView {
     let create = expect_context::<ServerAction<CreateTenant>>();
-    let tenants = Resource::new(move || create.version().get(), |_| list_tenants());
-    let create_error = move || create.value().get().and_then(|r| r.err());
+    let admin = Resource::new(|| (), |_| get_current_admin());
+    let search = RwSignal::new(String::new());
+    let offset = RwSignal::new(0u64);
+    let tenants = Resource::new(
+        move || (search.get(), offset.get(), create.version().get()),
+        |(search, offset, _)| list_tenant_page(search, offset),
+    );
+    let last = Resource::new(|| (), |_| get_last_tenant());
+    let platform = move || admin.get().and_then(Result::ok).flatten().is_some_and(|a| a.platform_admin);
 
     view! {
         <section class="page">
             <h1>"Tenants"</h1>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    last.await.ok().flatten().map(|name| view! {
+                        <p class="continue">
+                            "Continue with "
+                            <a href=format!("/tenants/{name}") data-testid="last-tenant">{name.clone()}</a>
+                        </p>
+                    })
+                })}
+            </Transition>
+            <Show when=platform>
+                <PlatformOverviewBox/>
+            </Show>
+
+            <div class="search">
+                <label for="tenant-search">"Search tenants"</label>
+                <input id="tenant-search" type="search" autocomplete="off" placeholder="Name or display name"
+                    prop:value=move || search.get()
+                    on:input=move |ev| {
+                        search.set(event_target_value(&ev));
+                        offset.set(0);
+                    }/>
+            </div>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match tenants.await {
-                        Ok(list) if list.is_empty() => view! { <p>"No tenants yet. Create the first one below."</p> }.into_any(),
-                        Ok(list) => view! {
-                            <table>
-                                <thead><tr><th>"Name"</th><th>"Profile"</th><th>"Users"</th></tr></thead>
-                                <tbody>
-                                    {list.into_iter().map(|t| view! {
-                                        <tr>
-                                            <td><a href=format!("/tenants/{}", t.name)>{t.name.clone()}</a></td>
-                                            <td>{profile_label(&t.profile)}</td>
-                                            <td class="num">{t.user_count}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        }.into_any(),
+                        Ok(page) if page.total == 0 && search.get_untracked().is_empty() => {
+                            view! { <p>"No tenants yet."</p> }.into_any()
+                        }
+                        Ok(page) if page.total == 0 => view! { <p role="status">"No tenant matches."</p> }.into_any(),
+                        Ok(page) => {
+                            let first = page.offset + 1;
+                            let last = page.offset + page.rows.len() as u64;
+                            let more = last < page.total;
+                            view! {
+                                <TenantTable rows=page.rows/>
+                                <nav class="pager" aria-label="Tenant pages">
+                                    <span role="status">{format!("{first}–{last} of {}", page.total)}</span>
+                                    <button type="button" class="secondary" disabled=page.offset == 0
+                                        on:click=move |_| offset.update(|o| *o = o.saturating_sub(TENANT_PAGE_SIZE))>
+                                        "Previous"
+                                    </button>
+                                    <button type="button" class="secondary" disabled=!more
+                                        on:click=move |_| offset.update(|o| *o += TENANT_PAGE_SIZE)>
+                                        "Next"
+                                    </button>
+                                </nav>
+                            }.into_any()
+                        }
                         Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                     }
                 })}
             </Transition>
 
-            <h2>"Create a tenant"</h2>
-            <ActionForm action=create attr:class="form">
-                <label>
-                    "Tenant name"
-                    <input type="text" name="name" required maxlength="64" pattern="[A-Za-z0-9_\\-]{1,64}"
-                        placeholder="acme" autocomplete="off"/>
-                </label>
-                <p class="hint">"1–64 letters, digits, '-' or '_'. Case-sensitive: it becomes part of the SCIM URL."</p>
-                <label>
-                    "Profile"
-                    <select name="profile">
-                        <option value="generic">"Generic"</option>
-                        <option value="azure">"Azure"</option>
-                    </select>
-                </label>
-                <p class="hint">"Generic is recommended in most cases; choose Azure only for Microsoft Entra ID."</p>
-                <button type="submit">"Create tenant"</button>
-            </ActionForm>
-            {move || create_error().map(|e| view! { <ErrorBox error=e/> })}
+            <Show when=platform>
+                <CreateTenantForm create/>
+            </Show>
         </section>
+    }
+}
+
+/// The tenants of one page, with their health.
+#[component]
+fn TenantTable(rows: Vec<TenantRow>) -> impl IntoView {
+    view! {
+        <table class="tenants">
+            <thead><tr>
+                <th scope="col">"Tenant"</th><th scope="col">"Profile"</th><th scope="col">"Status"</th>
+                <th scope="col">"Users"</th><th scope="col">"Requests (24 h)"</th><th scope="col">"Errors (24 h)"</th>
+                <th scope="col">"Last request"</th>
+            </tr></thead>
+            <tbody>
+                {rows.into_iter().map(|t| {
+                    let status = if t.disabled {
+                        ("badge danger", "Tenant disabled")
+                    } else if !t.scim_enabled {
+                        ("badge warn", "Endpoint off")
+                    } else {
+                        ("badge ok", "Active")
+                    };
+                    let has_errors = t.errors_24h > 0;
+                    view! {
+                        <tr data-tenant=t.name.clone()>
+                            <td>
+                                <a href=format!("/tenants/{}", t.name)>{t.display_name.clone()}</a>
+                                " " <code class="tenant-name">{t.name.clone()}</code>
+                                {t.read_only.then(|| view! { " " <span class="badge">"Read-only"</span> })}
+                            </td>
+                            <td>{profile_label(&t.profile)}</td>
+                            <td><span class=status.0>{status.1}</span></td>
+                            <td class="num">{t.users}</td>
+                            <td class="num">{t.requests_24h}</td>
+                            <td class="num" class:error=has_errors>{t.errors_24h}</td>
+                            <td>{t.last_request_at.unwrap_or_else(|| "never".into())}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+/// Counts, and the break-glass sign-ins shown prominently.
+#[component]
+fn PlatformOverviewBox() -> impl IntoView {
+    let overview = Resource::new(|| (), |_| get_platform_overview());
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                overview.await.ok().map(|o| view! {
+                    <div class="cards">
+                        <div class="card"><span class="label">"Tenants"</span><span class="value" data-testid="count-tenants">{o.tenants}</span></div>
+                        <div class="card"><span class="label">"Disabled"</span><span class="value" data-testid="count-disabled">{o.disabled}</span></div>
+                    </div>
+                    {(!o.break_glass.is_empty()).then(|| view! {
+                        <section class="warning" aria-labelledby="break-glass-heading">
+                            <h2 id="break-glass-heading">"Break-glass sign-ins"</h2>
+                            <p class="hint">"Sign-ins with a one-time link from `scimhub admin login-link`, which bypass the identity provider. Check each was expected."</p>
+                            <AuditTable rows=o.break_glass/>
+                        </section>
+                    })}
+                })
+            })}
+        </Transition>
+    }
+}
+
+/// Creating a tenant: its exact name, a display name and a profile.
+#[component]
+fn CreateTenantForm(create: ServerAction<CreateTenant>) -> impl IntoView {
+    let interactive = use_interactive();
+    let name = RwSignal::new(String::new());
+    let display_name = RwSignal::new(String::new());
+    let profile = RwSignal::new("generic".to_owned());
+    let value = create.value();
+    let refusal = move |field: &'static str| {
+        move || value.with(|v| v.as_ref().and_then(|r| r.as_ref().ok()).and_then(|o| o.refusal(field)))
+    };
+    let other_error = move || value.get().and_then(Result::err);
+    let created = move || match value.get() {
+        Some(Ok(FormOutcome::Saved(t))) => Some(t.name),
+        _ => None,
+    };
+    Effect::new(move |_| {
+        if created().is_some() {
+            name.set(String::new());
+            display_name.set(String::new());
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        create.dispatch(CreateTenant {
+            name: name.get_untracked(),
+            display_name: display_name.get_untracked(),
+            profile: profile.get_untracked(),
+        });
+    };
+    view! {
+        <h2>"Create a tenant"</h2>
+        <form class="form" on:submit=submit>
+            <div class="field">
+                <label for="new-tenant-name">"Tenant name"</label>
+                <input id="new-tenant-name" type="text" required maxlength="64" autocomplete="off" spellcheck="false"
+                    placeholder="acme" aria-describedby="new-tenant-name-hint new-tenant-name-error"
+                    prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                <p class="hint" id="new-tenant-name-hint">"1–64 letters, digits, '-' or '_'. Case-sensitive: it becomes part of the SCIM URL."</p>
+                <p class="field-error" id="new-tenant-name-error" role="alert">{refusal(tenant_fields::NAME)}</p>
+            </div>
+            <div class="field">
+                <label for="new-tenant-display-name">"Display name"</label>
+                <input id="new-tenant-display-name" type="text" maxlength="200" autocomplete="off"
+                    placeholder="Acme Corporation" aria-describedby="new-tenant-display-name-error"
+                    prop:value=move || display_name.get() on:input=move |ev| display_name.set(event_target_value(&ev))/>
+                <p class="field-error" id="new-tenant-display-name-error" role="alert">{refusal(tenant_fields::DISPLAY_NAME)}</p>
+            </div>
+            <div class="field">
+                <label for="new-tenant-profile">"Profile"</label>
+                <select id="new-tenant-profile" on:change=move |ev| profile.set(event_target_value(&ev))>
+                    <option value="generic" selected=move || profile.get() == "generic">"Generic"</option>
+                    <option value="azure" selected=move || profile.get() == "azure">"Azure"</option>
+                </select>
+                <p class="hint">"Generic is recommended in most cases; choose Azure only for Microsoft Entra ID."</p>
+                <p class="field-error" role="alert">{refusal(tenant_fields::PROFILE)}</p>
+            </div>
+            <div class="actions">
+                <button type="submit" disabled=move || !interactive.get() || create.pending().get()>"Create tenant"</button>
+                <span role="status">{move || created().map(|n| format!("Created tenant \"{n}\"."))}</span>
+            </div>
+            {move || other_error().map(|e| view! { <ErrorBox error=e/> })}
+        </form>
     }
 }
 

@@ -14,12 +14,14 @@ use crate::api::{
     get_scim_integration, ResetDirectory, RevokeClientSecret, RevokeScimSecret, RotateClientSecret, RotateScimSecret,
     UpdateScimSettings,
 };
+use crate::components::audit_table::AuditTable;
 use crate::components::copy_button::CopyButton;
 use crate::components::error_box::ErrorBox;
+use crate::components::typed_confirm::TypedConfirm;
 use crate::components::use_interactive;
 use crate::dto::{
-    split_list, AuditRow, CredentialRow, NewSecret, ScimIntegration, ScimSettings, SecretKind, SettingsUpdate,
-    GRACE_PERIODS, LINK_CHOICES,
+    split_list, CredentialRow, NewSecret, ScimIntegration, ScimSettings, SecretKind, SettingsUpdate, GRACE_PERIODS,
+    LINK_CHOICES,
 };
 use crate::error::AppError;
 use crate::pages::tenant::use_tenant;
@@ -138,7 +140,7 @@ pub fn ScimIntegrationPage() -> impl IntoView {
 
         <section class="panel" aria-labelledby="scim-audit-heading">
             <h3 id="scim-audit-heading">"Audit trail"</h3>
-            <p class="hint">"The last 20 changes made on this page, newest first."</p>
+            <p class="hint">"The last 20 changes to this tenant, newest first (all of them under Audit trail)."</p>
             {loaded(panel, |data| view! { <AuditTable rows=data.audit/> })}
         </section>
     }
@@ -164,10 +166,7 @@ fn loaded<V: IntoView + 'static>(
 
 /// The message of a refused field, if the last save was refused because of `field`.
 fn field_error(value: &Option<Result<SettingsUpdate, AppError>>, field: &str) -> Option<String> {
-    match value {
-        Some(Ok(SettingsUpdate::Refused { field: f, message })) if f == field => Some(message.clone()),
-        _ => None,
-    }
+    value.as_ref().and_then(|v| v.as_ref().ok()).and_then(|outcome| outcome.refusal(field))
 }
 
 /// The settings form: enable, profile, Azure tenant ID, remote token authentication.
@@ -694,56 +693,20 @@ fn CredentialsStatus(status: RwSignal<Option<Result<String, AppError>>>) -> impl
     }
 }
 
-/// The audit trail.
-#[component]
-fn AuditTable(rows: Vec<AuditRow>) -> impl IntoView {
-    if rows.is_empty() {
-        return view! { <p data-testid="audit-empty">"No changes yet."</p> }.into_any();
-    }
-    view! {
-        <table class="audit">
-            <thead><tr>
-                <th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"What"</th><th scope="col">"From"</th>
-            </tr></thead>
-            <tbody>
-                {rows.into_iter().map(|r| view! {
-                    <tr>
-                        <td><time datetime=r.time.clone()>{r.time.clone()}</time></td>
-                        <td>{r.actor}</td>
-                        <td>{r.summary}</td>
-                        <td>{r.client_addr.unwrap_or_default()}</td>
-                    </tr>
-                }).collect_view()}
-            </tbody>
-        </table>
-    }
-    .into_any()
-}
-
 /// Deletes every user and group of the tenant after the admin typed its exact name.
 #[component]
 fn DirectoryResetForm(tenant: Signal<String>, reset: ServerAction<ResetDirectory>) -> impl IntoView {
-    let typed = RwSignal::new(String::new());
-    let interactive = use_interactive();
-    let ready = move || interactive.get() && !reset.pending().get() && typed.get() == tenant.get();
-    let run = move |_| {
-        reset.dispatch(ResetDirectory { tenant: tenant.get(), confirmation: typed.get() });
-        typed.set(String::new());
-    };
+    let run = Callback::new(move |confirmation: String| {
+        reset.dispatch(ResetDirectory { tenant: tenant.get_untracked(), confirmation });
+    });
     view! {
         <p class="hint">
             "Deletes every user and group of this tenant, for a fresh full sync: the identity provider \
              creates them again on its next full cycle (Entra ID: Restart provisioning). Settings, \
              credentials and logs stay. This cannot be undone."
         </p>
-        <label>
-            {move || format!("Type the tenant name \"{}\" to confirm", tenant.get())}
-            <input type="text" autocomplete="off" spellcheck="false" prop:value=move || typed.get()
-                on:input=move |ev| typed.set(event_target_value(&ev))/>
-        </label>
-        <button type="button" class="danger" disabled=move || !ready() on:click=run>
-            {move || format!("Reset the directory of tenant \"{}\"", tenant.get())}
-        </button>
+        <TypedConfirm tenant pending=reset.pending().into() on_confirm=run
+            button=Signal::derive(move || format!("Reset the directory of tenant \"{}\"", tenant.get()))/>
         {move || reset.value().get().map(|outcome| match outcome {
             Ok(done) => view! {
                 <p role="status">{format!("Deleted {} user(s) and {} group(s).", done.users, done.groups)}</p>

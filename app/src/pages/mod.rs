@@ -1,9 +1,12 @@
 //! One module per route.
 
+pub mod admins;
+pub mod audit;
 pub mod home;
 pub mod integrations;
 pub mod log;
 pub mod login;
 pub mod not_found;
 pub mod tenant;
+pub mod tenant_settings;
 pub mod users;

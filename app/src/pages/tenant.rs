@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 use leptos_router::hooks::use_params_map;
 
-use crate::api::get_tenant_overview;
+use crate::api::{get_tenant_overview, remember_tenant};
 use crate::components::error_box::ErrorBox;
 use crate::pages::home::profile_label;
 
@@ -19,6 +19,14 @@ pub fn use_tenant() -> Signal<String> {
 pub fn TenantLayout() -> impl IntoView {
     let tenant = use_tenant();
     let href = move |suffix: &'static str| move || format!("/tenants/{}{suffix}", tenant.get());
+    // Offered first on the next visit; effects run in the browser only.
+    Effect::new(move |_| {
+        let name = tenant.get();
+        leptos::task::spawn_local(async move {
+            // Remembering is a courtesy: a failure changes nothing on the page.
+            let _ = remember_tenant(name).await;
+        });
+    });
     view! {
         <section class="page">
             <h1>{move || tenant.get()}</h1>
@@ -27,6 +35,9 @@ pub fn TenantLayout() -> impl IntoView {
                 <A href=href("/users")>"Users"</A>
                 <A href=href("/log")>"Provisioning log"</A>
                 <A href=href("/integrations/scim")>"SCIM integration"</A>
+                <A href=href("/admins")>"Administrators"</A>
+                <A href=href("/audit")>"Audit trail"</A>
+                <A href=href("/settings")>"Tenant settings"</A>
             </nav>
             <Outlet/>
         </section>
@@ -44,6 +55,10 @@ pub fn OverviewPage() -> impl IntoView {
                 match overview.await {
                     Ok(o) => view! {
                         <dl class="facts">
+                            <dt>"Display name"</dt>
+                            <dd data-testid="display-name">{o.tenant.display_name.clone()}</dd>
+                            <dt>"Tenant"</dt>
+                            <dd>{if o.tenant.disabled { "Disabled by a platform administrator" } else { "Active" }}</dd>
                             <dt>"SCIM endpoint"</dt>
                             <dd><code data-testid="scim-endpoint">{o.scim_endpoint.clone()}</code></dd>
                             <dt>"Profile"</dt>

@@ -1,6 +1,15 @@
 //! The dashboard's backend: implements `app::backend::AdminBackend` over the database. Every
 //! tenant-scoped method checks the administrator's right to that tenant here, on the server,
-//! and answers `NotFound` — not `Forbidden` — so a tenant's existence does not leak.
+//! and answers `NotFound` — not `Forbidden` — so a tenant's existence does not leak; a tenant
+//! the administrator may only look at answers changes with `Forbidden`. The rights themselves
+//! are decided afresh on every request (`crate::rights`).
+
+mod audit_text;
+pub mod export;
+mod management;
+mod settings;
+
+pub use self::management::BREAK_GLASS_ACTION;
 
 use std::net::SocketAddr;
 
@@ -13,13 +22,16 @@ use app::AppError;
 use axum::extract::ConnectInfo;
 use axum::http::request::Parts;
 use serde_json::{json, Value};
+
+use self::audit_text::{audit_summary, grace_words};
+use self::settings::{apply_settings, settings_changes, settings_dto};
 use tower_sessions::Session;
 
 use crate::clock::rfc3339_ms;
 use crate::db::audit::{AuditEntry, NewAuditEntry};
 use crate::db::credential::{CredentialInfo, Kind};
-use crate::db::tenant::{LinkMatch, Profile, ProvisioningSettings, Settings, Tenant};
-use crate::db::{self, is_unique_violation, sql::Where};
+use crate::db::tenant::Tenant;
+use crate::db::{self, sql::Where};
 use crate::secret::Secret;
 use crate::state::AppState;
 
@@ -30,6 +42,7 @@ const PAGE_SIZE: u64 = 50;
 const AUDIT_ROWS: u32 = 20;
 
 /// The backend over this process's state.
+#[derive(Clone)]
 pub struct Backend {
     state: AppState,
 }
@@ -48,6 +61,17 @@ impl Backend {
         db::tenant::by_name(self.state.db.reader(), name).await.map_err(internal)?.ok_or(AppError::NotFound)
     }
 
+    /// The tenant, if this administrator may change it: `NotFound` if they may not see it,
+    /// `Forbidden` if they may only look.
+    async fn tenant_for_change(&self, admin: &AdminIdentity, name: &str) -> Result<Tenant, AppError> {
+        let tenant = self.tenant(admin, name).await?;
+        if admin.can_change(&tenant.name) {
+            Ok(tenant)
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
     async fn summary(&self, tenant: &Tenant) -> Result<TenantSummary, AppError> {
         let (users, _) = db::user::totals(self.state.db.reader(), &tenant.id).await.map_err(internal)?;
         Ok(TenantSummary {
@@ -55,6 +79,7 @@ impl Backend {
             display_name: tenant.display_name.clone(),
             profile: tenant.profile.as_str().to_owned(),
             user_count: users,
+            disabled: tenant.disabled_at.is_some(),
         })
     }
 
@@ -71,8 +96,20 @@ impl Backend {
         action: &str,
         detail: Value,
     ) {
+        self.audit_entry(admin, client_addr, Some(tenant), action, detail).await;
+    }
+
+    /// [`Backend::audit`] of an action that may concern no tenant.
+    async fn audit_entry(
+        &self,
+        admin: &AdminIdentity,
+        client_addr: Option<String>,
+        tenant: Option<&Tenant>,
+        action: &str,
+        detail: Value,
+    ) {
         let entry = NewAuditEntry {
-            tenant_id: Some(tenant.id.clone()),
+            tenant_id: tenant.map(|t| t.id.clone()),
             occurred_at: self.state.clock.now_ms(),
             actor_subject: admin.subject.clone(),
             actor_label: admin.label(),
@@ -82,7 +119,7 @@ impl Backend {
         };
         if let Err(e) = db::audit::append(self.state.db.writer(), &entry).await {
             tracing::error!(
-                error = %e, tenant = %tenant.name, actor = %entry.actor_subject, action = %entry.action,
+                error = %e, tenant = ?tenant.map(|t| &t.name), actor = %entry.actor_subject, action = %entry.action,
                 detail = %entry.detail, "could not write the audit trail"
             );
         }
@@ -130,155 +167,14 @@ fn credential_row(c: CredentialInfo) -> CredentialRow {
     }
 }
 
-fn settings_dto(s: &Settings) -> ScimSettings {
-    ScimSettings {
-        enabled: s.scim_enabled,
-        profile: s.profile.as_str().to_owned(),
-        azure_tenant_id: s.auth.azure_tenant_id.clone(),
-        remote_token_auth: s.auth.remote_token_auth,
-        link_users_by: s.provisioning.link_users_by.map_or("off", LinkMatch::as_str).to_owned(),
-        required_attributes: s.provisioning.required_attributes.clone(),
-    }
-}
-
-/// Checks the panel's input and applies it to the current settings; a refused field is
-/// `InvalidField` with a message that explains the expected form.
-fn apply_settings(current: &Settings, input: &ScimSettings) -> Result<Settings, AppError> {
-    let field = |name: &str, message: String| AppError::InvalidField(name.to_owned(), message);
-    let profile = Profile::parse(&input.profile)
-        .ok_or_else(|| field(ScimSettings::PROFILE, "Choose the Generic or the Azure profile.".into()))?;
-    let azure_tenant_id = match input.azure_tenant_id.as_deref().map(str::trim).filter(|id| !id.is_empty()) {
-        Some(id) => Some(
-            db::tenant::parse_azure_tenant_id(id).map_err(|e| field(ScimSettings::AZURE_TENANT_ID, format!("{e}.")))?,
-        ),
-        None if profile == Profile::Azure => {
-            return Err(field(
-                ScimSettings::AZURE_TENANT_ID,
-                "The Azure profile needs the Azure tenant ID of your Microsoft Entra ID tenant (Entra admin \
-                 center → Overview → Tenant ID)."
-                    .into(),
-            ))
-        }
-        None => None,
-    };
-    let link_users_by =
-        LinkMatch::parse(&input.link_users_by).map_err(|e| field(ScimSettings::LINK_USERS_BY, format!("{e}.")))?;
-    let required_attributes = db::tenant::parse_required_attributes(&input.required_attributes)
-        .map_err(|e| field(ScimSettings::REQUIRED_ATTRIBUTES, format!("{e}.")))?;
-    let mut next = current.clone();
-    next.profile = profile;
-    next.scim_enabled = input.enabled;
-    next.auth.azure_tenant_id = azure_tenant_id;
-    next.auth.remote_token_auth = input.remote_token_auth;
-    next.provisioning = ProvisioningSettings { link_users_by, required_attributes };
-    Ok(next)
-}
-
-/// What changed between two settings, as the audit detail: `{"field": {"from": …, "to": …}}`.
-fn settings_changes(before: &ScimSettings, after: &ScimSettings) -> serde_json::Map<String, Value> {
-    let mut changes = serde_json::Map::new();
-    let mut note = |name: &str, from: Value, to: Value| {
-        if from != to {
-            changes.insert(name.to_owned(), json!({ "from": from, "to": to }));
-        }
-    };
-    note("enabled", before.enabled.into(), after.enabled.into());
-    note("profile", before.profile.clone().into(), after.profile.clone().into());
-    note("azureTenantId", json!(before.azure_tenant_id), json!(after.azure_tenant_id));
-    note("remoteTokenAuth", before.remote_token_auth.into(), after.remote_token_auth.into());
-    note("linkUsersBy", before.link_users_by.clone().into(), after.link_users_by.clone().into());
-    note("requiredAttributes", json!(before.required_attributes), json!(after.required_attributes));
-    changes
-}
-
-/// An audit entry in words.
-fn audit_summary(action: &str, detail: &Value) -> String {
-    let grace = |d: &Value| match d["graceSecs"].as_u64().unwrap_or(0) {
-        0 if d["superseded"].as_u64().unwrap_or(0) == 0 => String::new(),
-        0 => "; the previous one was revoked".to_owned(),
-        secs => format!("; the previous one works for {} more", grace_words(secs)),
-    };
-    match action {
-        "scim_settings.update" => {
-            let Some(changes) = detail["changes"].as_object() else {
-                return "Updated the SCIM settings".to_owned();
-            };
-            // In the form's order, whatever order the JSON object keeps.
-            let parts: Vec<String> =
-                ["enabled", "profile", "azureTenantId", "remoteTokenAuth", "linkUsersBy", "requiredAttributes"]
-                .into_iter()
-                .filter_map(|field| Some((field, changes.get(field)?)))
-                .map(|(field, change)| {
-                    let (from, to) = (&change["from"], &change["to"]);
-                    match field {
-                        "enabled" => {
-                            format!("endpoint {}", if to.as_bool() == Some(true) { "enabled" } else { "disabled" })
-                        }
-                        "profile" => format!("profile {} → {}", profile_word(from), profile_word(to)),
-                        "azureTenantId" => match to.as_str() {
-                            Some(id) => format!("Azure tenant ID set to {id}"),
-                            None => "Azure tenant ID removed".to_owned(),
-                        },
-                        "linkUsersBy" => match to.as_str() {
-                            Some("off") | None => "user linking on creation off".to_owned(),
-                            Some(by) => format!("user linking on creation by {by}"),
-                        },
-                        "requiredAttributes" => match to.as_array().map(Vec::as_slice) {
-                            Some([]) | None => "no attributes required".to_owned(),
-                            Some(list) => format!(
-                                "required attributes: {}",
-                                list.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")
-                            ),
-                        },
-                        _ => format!(
-                            "remote token authentication {}",
-                            if to.as_bool() == Some(true) { "on" } else { "off" }
-                        ),
-                    }
-                })
-                .collect();
-            format!("Updated the SCIM settings: {}", parts.join("; "))
-        }
-        "scim_secret.rotate" => format!("Generated a new SCIM secret token{}", grace(detail)),
-        "client_secret.rotate" => format!(
-            "Generated a new client secret for {}{}",
-            detail["clientId"].as_str().unwrap_or("the OAuth client"),
-            grace(detail)
-        ),
-        "scim_secret.revoke" => format!("Revoked {} SCIM secret token(s)", detail["revoked"].as_u64().unwrap_or(0)),
-        "client_secret.revoke" => format!("Revoked {} client secret(s)", detail["revoked"].as_u64().unwrap_or(0)),
-        "directory.reset" => format!(
-            "Reset the directory: deleted {} user(s) and {} group(s)",
-            detail["users"].as_u64().unwrap_or(0),
-            detail["groups"].as_u64().unwrap_or(0)
-        ),
-        other => other.to_owned(),
-    }
-}
-
-fn profile_word(v: &Value) -> &'static str {
-    match v.as_str() {
-        Some("azure") => "Azure",
-        _ => "Generic",
-    }
-}
-
-/// A grace period in words ("1 hour", "7 days", "90 seconds").
-fn grace_words(secs: u64) -> String {
-    let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
-    match secs {
-        s if s % 86_400 == 0 => plural(s / 86_400, "day"),
-        s if s % 3600 == 0 => plural(s / 3600, "hour"),
-        s if s % 60 == 0 => plural(s / 60, "minute"),
-        s => plural(s, "second"),
-    }
-}
-
-fn audit_row(a: AuditEntry) -> AuditRow {
+/// An audit entry as the dashboard lists it; `tenant_name` names the entry's tenant.
+fn audit_row(a: AuditEntry, tenant_name: impl Fn(&str) -> Option<String>) -> AuditRow {
     AuditRow {
         id: a.id,
         time: rfc3339_ms(a.entry.occurred_at),
+        tenant: a.entry.tenant_id.as_deref().map(|id| tenant_name(id).unwrap_or_else(|| id.to_owned())),
         summary: audit_summary(&a.entry.action, &a.entry.detail),
+        action: a.entry.action,
         actor: a.entry.actor_label,
         client_addr: a.entry.client_addr,
     }
@@ -296,7 +192,13 @@ impl AdminBackend for Backend {
         let Some(session) = request.extensions.get::<Session>() else {
             return Ok(None);
         };
-        crate::auth::session::current_admin(session).await.map_err(internal)
+        let Some(identity) = crate::auth::session::current_admin(session).await.map_err(internal)? else {
+            return Ok(None);
+        };
+        let admin =
+            crate::rights::resolve(&self.state.db, &self.state.config.oidc, identity).await.map_err(internal)?;
+        // Rights revoked since sign-in: the session no longer counts.
+        Ok(crate::rights::has_any_right(&admin).then_some(admin))
     }
 
     fn sso_configured(&self) -> bool {
@@ -310,26 +212,6 @@ impl AdminBackend for Backend {
             out.push(self.summary(tenant).await?);
         }
         Ok(out)
-    }
-
-    async fn create_tenant(&self, admin: &AdminIdentity, name: &str, profile: &str) -> Result<TenantSummary, AppError> {
-        if !admin.platform_admin {
-            return Err(AppError::Forbidden);
-        }
-        db::tenant::validate_name(name).map_err(|e| AppError::Invalid(e.to_string()))?;
-        let profile =
-            Profile::parse(profile).ok_or_else(|| AppError::Invalid("the profile is Generic or Azure".into()))?;
-        let tenant = db::tenant::insert(self.state.db.writer(), name, profile, self.state.clock.now_ms())
-            .await
-            .map_err(|e| {
-                if is_unique_violation(&e) {
-                    AppError::Invalid(format!("a tenant named \"{name}\" already exists"))
-                } else {
-                    internal(e)
-                }
-            })?;
-        tracing::info!(tenant = %tenant.name, by = %admin.label(), "tenant created");
-        self.summary(&tenant).await
     }
 
     async fn tenant_overview(&self, admin: &AdminIdentity, tenant: &str) -> Result<TenantOverview, AppError> {
@@ -415,6 +297,7 @@ impl AdminBackend for Backend {
         let credentials = db::credential::list_active(pool, &tenant.id, now).await.map_err(internal)?;
         let client_id = db::credential::client_id(pool, &tenant.id).await.map_err(internal)?;
         let audit = db::audit::page(pool, &tenant.id, None, AUDIT_ROWS).await.map_err(internal)?;
+        let audit = audit.into_iter().map(|a| audit_row(a, |_| Some(tenant.name.clone()))).collect();
         Ok(ScimIntegration {
             settings: settings_dto(&tenant.settings()),
             scim_endpoint: self.state.scim_base_url(&tenant.name),
@@ -425,7 +308,7 @@ impl AdminBackend for Backend {
             tenant: tenant.name,
             client_id,
             credentials: credentials.into_iter().map(credential_row).collect(),
-            audit: audit.into_iter().map(audit_row).collect(),
+            audit,
         })
     }
 
@@ -436,7 +319,7 @@ impl AdminBackend for Backend {
         tenant: &str,
         settings: ScimSettings,
     ) -> Result<ScimSettings, AppError> {
-        let tenant = self.tenant(admin, tenant).await?;
+        let tenant = self.tenant_for_change(admin, tenant).await?;
         let before = tenant.settings();
         let after = apply_settings(&before, &settings)?;
         let changes = settings_changes(&settings_dto(&before), &settings_dto(&after));
@@ -459,7 +342,7 @@ impl AdminBackend for Backend {
         kind: SecretKind,
         grace_secs: u64,
     ) -> Result<NewSecret, AppError> {
-        let tenant = self.tenant(admin, tenant).await?;
+        let tenant = self.tenant_for_change(admin, tenant).await?;
         if grace_secs > MAX_GRACE_SECS {
             return Err(AppError::InvalidField(
                 "graceSecs".into(),
@@ -498,7 +381,7 @@ impl AdminBackend for Backend {
         tenant: &str,
         kind: SecretKind,
     ) -> Result<u64, AppError> {
-        let tenant = self.tenant(admin, tenant).await?;
+        let tenant = self.tenant_for_change(admin, tenant).await?;
         let (pool, now) = (self.state.db.writer(), self.state.clock.now_ms());
         let revoked = match kind {
             SecretKind::Bearer => db::credential::revoke_bearer(pool, &tenant.id, now).await,
@@ -517,7 +400,7 @@ impl AdminBackend for Backend {
         tenant: &str,
         confirmation: &str,
     ) -> Result<DirectoryReset, AppError> {
-        let tenant = self.tenant(admin, tenant).await?;
+        let tenant = self.tenant_for_change(admin, tenant).await?;
         if confirmation != tenant.name {
             return Err(AppError::InvalidField(
                 "confirmation".into(),
@@ -529,99 +412,5 @@ impl AdminBackend for Backend {
         let detail = json!({ "users": removed.users, "groups": removed.groups });
         self.audit(admin, client_addr, &tenant, "directory.reset", detail).await;
         Ok(DirectoryReset { users: removed.users, groups: removed.groups })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn dto(enabled: bool, profile: &str, azure: Option<&str>, remote: bool) -> ScimSettings {
-        ScimSettings {
-            enabled,
-            profile: profile.into(),
-            azure_tenant_id: azure.map(str::to_owned),
-            remote_token_auth: remote,
-            link_users_by: "off".into(),
-            required_attributes: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn grace_periods_read_as_words() {
-        assert_eq!(grace_words(3600), "1 hour");
-        assert_eq!(grace_words(7 * 86_400), "7 days");
-        assert_eq!(grace_words(120), "2 minutes");
-        assert_eq!(grace_words(61), "61 seconds");
-    }
-
-    #[test]
-    fn settings_changes_name_only_what_changed_and_read_in_form_order() {
-        let before = dto(true, "generic", None, false);
-        let after = dto(false, "azure", Some("72f988bf-86f1-41af-91ab-2d7cd011db47"), true);
-        let changes = settings_changes(&before, &after);
-        assert_eq!(changes.len(), 4);
-        assert!(settings_changes(&before, &before).is_empty());
-        let summary = audit_summary("scim_settings.update", &json!({ "changes": changes }));
-        assert_eq!(
-            summary,
-            "Updated the SCIM settings: endpoint disabled; profile Generic → Azure; Azure tenant ID set to \
-             72f988bf-86f1-41af-91ab-2d7cd011db47; remote token authentication on"
-        );
-        let back = json!({ "changes": settings_changes(&after, &before) });
-        assert_eq!(
-            audit_summary("scim_settings.update", &back),
-            "Updated the SCIM settings: endpoint enabled; profile Azure → Generic; Azure tenant ID removed; \
-             remote token authentication off"
-        );
-        let mut advanced = before.clone();
-        advanced.link_users_by = "email".into();
-        advanced.required_attributes = vec!["displayName".into(), "emails".into()];
-        let change = json!({ "changes": settings_changes(&before, &advanced) });
-        assert_eq!(
-            audit_summary("scim_settings.update", &change),
-            "Updated the SCIM settings: user linking on creation by email; required attributes: displayName, emails"
-        );
-        let undo = json!({ "changes": settings_changes(&advanced, &before) });
-        assert_eq!(
-            audit_summary("scim_settings.update", &undo),
-            "Updated the SCIM settings: user linking on creation off; no attributes required"
-        );
-        assert_eq!(audit_summary("something.else", &Value::Null), "something.else");
-    }
-
-    #[test]
-    fn panel_input_is_checked_field_by_field() {
-        let current = Settings {
-            profile: Profile::Generic,
-            scim_enabled: true,
-            auth: crate::db::tenant::AuthSettings::default(),
-            provisioning: ProvisioningSettings::default(),
-        };
-        let field_of = |input: ScimSettings| match apply_settings(&current, &input) {
-            Err(AppError::InvalidField(field, _)) => Some(field),
-            _ => None,
-        };
-        assert_eq!(field_of(dto(true, "azure", None, false)).as_deref(), Some(ScimSettings::AZURE_TENANT_ID));
-        assert_eq!(field_of(dto(true, "azure", Some("x"), false)).as_deref(), Some(ScimSettings::AZURE_TENANT_ID));
-        assert_eq!(field_of(dto(true, "okta", None, false)).as_deref(), Some(ScimSettings::PROFILE));
-        let advanced = |link: &str, required: &[&str]| ScimSettings {
-            link_users_by: link.into(),
-            required_attributes: required.iter().map(|r| (*r).to_owned()).collect(),
-            ..dto(true, "generic", None, false)
-        };
-        assert_eq!(field_of(advanced("mail", &[])).as_deref(), Some(ScimSettings::LINK_USERS_BY));
-        assert_eq!(field_of(advanced("off", &["meta"])).as_deref(), Some(ScimSettings::REQUIRED_ATTRIBUTES));
-        let linked = apply_settings(&current, &advanced("externalId", &["displayName"])).unwrap();
-        assert_eq!(linked.provisioning.link_users_by, Some(LinkMatch::ExternalId));
-        assert_eq!(linked.provisioning.required_attributes, vec!["displayName".to_owned()]);
-        let next = apply_settings(&current, &dto(false, "Azure", Some(" 72F988BF-86F1-41AF-91AB-2D7CD011DB47 "), true))
-            .unwrap();
-        assert_eq!(next.profile, Profile::Azure);
-        assert_eq!(next.auth.azure_tenant_id.as_deref(), Some("72f988bf-86f1-41af-91ab-2d7cd011db47"));
-        assert!(!next.scim_enabled && next.auth.remote_token_auth);
-        assert_eq!(next.auth.token_ttl_secs, current.auth.token_ttl_secs);
-        // The Generic profile needs no Azure tenant ID; an empty field removes it.
-        assert_eq!(apply_settings(&next, &dto(true, "generic", Some(""), false)).unwrap().auth.azure_tenant_id, None);
     }
 }

@@ -1,5 +1,7 @@
 //! The command line (a stable contract: automation and the tests depend on it).
 
+mod manage;
+
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
@@ -61,6 +63,9 @@ enum TenantCommand {
         /// `generic` (RFC 7644; recommended) or `azure` (Microsoft Entra ID).
         #[arg(long, default_value = "generic")]
         profile: String,
+        /// A human-friendly name shown beside the exact name (default: the name).
+        #[arg(long)]
+        display_name: Option<String>,
         #[command(flatten)]
         database: DatabaseArgs,
         #[command(flatten)]
@@ -68,6 +73,30 @@ enum TenantCommand {
     },
     /// List tenants.
     List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Disable a tenant: its SCIM and token endpoints answer 403; its data is kept.
+    Disable {
+        /// The tenant's name.
+        tenant: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Enable a disabled tenant again.
+    Enable {
+        /// The tenant's name.
+        tenant: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Delete a tenant and all its data (users, groups, credentials, keys, log, rights).
+    Delete {
+        /// The tenant's name.
+        tenant: String,
+        /// The tenant's exact name again, to confirm.
+        #[arg(long)]
+        confirm: String,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -208,6 +237,15 @@ enum AdminCommand {
         #[command(flatten)]
         public_url: PublicUrlArgs,
     },
+    /// Give an identity the right to administer a tenant, or every tenant (--platform).
+    Grant(manage::GrantArgs),
+    /// Take an identity's right on a tenant (or the platform) away.
+    Revoke(manage::GrantArgs),
+    /// List every right given with `grant` (the configured platform administrators aside).
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 impl Cli {
@@ -215,8 +253,17 @@ impl Cli {
     pub async fn run(self) -> anyhow::Result<()> {
         match self.command {
             Command::Serve(config) => crate::server::serve(*config).await,
-            Command::Tenant(TenantCommand::Create { name, profile, database, public_url }) => {
-                create_tenant(&database, &public_url, &name, &profile).await
+            Command::Tenant(TenantCommand::Create { name, profile, display_name, database, public_url }) => {
+                create_tenant(&database, &public_url, &name, display_name.as_deref(), &profile).await
+            }
+            Command::Tenant(TenantCommand::Disable { tenant, database }) => {
+                manage::set_disabled(&database, &tenant, true).await
+            }
+            Command::Tenant(TenantCommand::Enable { tenant, database }) => {
+                manage::set_disabled(&database, &tenant, false).await
+            }
+            Command::Tenant(TenantCommand::Delete { tenant, confirm, database }) => {
+                manage::delete_tenant(&database, &tenant, &confirm).await
             }
             Command::Tenant(TenantCommand::List { database }) => list_tenants(&database).await,
             Command::Tenant(TenantCommand::Reset { tenant, confirm, database }) => {
@@ -243,11 +290,14 @@ impl Cli {
                 println!("{url}");
                 Ok(())
             }
+            Command::Admin(AdminCommand::Grant(args)) => manage::grant(&args).await,
+            Command::Admin(AdminCommand::Revoke(args)) => manage::revoke(&args).await,
+            Command::Admin(AdminCommand::List { database }) => manage::list_grants(&database).await,
         }
     }
 }
 
-async fn open(database: &DatabaseArgs) -> anyhow::Result<Db> {
+pub(crate) async fn open(database: &DatabaseArgs) -> anyhow::Result<Db> {
     Db::connect(&database.database_url)
         .await
         .with_context(|| format!("cannot open the database {}", redact_url(&database.database_url)))
@@ -268,14 +318,17 @@ async fn create_tenant(
     database: &DatabaseArgs,
     public_url: &PublicUrlArgs,
     name: &str,
+    display_name: Option<&str>,
     profile: &str,
 ) -> anyhow::Result<()> {
     tenant::validate_name(name).with_context(|| format!("invalid tenant name \"{name}\""))?;
+    let display_name = display_name.map(str::trim).unwrap_or(name);
+    tenant::validate_display_name(display_name).with_context(|| format!("invalid display name \"{display_name}\""))?;
     let Some(profile) = Profile::parse(profile) else {
         bail!("unknown profile \"{profile}\": use generic or azure");
     };
     let db = open(database).await?;
-    match tenant::insert(db.writer(), name, profile, Arc::new(SystemClock).now_ms()).await {
+    match tenant::insert_named(db.writer(), name, display_name, profile, Arc::new(SystemClock).now_ms()).await {
         Ok(t) => {
             println!("Created tenant {} (profile {}).", t.name, t.profile.as_str());
             println!("SCIM endpoint: {}/realms/{}/scim/v2", public_url.base(), t.name);
@@ -304,16 +357,17 @@ async fn reset_directory(database: &DatabaseArgs, name: &str, confirm: &str) -> 
 async fn list_tenants(database: &DatabaseArgs) -> anyhow::Result<()> {
     let db = open(database).await?;
     let tenants = tenant::list(db.reader()).await?;
-    println!("{:<64}  {:<8}  {:<8}", "NAME", "PROFILE", "SCIM");
+    println!("{:<64}  {:<8}  {:<8}  {:<8}  DISPLAY NAME", "NAME", "PROFILE", "SCIM", "TENANT");
     for t in tenants {
         let scim = if t.scim_enabled { "enabled" } else { "disabled" };
-        println!("{:<64}  {:<8}  {:<8}", t.name, t.profile.as_str(), scim);
+        let state = if t.disabled_at.is_some() { "disabled" } else { "active" };
+        println!("{:<64}  {:<8}  {:<8}  {:<8}  {}", t.name, t.profile.as_str(), scim, state, t.display_name);
     }
     Ok(())
 }
 
 /// The tenant with this name, or an error that says how names work.
-async fn find_tenant(db: &Db, name: &str) -> anyhow::Result<Tenant> {
+pub(crate) async fn find_tenant(db: &Db, name: &str) -> anyhow::Result<Tenant> {
     match tenant::by_name(db.reader(), name).await? {
         Some(t) => Ok(t),
         None => bail!("no tenant named \"{name}\" (names are case-sensitive; see `scimhub tenant list`)"),

@@ -9,6 +9,10 @@ use crate::dto::{
 };
 use crate::error::AppError;
 
+mod management;
+
+pub use management::*;
+
 /// The signed-in administrator, or `None`.
 #[server]
 pub async fn get_current_admin() -> Result<Option<AdminIdentity>, AppError> {
@@ -30,13 +34,6 @@ pub async fn get_sso_configured() -> Result<bool, AppError> {
 pub async fn list_tenants() -> Result<Vec<TenantSummary>, AppError> {
     let (backend, admin) = crate::backend::authed().await?;
     backend.list_tenants(&admin).await
-}
-
-/// Creates a tenant.
-#[server]
-pub async fn create_tenant(name: String, profile: String) -> Result<TenantSummary, AppError> {
-    let (backend, admin) = crate::backend::authed().await?;
-    backend.create_tenant(&admin, name.trim(), &profile).await
 }
 
 /// A tenant's overview.
@@ -91,11 +88,7 @@ pub async fn update_scim_settings(
         link_users_by,
         required_attributes,
     };
-    match backend.update_scim_settings(&admin, address, &tenant, settings).await {
-        Ok(saved) => Ok(SettingsUpdate::Saved(saved)),
-        Err(AppError::InvalidField(field, message)) => Ok(SettingsUpdate::Refused { field, message }),
-        Err(e) => Err(e),
-    }
+    SettingsUpdate::of(backend.update_scim_settings(&admin, address, &tenant, settings).await)
 }
 
 /// Generates a new SCIM secret token (shown once in the answer); the previous one is revoked,

@@ -4,6 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
+mod management;
+
+pub use management::*;
+
 /// How an administrator signed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -24,18 +28,43 @@ pub struct AdminIdentity {
     pub email: Option<String>,
     /// Its display name, if known.
     pub name: Option<String>,
-    /// Platform administrators manage every tenant.
+    /// Platform administrators manage every tenant (decided by the server on every request).
     pub platform_admin: bool,
-    /// Tenants (exact names) a tenant administrator manages.
+    /// Tenants (exact names) a tenant administrator may see, read-only ones included.
     pub tenants: Vec<String>,
+    /// Of [`AdminIdentity::tenants`], those it may only look at.
+    #[serde(default)]
+    pub read_only_tenants: Vec<String>,
+    /// The values of the rights claim (e.g. `groups`) in its ID token, which grants may name.
+    #[serde(default)]
+    pub claim_values: Vec<String>,
     /// How they signed in.
     pub via: SignInMethod,
 }
 
 impl AdminIdentity {
-    /// Whether this administrator may see and manage `tenant`.
+    /// A newly signed-in identity, with no rights yet (the server decides them).
+    pub fn new(subject: String, email: Option<String>, name: Option<String>, via: SignInMethod) -> AdminIdentity {
+        AdminIdentity {
+            subject,
+            email,
+            name,
+            platform_admin: false,
+            tenants: Vec::new(),
+            read_only_tenants: Vec::new(),
+            claim_values: Vec::new(),
+            via,
+        }
+    }
+
+    /// Whether this administrator may see `tenant`.
     pub fn can_access(&self, tenant: &str) -> bool {
         self.platform_admin || self.tenants.iter().any(|t| t == tenant)
+    }
+
+    /// Whether this administrator may change `tenant` (not only look at it).
+    pub fn can_change(&self, tenant: &str) -> bool {
+        self.platform_admin || (self.can_access(tenant) && !self.read_only_tenants.iter().any(|t| t == tenant))
     }
 
     /// What the top bar shows.
@@ -56,6 +85,8 @@ pub struct TenantSummary {
     pub profile: String,
     /// Number of provisioned users.
     pub user_count: u64,
+    /// Whether a platform administrator disabled it.
+    pub disabled: bool,
 }
 
 /// The tenant overview page.
@@ -206,17 +237,17 @@ pub const LINK_CHOICES: [(&str, &str, &str); 4] = [
     ),
 ];
 
-/// The answer to a settings update from the panel.
+/// The answer to a form the dashboard submits.
 ///
 /// A refused field is an answer, not an HTTP error: browsers log every 4xx/5xx response as a
 /// console error, and a mistyped ID is the user's everyday business, not a failure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub enum SettingsUpdate {
-    /// Saved; the settings as stored (e.g. the Azure tenant ID in lower case).
-    Saved(ScimSettings),
-    /// Nothing saved: `field` (see [`ScimSettings::PROFILE`], [`ScimSettings::AZURE_TENANT_ID`])
-    /// is refused, and `message` says why and what is expected.
+pub enum FormOutcome<T> {
+    /// Saved; the result as stored (e.g. the Azure tenant ID in lower case).
+    Saved(T),
+    /// Nothing saved: `field` (a field-name constant such as [`ScimSettings::PROFILE`]) is
+    /// refused, and `message` says why and what is expected.
     #[serde(rename_all = "camelCase")]
     Refused {
         /// The refused field.
@@ -225,6 +256,29 @@ pub enum SettingsUpdate {
         message: String,
     },
 }
+
+impl<T> FormOutcome<T> {
+    /// The outcome of a backend call: `AppError::InvalidField` becomes `Refused`, other errors
+    /// stay errors.
+    pub fn of(result: Result<T, crate::AppError>) -> Result<FormOutcome<T>, crate::AppError> {
+        match result {
+            Ok(saved) => Ok(FormOutcome::Saved(saved)),
+            Err(crate::AppError::InvalidField(field, message)) => Ok(FormOutcome::Refused { field, message }),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The message of the refused field `field`, if this outcome refused it.
+    pub fn refusal(&self, field: &str) -> Option<String> {
+        match self {
+            FormOutcome::Refused { field: f, message } if f == field => Some(message.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// The answer to a settings update from the panel.
+pub type SettingsUpdate = FormOutcome<ScimSettings>;
 
 /// Which secret of a tenant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -274,6 +328,10 @@ pub struct AuditRow {
     pub id: i64,
     /// When (RFC 3339).
     pub time: String,
+    /// The tenant it concerns (exact name; the id of a deleted tenant), if any.
+    pub tenant: Option<String>,
+    /// The action's code, e.g. `scim_secret.rotate`.
+    pub action: String,
     /// Who (the administrator's label).
     pub actor: String,
     /// What, in words.

@@ -1,0 +1,129 @@
+//! `/tenants/:tenant/settings`: the tenant itself — display name, disable or enable, delete
+//! with a typed confirmation. Platform administrators only; the server checks it too.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+use crate::api::{get_current_admin, get_tenant_overview, DeleteTenant, RenameTenant, SetTenantDisabled};
+use crate::components::confirm_button::ConfirmButton;
+use crate::components::error_box::ErrorBox;
+use crate::components::typed_confirm::TypedConfirm;
+use crate::components::use_interactive;
+use crate::dto::{tenant_fields, FormOutcome, TenantSummary};
+use crate::pages::tenant::use_tenant;
+
+/// The page.
+#[component]
+pub fn TenantSettingsPage() -> impl IntoView {
+    let tenant = use_tenant();
+    let rename = ServerAction::<RenameTenant>::new();
+    let disable = ServerAction::<SetTenantDisabled>::new();
+    let admin = Resource::new(|| (), |_| get_current_admin());
+    let overview = Resource::new(
+        move || (tenant.get(), rename.version().get(), disable.version().get()),
+        |(tenant, ..)| get_tenant_overview(tenant),
+    );
+    view! {
+        <h2>"Tenant settings"</h2>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let platform = admin.await.ok().flatten().is_some_and(|a| a.platform_admin);
+                match overview.await {
+                    Ok(_) if !platform => view! {
+                        <p data-testid="settings-platform-only">"Only platform administrators can rename, disable or delete a tenant."</p>
+                    }.into_any(),
+                    Ok(o) => view! { <TenantForms summary=o.tenant rename disable/> }.into_any(),
+                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn TenantForms(
+    summary: TenantSummary,
+    rename: ServerAction<RenameTenant>,
+    disable: ServerAction<SetTenantDisabled>,
+) -> impl IntoView {
+    let interactive = use_interactive();
+    let tenant = Signal::stored(summary.name.clone());
+    let display_name = RwSignal::new(summary.display_name.clone());
+    let delete = ServerAction::<DeleteTenant>::new();
+    let navigate = use_navigate();
+    let rename_value = rename.value();
+    let rename_refused = move || {
+        rename_value
+            .with(|v| v.as_ref().and_then(|r| r.as_ref().ok()).and_then(|o| o.refusal(tenant_fields::DISPLAY_NAME)))
+    };
+    let renamed = move || matches!(rename_value.get(), Some(Ok(FormOutcome::Saved(_))));
+    let delete_value = delete.value();
+    let delete_refused = move || {
+        delete_value.with(|v| v.as_ref().and_then(|r| r.as_ref().ok()).and_then(|o| o.refusal(tenant_fields::CONFIRM)))
+    };
+    Effect::new(move |_| {
+        if matches!(delete_value.get(), Some(Ok(FormOutcome::Saved(())))) {
+            navigate("/", Default::default());
+        }
+    });
+    let disabled = summary.disabled;
+    let toggle = Callback::new(move |()| {
+        disable.dispatch(SetTenantDisabled { tenant: tenant.get_untracked(), disabled: !disabled });
+    });
+    let submit_rename = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        rename.dispatch(RenameTenant { tenant: tenant.get_untracked(), display_name: display_name.get_untracked() });
+    };
+    let run_delete = Callback::new(move |confirmation: String| {
+        delete.dispatch(DeleteTenant { tenant: tenant.get_untracked(), confirmation });
+    });
+    let name = summary.name.clone();
+    view! {
+        <section class="panel" aria-labelledby="rename-heading">
+            <h3 id="rename-heading">"Display name"</h3>
+            <form class="form" on:submit=submit_rename>
+                <div class="field">
+                    <label for="tenant-display-name">"Display name"</label>
+                    <input id="tenant-display-name" type="text" maxlength="200" autocomplete="off"
+                        aria-describedby="tenant-display-name-hint tenant-display-name-error"
+                        prop:value=move || display_name.get() on:input=move |ev| display_name.set(event_target_value(&ev))/>
+                    <p class="hint" id="tenant-display-name-hint">{format!("Shown beside the exact name \"{name}\", which never changes.")}</p>
+                    <p class="field-error" id="tenant-display-name-error" role="alert">{rename_refused}</p>
+                </div>
+                <div class="actions">
+                    <button type="submit" disabled=move || !interactive.get() || rename.pending().get()>"Rename"</button>
+                    <span role="status">{move || renamed().then_some("Display name saved.")}</span>
+                </div>
+            </form>
+        </section>
+
+        <section class="panel" aria-labelledby="disable-heading">
+            <h3 id="disable-heading">{if disabled { "Enable the tenant" } else { "Disable the tenant" }}</h3>
+            <p class="hint">
+                {if disabled {
+                    "This tenant is disabled: its SCIM and token endpoints answer 403. Enabling it lets its identity provider in again."
+                } else {
+                    "A disabled tenant keeps all its data, but its SCIM and token endpoints answer 403 until it is enabled again."
+                }}
+            </p>
+            <ConfirmButton
+                label=Signal::stored(if disabled { format!("Enable tenant \"{}\"", summary.name) } else { format!("Disable tenant \"{}\"", summary.name) })
+                question=Signal::stored(if disabled { format!("Enable tenant \"{}\"?", summary.name) } else { format!("Disable tenant \"{}\"? Its identity provider will get 403 until you enable it.", summary.name) })
+                confirm=if disabled { "Enable now" } else { "Disable now" } danger=!disabled
+                disabled=disable.pending() on_confirm=toggle/>
+            {move || disable.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e/> })}
+        </section>
+
+        <section class="panel danger-zone" aria-labelledby="delete-heading">
+            <h3 id="delete-heading">"Delete the tenant"</h3>
+            <p class="hint">
+                "Deletes the tenant and all its data — users, groups, credentials, signing keys, provisioning log and \
+                 administrator rights. The audit trail keeps a record. This cannot be undone."
+            </p>
+            <TypedConfirm tenant pending=delete.pending().into() on_confirm=run_delete
+                button=Signal::derive(move || format!("Delete tenant \"{}\" and all its data", tenant.get()))/>
+            <p class="field-error" role="alert">{delete_refused}</p>
+            {move || delete_value.get().and_then(Result::err).map(|e| view! { <ErrorBox error=e/> })}
+        </section>
+    }
+}
