@@ -9,7 +9,7 @@ use app::{shell, App};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::{header, HeaderValue};
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::from_fn_with_state;
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::{provide_context, LeptosOptions};
@@ -82,7 +82,7 @@ pub fn router(state: AppState) -> Router {
             move || shell(leptos.clone()),
         )
         .route("/admin/audit/export", get(crate::admin::export::audit_export))
-        .route_layer(from_fn(crate::auth::session::require_admin))
+        .route_layer(from_fn_with_state(state.clone(), crate::auth::session::require_admin))
         .merge(crate::auth::routes::router())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(session_layer(&state))
@@ -150,9 +150,22 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         println!("OIDC is not configured; sign in with a one-time link from `scimhub admin login-link`.");
     }
     let db = state.db.clone();
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    // In-flight requests get the request timeout (plus a margin) to finish after the signal;
+    // a client that never completes its request cannot keep the process alive beyond that.
+    let drain = std::time::Duration::from_secs(state.config.request_timeout_secs + 5);
+    let stopping = Arc::new(tokio::sync::Notify::new());
+    let signalled = stopping.clone();
+    let server = axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            signalled.notify_one();
+        });
+    tokio::select! {
+        done = server => done?,
+        () = async { stopping.notified().await; tokio::time::sleep(drain).await } => {
+            tracing::warn!(seconds = drain.as_secs(), "in-flight requests did not finish in time; stopping anyway");
+        }
+    }
     db.close().await;
     tracing::info!("scimhub stopped");
     Ok(())

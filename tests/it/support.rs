@@ -14,7 +14,7 @@ use tower::ServiceExt;
 pub const PUBLIC_URL: &str = "http://scimhub.test";
 
 /// A database URL for one test: a temp SQLite file, or a new PostgreSQL database.
-async fn fresh_database_url() -> String {
+pub async fn fresh_database_url() -> String {
     match std::env::var("SCIMHUB_TEST_BACKEND").as_deref() {
         Ok("postgres") => {
             let admin_url = std::env::var("SCIMHUB_TEST_POSTGRES_URL")
