@@ -89,6 +89,14 @@ test('SCIM integration: settings, one-time secrets, rotation with and without gr
   await expect(enable).toBeChecked();
   await enable.uncheck();
   await update.click();
+  // Switching the endpoint off asks first, naming the tenant; Cancel saves nothing.
+  const offDialog = page.getByRole('alertdialog');
+  await expect(offDialog).toContainText(`Disable the SCIM endpoint of tenant "${tenant}"?`);
+  await offDialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(offDialog).toHaveCount(0);
+  await expect(saved).toHaveCount(0);
+  await update.click();
+  await offDialog.getByRole('button', { name: 'Disable and save' }).click();
   await expect(saved).toBeVisible();
   await page.reload();
   await settled(page);
@@ -175,6 +183,7 @@ test('SCIM integration: settings, one-time secrets, rotation with and without gr
   // A disabled endpoint refuses even a valid secret (403); enabled again, it answers.
   await enable.uncheck();
   await update.click();
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Disable and save' }).click();
   await expect.poll(() => scimStatus(endpoint, third)).toBe(403);
   const refused = await scim('GET', `${endpoint}/Users`, third);
   expect(refused.body.detail).toContain('disabled');

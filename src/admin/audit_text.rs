@@ -88,6 +88,7 @@ pub(super) fn audit_summary(action: &str, detail: &Value) -> String {
         "admin.revoke" => {
             format!("Removed the administration right of {} {}", text(detail, "kind"), text(detail, "principal"))
         }
+        "signing_key.rotate" => format!("Rotated the token signing key (new key {})", text(detail, "kid")),
         "admin.break_glass" => "Signed in with a break-glass link (scimhub admin login-link)".to_owned(),
         other => other.to_owned(),
     }

@@ -7,7 +7,7 @@
 mod audit_text;
 pub mod export;
 mod management;
-mod settings;
+pub(crate) mod settings;
 
 pub use self::management::BREAK_GLASS_ACTION;
 

@@ -10,7 +10,7 @@ use crate::db::{
     tenant::{LinkMatch, Profile, ProvisioningSettings, Settings},
 };
 
-pub(super) fn settings_dto(s: &Settings) -> ScimSettings {
+pub(crate) fn settings_dto(s: &Settings) -> ScimSettings {
     ScimSettings {
         enabled: s.scim_enabled,
         profile: s.profile.as_str().to_owned(),
@@ -55,7 +55,7 @@ pub(super) fn apply_settings(current: &Settings, input: &ScimSettings) -> Result
 }
 
 /// What changed between two settings, as the audit detail: `{"field": {"from": …, "to": …}}`.
-pub(super) fn settings_changes(before: &ScimSettings, after: &ScimSettings) -> serde_json::Map<String, Value> {
+pub(crate) fn settings_changes(before: &ScimSettings, after: &ScimSettings) -> serde_json::Map<String, Value> {
     let mut changes = serde_json::Map::new();
     let mut note = |name: &str, from: Value, to: Value| {
         if from != to {

@@ -2,10 +2,13 @@
 //! the sign-in page.
 
 use app::dto::AdminIdentity;
-use axum::extract::Request;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
+
+use crate::state::AppState;
 
 const ADMIN_KEY: &str = "admin";
 
@@ -34,19 +37,41 @@ fn is_public(path: &str) -> bool {
     path == "/login" || path.starts_with("/auth/") || path.starts_with("/api/") || path == "/healthz"
 }
 
-/// Redirects page requests without a signed-in administrator to `/login`.
-pub async fn require_admin(session: Session, request: Request, next: Next) -> Response {
-    if is_public(request.uri().path()) {
+/// Redirects page requests without a signed-in administrator (or one whose rights were all
+/// revoked) to `/login`. A tenant page (`/tenants/<name>/…`) of a tenant the administrator may
+/// not see — or that does not exist — is answered with status 404: the page itself shows
+/// nothing of the tenant, and the status says so too.
+pub async fn require_admin(State(state): State<AppState>, session: Session, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    if is_public(&path) {
         return next.run(request).await;
     }
-    match current_admin(&session).await {
-        Ok(Some(_)) => next.run(request).await,
-        Ok(None) => Redirect::to("/login").into_response(),
+    let identity = match current_admin(&session).await {
+        Ok(Some(identity)) => identity,
+        Ok(None) => return Redirect::to("/login").into_response(),
         Err(e) => {
             tracing::error!(error = %e, "session store failed");
-            (axum::http::StatusCode::SERVICE_UNAVAILABLE, "session store unavailable").into_response()
+            return (StatusCode::SERVICE_UNAVAILABLE, "session store unavailable").into_response();
         }
+    };
+    let admin = match crate::rights::resolve(&state.db, &state.config.oidc, identity).await {
+        Ok(admin) if crate::rights::has_any_right(&admin) => admin,
+        Ok(_) => return Redirect::to("/login?error=not_admin").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "could not decide the administrator's rights");
+            return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response();
+        }
+    };
+    let hidden = match app::components::top_bar::tenant_in_path(&path) {
+        Some(tenant) if !admin.can_access(&tenant) => true,
+        Some(tenant) => matches!(crate::db::tenant::by_name(state.db.reader(), &tenant).await, Ok(None)),
+        None => false,
+    };
+    let mut response = next.run(request).await;
+    if hidden {
+        *response.status_mut() = StatusCode::NOT_FOUND;
     }
+    response
 }
 
 #[cfg(test)]

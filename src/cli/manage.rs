@@ -66,7 +66,7 @@ fn operator() -> String {
 }
 
 /// Appends an audit entry for a change made from the command line.
-async fn audit(db: &Db, tenant: Option<&Tenant>, action: &str, detail: Value) -> anyhow::Result<()> {
+pub(super) async fn audit(db: &Db, tenant: Option<&Tenant>, action: &str, detail: Value) -> anyhow::Result<()> {
     let who = operator();
     let entry = NewAuditEntry {
         tenant_id: tenant.map(|t| t.id.clone()),

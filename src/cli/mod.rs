@@ -7,12 +7,14 @@ use std::sync::Arc;
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::admin::settings::{settings_changes, settings_dto};
 use crate::clock::{rfc3339_ms, Clock, SystemClock};
 use crate::config::{DatabaseArgs, PublicUrlArgs, ServeConfig};
 use crate::db::credential::Kind;
 use crate::db::tenant::{self, Profile, Tenant};
 use crate::db::{self, is_unique_violation, Db};
 use crate::secret::Secret;
+use serde_json::json;
 
 /// scimhub: a self-hosted, multi-tenant SCIM 2.0 provisioning hub.
 #[derive(Debug, Parser)]
@@ -330,6 +332,8 @@ async fn create_tenant(
     let db = open(database).await?;
     match tenant::insert_named(db.writer(), name, display_name, profile, Arc::new(SystemClock).now_ms()).await {
         Ok(t) => {
+            let detail = json!({ "name": t.name, "displayName": t.display_name, "profile": t.profile.as_str() });
+            manage::audit(&db, Some(&t), "tenant.create", detail).await?;
             println!("Created tenant {} (profile {}).", t.name, t.profile.as_str());
             println!("SCIM endpoint: {}/realms/{}/scim/v2", public_url.base(), t.name);
             println!("Next: scimhub secret rotate {}", t.name);
@@ -349,6 +353,8 @@ async fn reset_directory(database: &DatabaseArgs, name: &str, confirm: &str) -> 
         bail!("no tenant named \"{name}\" (names are case-sensitive; see `scimhub tenant list`)");
     };
     let removed = db::directory::reset(db.writer(), &t.id).await?;
+    manage::audit(&db, Some(&t), "directory.reset", json!({ "users": removed.users, "groups": removed.groups }))
+        .await?;
     tracing::warn!(tenant = %t.name, users = removed.users, groups = removed.groups, "directory reset from the command line");
     println!("Deleted {} users and {} groups of tenant {}.", removed.users, removed.groups, t.name);
     Ok(())
@@ -431,6 +437,11 @@ async fn configure_tenant(
     if !tenant::update_settings(db.writer(), &t.id, &settings, SystemClock.now_ms()).await? {
         bail!("the tenant \"{name}\" was deleted meanwhile");
     }
+    let (before, after) = (settings_dto(&t.settings()), settings_dto(&settings));
+    let changes = settings_changes(&before, &after);
+    if !changes.is_empty() {
+        manage::audit(&db, Some(&t), "scim_settings.update", json!({ "changes": changes })).await?;
+    }
     let auth = &settings.auth;
     let realm = format!("{}/realms/{}", public_url.base(), t.name);
     println!(
@@ -494,6 +505,8 @@ async fn rotate_secret(args: &RotateArgs) -> anyhow::Result<()> {
     let now = SystemClock.now_ms();
     let rotated =
         db::credential::rotate(db.writer(), &t.id, Kind::Bearer, &secret.hash(), now, args.grace_ms()).await?;
+    let detail = json!({ "graceSecs": args.grace, "superseded": rotated.superseded });
+    manage::audit(&db, Some(&t), "scim_secret.rotate", detail).await?;
     eprintln!("New SCIM secret token for tenant {} (shown once{}):", t.name, args.previous(rotated.superseded, now));
     println!("{}", secret.expose());
     Ok(())
@@ -503,6 +516,7 @@ async fn revoke_secret(database: &DatabaseArgs, name: &str) -> anyhow::Result<()
     let db = open(database).await?;
     let t = find_tenant(&db, name).await?;
     let revoked = db::credential::revoke_bearer(db.writer(), &t.id, SystemClock.now_ms()).await?;
+    manage::audit(&db, Some(&t), "scim_secret.revoke", json!({ "revoked": revoked })).await?;
     println!("Revoked {revoked} SCIM secret token(s) of tenant {}.", t.name);
     Ok(())
 }
@@ -514,6 +528,8 @@ async fn rotate_client_secret(args: &RotateArgs, public_url: &PublicUrlArgs) -> 
     let now = SystemClock.now_ms();
     let rotated =
         db::credential::rotate(db.writer(), &t.id, Kind::ClientSecret, &secret.hash(), now, args.grace_ms()).await?;
+    let detail = json!({ "clientId": rotated.client_id, "graceSecs": args.grace, "superseded": rotated.superseded });
+    manage::audit(&db, Some(&t), "client_secret.rotate", detail).await?;
     let endpoint = format!("{}/realms/{}/protocol/openid-connect/token", public_url.base(), t.name);
     let off = " (remote token authentication is off: scimhub tenant configure … --remote-token-auth on)";
     eprintln!("Token endpoint: {endpoint}{}", if t.auth.remote_token_auth { "" } else { off });
@@ -531,6 +547,7 @@ async fn revoke_client_secret(database: &DatabaseArgs, name: &str, client_id: Op
     let db = open(database).await?;
     let t = find_tenant(&db, name).await?;
     let revoked = db::credential::revoke_client_secrets(db.writer(), &t.id, client_id, SystemClock.now_ms()).await?;
+    manage::audit(&db, Some(&t), "client_secret.revoke", json!({ "revoked": revoked })).await?;
     println!("Revoked {revoked} client secret(s) of tenant {}.", t.name);
     if revoked > 0 {
         println!(
@@ -545,6 +562,7 @@ async fn rotate_signing_key(database: &DatabaseArgs, name: &str) -> anyhow::Resu
     let db = open(database).await?;
     let t = find_tenant(&db, name).await?;
     let (kid, retired) = crate::oauth::keys::rotate(&db, &t.id, SystemClock.now_ms()).await?;
+    manage::audit(&db, Some(&t), "signing_key.rotate", json!({ "kid": kid, "retired": retired })).await?;
     println!("Tenant {} now signs its access tokens with key {kid}.", t.name);
     if let Some(old) = retired {
         println!("The previous key {old} stays published until the tokens it signed have expired.");

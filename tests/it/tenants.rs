@@ -195,3 +195,67 @@ async fn break_glass_sign_ins_are_audited_and_shown_on_the_platform_overview() {
     assert_eq!(overview.break_glass[0].actor, "Break-glass administrator");
     assert_eq!(overview.break_glass[0].tenant, None);
 }
+
+/// Runs the CLI on `database_url`; returns its stdout, failing the test on a non-zero exit.
+fn cli(database_url: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_scimhub"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("USER", "ops-bob")
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "scimhub {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn the_cli_manages_tenants_and_rights_and_every_change_is_audited() {
+    let database_url = crate::support::fresh_database_url().await;
+    cli(&database_url, &["tenant", "create", "acme", "--display-name", "Acme Corp"]);
+    cli(&database_url, &["secret", "rotate", "acme"]);
+    cli(&database_url, &["tenant", "configure", "acme", "--disable"]);
+    cli(&database_url, &["admin", "grant", "--tenant", "acme", "--email", "IT@Acme.test", "--read-only"]);
+    cli(&database_url, &["admin", "grant", "--platform", "--claim", "msp-admins"]);
+    let listed = cli(&database_url, &["admin", "list"]);
+    assert!(listed.contains("(platform)") && listed.contains("msp-admins"), "{listed}");
+    assert!(listed.contains("it@acme.test") && listed.contains("read-only"), "{listed}");
+    cli(&database_url, &["tenant", "disable", "acme"]);
+    let tenants = cli(&database_url, &["tenant", "list"]);
+    assert!(tenants.contains("disabled") && tenants.contains("Acme Corp"), "{tenants}");
+    cli(&database_url, &["admin", "revoke", "--tenant", "acme", "--email", "it@acme.test"]);
+
+    let db = scimhub::db::Db::connect(&database_url).await.unwrap();
+    let acme = tenant::by_name(db.reader(), "acme").await.unwrap().unwrap();
+    assert!(acme.disabled_at.is_some() && !acme.scim_enabled);
+    let trail = audit::page(db.reader(), &acme.id, None, 20).await.unwrap();
+    let actions: Vec<&str> = trail.iter().map(|e| e.entry.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "admin.revoke",
+            "tenant.disable",
+            "admin.grant",
+            "scim_settings.update",
+            "scim_secret.rotate",
+            "tenant.create"
+        ]
+    );
+    assert!(trail.iter().all(|e| e.entry.actor_label == "cli:ops-bob"));
+    let platform = audit::search(db.reader(), &AuditFilter { actions: &["admin.grant"], ..AuditFilter::default() }, 10)
+        .await
+        .unwrap();
+    assert!(platform.iter().any(|e| e.entry.tenant_id.is_none() && e.entry.detail["principal"] == "msp-admins"));
+
+    // Refusals change nothing.
+    let wrong = std::process::Command::new(env!("CARGO_BIN_EXE_scimhub"))
+        .args(["tenant", "delete", "acme", "--confirm", "ACME"])
+        .env("DATABASE_URL", &database_url)
+        .output()
+        .unwrap();
+    assert!(!wrong.status.success());
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("exact name"));
+    assert!(tenant::by_name(db.reader(), "acme").await.unwrap().is_some());
+    cli(&database_url, &["tenant", "delete", "acme", "--confirm", "acme"]);
+    assert!(tenant::by_name(db.reader(), "acme").await.unwrap().is_none());
+}

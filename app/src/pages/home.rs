@@ -22,7 +22,8 @@ pub fn HomePage() -> impl IntoView {
         |(search, offset, _)| list_tenant_page(search, offset),
     );
     let last = Resource::new(|| (), |_| get_last_tenant());
-    let platform = move || admin.get().and_then(Result::ok).flatten().is_some_and(|a| a.platform_admin);
+    // Read through `Suspend` only, so the server's HTML and the hydrated page agree.
+    let platform = move || async move { admin.await.ok().flatten().is_some_and(|a| a.platform_admin) };
 
     view! {
         <section class="page">
@@ -37,9 +38,9 @@ pub fn HomePage() -> impl IntoView {
                     })
                 })}
             </Transition>
-            <Show when=platform>
-                <PlatformOverviewBox/>
-            </Show>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move { platform().await.then(|| view! { <PlatformOverviewBox/> }) })}
+            </Transition>
 
             <div class="search">
                 <label for="tenant-search">"Search tenants"</label>
@@ -81,9 +82,9 @@ pub fn HomePage() -> impl IntoView {
                 })}
             </Transition>
 
-            <Show when=platform>
-                <CreateTenantForm create/>
-            </Show>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move { platform().await.then(|| view! { <CreateTenantForm create/> }) })}
+            </Transition>
         </section>
     }
 }
@@ -132,7 +133,8 @@ fn TenantTable(rows: Vec<TenantRow>) -> impl IntoView {
 /// Counts, and the break-glass sign-ins shown prominently.
 #[component]
 fn PlatformOverviewBox() -> impl IntoView {
-    let overview = Resource::new(|| (), |_| get_platform_overview());
+    let created = expect_context::<ServerAction<CreateTenant>>();
+    let overview = Resource::new(move || created.version().get(), |_| get_platform_overview());
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {

@@ -174,6 +174,9 @@ fn field_error(value: &Option<Result<SettingsUpdate, AppError>>, field: &str) ->
 fn SettingsForm(tenant: String, initial: ScimSettings, action: ServerAction<UpdateScimSettings>) -> impl IntoView {
     let interactive = use_interactive();
     let enabled = RwSignal::new(initial.enabled);
+    // The endpoint's state as stored: switching it off asks first, naming the tenant.
+    let stored_enabled = RwSignal::new(initial.enabled);
+    let confirm_off = RwSignal::new(false);
     let profile = RwSignal::new(initial.profile);
     let azure_id = RwSignal::new(initial.azure_tenant_id.unwrap_or_default());
     let remote = RwSignal::new(initial.remote_token_auth);
@@ -196,6 +199,7 @@ fn SettingsForm(tenant: String, initial: ScimSettings, action: ServerAction<Upda
     Effect::new(move |_| match value.get() {
         Some(Ok(SettingsUpdate::Saved(s))) => {
             enabled.set(s.enabled);
+            stored_enabled.set(s.enabled);
             profile.set(s.profile);
             azure_id.set(s.azure_tenant_id.unwrap_or_default());
             remote.set(s.remote_token_auth);
@@ -214,10 +218,11 @@ fn SettingsForm(tenant: String, initial: ScimSettings, action: ServerAction<Upda
         _ => {}
     });
 
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let tenant_name = StoredValue::new(tenant.clone());
+    let save = move || {
+        confirm_off.set(false);
         action.dispatch(UpdateScimSettings {
-            tenant: tenant.clone(),
+            tenant: tenant_name.get_value(),
             enabled: enabled.get_untracked(),
             profile: profile.get_untracked(),
             azure_tenant_id: azure_id.get_untracked(),
@@ -225,6 +230,14 @@ fn SettingsForm(tenant: String, initial: ScimSettings, action: ServerAction<Upda
             link_users_by: link_by.get_untracked(),
             required_attributes: split_list(&required.get_untracked()).join(","),
         });
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if stored_enabled.get_untracked() && !enabled.get_untracked() {
+            confirm_off.set(true);
+        } else {
+            save();
+        }
     };
     let link_hint = move || {
         let chosen = link_by.get();
@@ -326,10 +339,23 @@ fn SettingsForm(tenant: String, initial: ScimSettings, action: ServerAction<Upda
                 </div>
             </fieldset>
 
-            <div class="actions">
+            <div class="actions" hidden=move || confirm_off.get()>
                 <button type="submit" disabled=move || !interactive.get() || action.pending().get()>"Update"</button>
                 <span class="saved" role="status">{move || saved().then_some("Settings saved.")}</span>
             </div>
+            <Show when=move || confirm_off.get()>
+                <div class="confirm" role="alertdialog" tabindex="-1" aria-labelledby="scim-disable-question"
+                    on:keydown=move |ev| if ev.key() == "Escape" { confirm_off.set(false) }>
+                    <p class="question" id="scim-disable-question">
+                        {move || format!("Disable the SCIM endpoint of tenant \"{}\"?", tenant_name.get_value())}
+                    </p>
+                    <p class="hint">"Its identity provider gets 403 for every request until the endpoint is enabled again."</p>
+                    <div class="actions">
+                        <button type="button" class="danger" on:click=move |_| save()>"Disable and save"</button>
+                        <button type="button" class="secondary" on:click=move |_| confirm_off.set(false)>"Cancel"</button>
+                    </div>
+                </div>
+            </Show>
             {move || other_error().map(|e| view! { <ErrorBox error=e/> })}
         </form>
     }
