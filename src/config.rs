@@ -54,10 +54,23 @@ pub struct ServeConfig {
     /// Longest SCIM filter accepted, in characters.
     #[arg(long, env = "SCIMHUB_MAX_FILTER_LENGTH", default_value_t = 4096)]
     pub max_filter_length: usize,
+    /// SQLite durability: `normal` (WAL, synchronous=NORMAL: an acknowledged write survives a
+    /// process crash, the last ones may be lost on an OS crash or power loss) or `full`
+    /// (synchronous=FULL: every acknowledged write is fsync'd; slower). PostgreSQL follows its own
+    /// `synchronous_commit`.
+    #[arg(long, env = "SCIMHUB_DURABILITY", value_enum, default_value_t = Durability::Normal)]
+    pub durability: Durability,
+    /// How long tenants and credentials are cached for SCIM requests, in milliseconds: changes
+    /// made with the CLI or by another server apply within this time (the dashboard's at once).
+    /// 0 turns the caches off.
+    #[arg(long, env = "SCIMHUB_CACHE_TTL_MS", default_value_t = 2000)]
+    pub cache_ttl_ms: u64,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub oidc: OidcConfig,
 }
+
+pub use crate::db::Durability;
 
 /// The OpenID Connect provider administrators sign in with, and who counts as an administrator.
 #[derive(Debug, Clone, Default, Args)]

@@ -39,7 +39,7 @@ impl std::fmt::Debug for Secret {
 }
 
 /// The hex SHA-256 of a secret, as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SecretHash(String);
 
 impl SecretHash {

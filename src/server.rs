@@ -50,11 +50,15 @@ impl AppStateBuilder {
 
     /// Connects and migrates the database and prepares sign-in.
     pub async fn build(self) -> anyhow::Result<AppState> {
-        let db = Db::connect(&self.config.database.database_url).await?;
+        let db = Db::connect_with(&self.config.database.database_url, self.config.durability).await?;
         let oidc = OidcLogin::new(self.config.oidc.clone(), self.config.public_url.base())?;
         let throttle = crate::scim_http::throttle::Throttle::new(self.config.rate_limit).map(Arc::new);
+        let cache_ttl = std::time::Duration::from_millis(self.config.cache_ttl_ms);
         Ok(AppState {
             throttle,
+            log_sink: crate::db::log_sink::LogSink::spawn(db.clone()),
+            tenants: crate::state::tenant_cache(cache_ttl),
+            bearers: crate::state::bearer_cache(cache_ttl),
             db,
             config: Arc::new(self.config),
             clock: self.clock,
@@ -149,7 +153,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     if !state.oidc.is_configured() {
         println!("OIDC is not configured; sign in with a one-time link from `scimhub admin login-link`.");
     }
-    let db = state.db.clone();
+    let (db, log_sink) = (state.db.clone(), state.log_sink.clone());
     // In-flight requests get the request timeout (plus a margin) to finish after the signal;
     // a client that never completes its request cannot keep the process alive beyond that.
     let drain = std::time::Duration::from_secs(state.config.request_timeout_secs + 5);
@@ -166,6 +170,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             tracing::warn!(seconds = drain.as_secs(), "in-flight requests did not finish in time; stopping anyway");
         }
     }
+    log_sink.flush().await;
     db.close().await;
     tracing::info!("scimhub stopped");
     Ok(())

@@ -6,10 +6,15 @@ use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
 use crate::auth::oidc::OidcLogin;
+use crate::cache::TtlCache;
 use crate::clock::SharedClock;
 use crate::config::ServeConfig;
+use crate::db::credential::CredentialMatch;
+use crate::db::log_sink::LogSink;
+use crate::db::tenant::Tenant;
 use crate::db::Db;
 use crate::oauth::remote_keys::RemoteKeys;
+use crate::secret::SecretHash;
 
 /// Shared state: cheap to clone.
 #[derive(Clone)]
@@ -28,9 +33,45 @@ pub struct AppState {
     pub remote_keys: Arc<RemoteKeys>,
     /// Per-credential rate limiting of the SCIM API (`None`: off).
     pub throttle: Option<Arc<crate::scim_http::throttle::Throttle>>,
+    /// The provisioning-log rows of requests that changed nothing, written in batches.
+    pub log_sink: LogSink,
+    /// Tenants by name (`None`: no such tenant), for a moment.
+    pub tenants: Arc<TtlCache<String, Option<Tenant>>>,
+    /// Bearer credentials by the hash of the presented secret, for a moment.
+    pub bearers: Arc<TtlCache<SecretHash, Option<CredentialMatch>>>,
+}
+
+/// The most tenants or credentials cached.
+const CACHE_CAPACITY: usize = 10_000;
+
+/// A fresh tenant cache whose entries live `ttl` (`--cache-ttl-ms`).
+pub fn tenant_cache(ttl: std::time::Duration) -> Arc<TtlCache<String, Option<Tenant>>> {
+    Arc::new(TtlCache::new(ttl, CACHE_CAPACITY))
+}
+
+/// A fresh credential cache whose entries live `ttl` (`--cache-ttl-ms`).
+pub fn bearer_cache(ttl: std::time::Duration) -> Arc<TtlCache<SecretHash, Option<CredentialMatch>>> {
+    Arc::new(TtlCache::new(ttl, CACHE_CAPACITY))
 }
 
 impl AppState {
+    /// Forgets the cached tenants and credentials: called after every change an administrator
+    /// makes in this process, so SCIM requests see it at once.
+    pub fn forget_cached(&self) {
+        self.tenants.clear();
+        self.bearers.clear();
+    }
+
+    /// The tenant with this exact name, from the cache or the database.
+    pub async fn tenant_by_name(&self, name: &str) -> Result<Option<Tenant>, sqlx::Error> {
+        if let Some(found) = self.tenants.get(&name.to_owned()) {
+            return Ok(found);
+        }
+        let found = crate::db::tenant::by_name(self.db.reader(), name).await?;
+        self.tenants.put(name.to_owned(), found.clone());
+        Ok(found)
+    }
+
     /// The SCIM base URL of a tenant.
     pub fn scim_base_url(&self, tenant: &str) -> String {
         format!("{}/realms/{tenant}/scim/v2", self.config.public_url.base())

@@ -73,6 +73,7 @@ impl Backend {
 impl ManagementBackend for Backend {
     async fn tenant_page(&self, admin: &AdminIdentity, search: &str, offset: u64) -> Result<TenantPage, AppError> {
         let pool = self.state.db.reader();
+        self.state.log_sink.flush().await;
         let visible = if admin.platform_admin { Visible::All } else { Visible::Only(&admin.tenants) };
         let (tenants, total) =
             db::tenant::search(pool, search, visible, offset, TENANT_PAGE_SIZE).await.map_err(internal)?;

@@ -108,6 +108,8 @@ impl Backend {
         action: &str,
         detail: Value,
     ) {
+        // Every change an administrator makes is audited here: SCIM requests must see it now.
+        self.state.forget_cached();
         let entry = NewAuditEntry {
             tenant_id: tenant.map(|t| t.id.clone()),
             occurred_at: self.state.clock.now_ms(),
@@ -216,6 +218,7 @@ impl AdminBackend for Backend {
 
     async fn tenant_overview(&self, admin: &AdminIdentity, tenant: &str) -> Result<TenantOverview, AppError> {
         let tenant = self.tenant(admin, tenant).await?;
+        self.state.log_sink.flush().await;
         let pool = self.state.db.reader();
         let (users, active) = db::user::totals(pool, &tenant.id).await.map_err(internal)?;
         let day_ago = self.state.clock.now_ms() - 24 * 3600 * 1000;
@@ -260,6 +263,7 @@ impl AdminBackend for Backend {
 
     async fn list_log(&self, admin: &AdminIdentity, tenant: &str, before: Option<i64>) -> Result<LogPage, AppError> {
         let tenant = self.tenant(admin, tenant).await?;
+        self.state.log_sink.flush().await;
         let limit = u32::try_from(PAGE_SIZE).unwrap_or(50);
         let rows = db::log::page(self.state.db.reader(), &tenant.id, before, limit).await.map_err(internal)?;
         let next_before = (rows.len() == limit as usize).then(|| rows.last().map(|r| r.id)).flatten();

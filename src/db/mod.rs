@@ -8,6 +8,7 @@ pub mod directory;
 pub mod grant;
 pub mod group;
 pub mod log;
+pub mod log_sink;
 pub mod login_link;
 pub mod preference;
 pub mod resource;
@@ -60,9 +61,35 @@ pub struct Db {
     write: AnyPool,
 }
 
+/// How SQLite makes commits durable (`PRAGMA synchronous` in WAL mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Durability {
+    /// Commits reach the OS before they return: they survive a crash of the process, not of
+    /// the machine.
+    #[default]
+    Normal,
+    /// Commits are fsync'd before they return: they survive a power loss.
+    Full,
+}
+
+impl Durability {
+    fn pragma(self) -> &'static str {
+        match self {
+            Durability::Normal => "NORMAL",
+            Durability::Full => "FULL",
+        }
+    }
+}
+
 impl Db {
-    /// Opens (creating a SQLite file and its directory if needed) and migrates the database.
+    /// Opens (creating a SQLite file and its directory if needed) and migrates the database,
+    /// with the default durability.
     pub async fn connect(url: &str) -> Result<Db, DbError> {
+        Self::connect_with(url, Durability::default()).await
+    }
+
+    /// [`Db::connect`] with this SQLite durability.
+    pub async fn connect_with(url: &str, durability: Durability) -> Result<Db, DbError> {
         sqlx::any::install_default_drivers();
         let dialect = dialect_of(url)?;
         let db = match dialect {
@@ -70,8 +97,8 @@ impl Db {
                 ensure_sqlite_dir(url)?;
                 let url = with_create_mode(url);
                 let options = AnyConnectOptions::from_str(&url)?;
-                let read = sqlite_pool(8).connect_with(options.clone()).await?;
-                let write = sqlite_pool(1).connect_with(options).await?;
+                let read = sqlite_pool(8, durability).connect_with(options.clone()).await?;
+                let write = sqlite_pool(1, durability).connect_with(options).await?;
                 Db { dialect, read, write }
             }
             Dialect::Postgres => {
@@ -117,21 +144,22 @@ impl Db {
     }
 }
 
-fn sqlite_pool(max: u32) -> AnyPoolOptions {
+fn sqlite_pool(max: u32, durability: Durability) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(max)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(30))
-        .after_connect(|conn, _meta| {
+        .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 // WAL lets readers run beside the writer; NORMAL survives a process crash
-                // (an OS crash may lose the last commits); foreign keys enforce cascades.
-                sqlx::query(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                // (an OS crash may lose the last commits), FULL a power loss; foreign keys
+                // enforce cascades.
+                let pragmas = format!(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = {}; \
                      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
-                )
-                .execute(&mut *conn)
-                .await?;
+                    durability.pragma()
+                );
+                sqlx::query(&pragmas).execute(&mut *conn).await?;
                 Ok(())
             })
         })
@@ -196,5 +224,19 @@ mod tests {
         assert_eq!(sqlite_path("sqlite::memory:"), None);
         assert!(matches!(dialect_of("mysql://x"), Err(DbError::UnsupportedUrl(_))));
         assert_eq!(dialect_of("postgresql://h/db").ok(), Some(Dialect::Postgres));
+    }
+
+    #[tokio::test]
+    async fn sqlite_durability_is_a_setting() {
+        for (durability, expected) in [(Durability::Normal, 1), (Durability::Full, 2)] {
+            let dir = std::env::temp_dir().join(format!("scimhub-durability-{}", uuid::Uuid::new_v4().simple()));
+            let db = Db::connect_with(&format!("sqlite://{}/d.db", dir.display()), durability).await.unwrap();
+            for pool in [db.reader(), db.writer()] {
+                let level: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(pool).await.unwrap();
+                assert_eq!(level, expected, "{durability:?}");
+            }
+            db.close().await;
+            std::fs::remove_dir_all(dir).unwrap();
+        }
     }
 }

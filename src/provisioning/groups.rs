@@ -251,11 +251,14 @@ impl GroupRequest<'_> {
     pub async fn list(&self, query: &ListQuery) -> Result<ScimResponse, ApiError> {
         let plan = self.state.list_plan(query, &GROUPS)?;
         let pool = self.state.db.reader();
-        let total = store::count(pool, self.tenant_id(), &plan.filter).await?;
         let records = if plan.limit == 0 {
             Vec::new()
         } else {
             store::list(pool, self.tenant_id(), &plan.filter, plan.order.as_ref(), plan.offset, plan.limit).await?
+        };
+        let total = match plan.total_from_page(records.len()) {
+            Some(total) => total,
+            None => store::count(pool, self.tenant_id(), &plan.filter).await?,
         };
         let (attributes, excluded) = (&query.attributes, &query.excluded_attributes);
         let mut members: HashMap<String, Vec<Member>> = HashMap::new();

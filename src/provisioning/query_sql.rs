@@ -144,6 +144,16 @@ pub struct ListPlan {
     pub limit: u64,
 }
 
+impl ListPlan {
+    /// The total number of matches, when the page fetched (`rows` long) already tells it: a page
+    /// shorter than asked for is the last one, so no count query is needed — the common case of
+    /// Entra's existence check (`userName eq "…"`, zero or one match).
+    pub fn total_from_page(&self, rows: usize) -> Option<u64> {
+        let rows = rows as u64;
+        (self.limit > 0 && rows < self.limit && (rows > 0 || self.offset == 0)).then_some(self.offset + rows)
+    }
+}
+
 /// Translates a list request on the resource type `mapping` describes; filter placeholders are
 /// numbered from `$2` (`$1` is the tenant).
 pub fn plan(
@@ -666,5 +676,16 @@ mod tests {
         assert_eq!(w.sql, "(r.member_id = $3 or lower(r.member_type) = $4)");
         let f = parse("display eq \"a\"", &FilterLimits::default()).unwrap();
         assert!(element_to_sql("members", &f, &GROUPS, Dialect::Sqlite, 3).is_err());
+    }
+
+    #[test]
+    fn a_short_page_tells_the_total() {
+        let plan = |offset, limit| ListPlan { filter: Where::all(), order: None, offset, limit };
+        assert_eq!(plan(0, 100).total_from_page(0), Some(0));
+        assert_eq!(plan(0, 100).total_from_page(1), Some(1));
+        assert_eq!(plan(200, 100).total_from_page(7), Some(207));
+        assert_eq!(plan(200, 100).total_from_page(0), None, "past the end: the total is unknown");
+        assert_eq!(plan(0, 100).total_from_page(100), None, "a full page: there may be more");
+        assert_eq!(plan(0, 0).total_from_page(0), None, "count=0 asks for the total only");
     }
 }

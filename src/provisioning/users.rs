@@ -299,11 +299,14 @@ impl UserRequest<'_> {
     pub async fn list(&self, query: &ListQuery) -> Result<ScimResponse, ApiError> {
         let plan = self.state.list_plan(query, &query_sql::USERS)?;
         let pool = self.state.db.reader();
-        let total = db::user::count(pool, self.tenant_id(), &plan.filter).await?;
         let records = if plan.limit == 0 {
             Vec::new()
         } else {
             db::user::list(pool, self.tenant_id(), &plan.filter, plan.order.as_ref(), plan.offset, plan.limit).await?
+        };
+        let total = match plan.total_from_page(records.len()) {
+            Some(total) => total,
+            None => db::user::count(pool, self.tenant_id(), &plan.filter).await?,
         };
         let (attributes, excluded) = (&query.attributes, &query.excluded_attributes);
         let groups = self.memberships(&mut *pool.acquire().await?, &records, attributes, excluded).await?;

@@ -12,7 +12,6 @@ use serde_json::{json, Map, Value};
 
 use super::extract::{ScimBody, ScimContext};
 use super::response::{LogFacts, ScimResponse};
-use crate::db;
 use crate::error::ApiError;
 use crate::provisioning::groups::GroupRequest;
 use crate::provisioning::log::{excerpt, LogDraft, Outcome};
@@ -200,9 +199,7 @@ async fn run(cx: &ScimContext, op: &Operation) -> Result<ScimResponse, ApiError>
             response_body: Some(e.to_json()),
             ..Outcome::default()
         });
-        if let Err(err) = db::log::append(cx.state.db.writer(), &entry).await {
-            tracing::error!(error = %err, "could not write the provisioning log");
-        }
+        cx.state.log_sink.append(entry).await;
     }
     result
 }

@@ -47,7 +47,7 @@ pub async fn gate(
 ) -> Response {
     let started = Instant::now();
     let tenant_name = params.iter().find(|(k, _)| k == "tenant").map(|(_, v)| v.as_str()).unwrap_or_default();
-    let tenant = match db::tenant::by_name(state.db.reader(), tenant_name).await {
+    let tenant = match state.tenant_by_name(tenant_name).await {
         Ok(Some(tenant)) => tenant,
         Ok(None) => {
             return ApiError(ScimError::not_found(format!("no tenant named \"{tenant_name}\""))).into_response()
@@ -76,6 +76,12 @@ pub async fn gate(
                 Profile::Azure => Tolerance::Azure,
                 Profile::Generic => Tolerance::Strict,
             };
+            if !matches!(parts.method, Method::GET | Method::HEAD) {
+                // A change writes its log row in its own transaction: the rows of the requests
+                // before it go first, so the log keeps the order the requests arrived in. (Not
+                // inside the transaction: the writer connection would wait for itself.)
+                state.log_sink.flush().await;
+            }
             let mut request = Request::from_parts(parts, Body::from(body));
             request.extensions_mut().insert(ScimCaller { tenant, credential_id, tolerance, base_url });
             request.extensions_mut().insert(draft.clone());
@@ -161,11 +167,22 @@ async fn authenticate(state: &AppState, tenant: &Tenant, headers: &HeaderMap) ->
     }
     let presented = SecretHash::of(token);
     let now = state.clock.now_ms();
-    let found = db::credential::find_active_bearer(state.db.reader(), &presented, now).await?;
-    let credential = found
+    let found = match state.bearers.get(&presented) {
+        Some(cached) => cached,
+        None => {
+            let found = db::credential::find_active_bearer(state.db.reader(), &presented, now).await?;
+            state.bearers.put(presented.clone(), found.clone());
+            found
+        }
+    };
+    let mut credential = found
         .filter(|c| c.hash.matches(&presented) && c.tenant_id == tenant.id)
+        .filter(|c| c.info.expires_at.is_none_or(|end| end > now))
         .ok_or_else(|| ApiError(ScimError::unauthorized("invalid or expired bearer token for this tenant")))?;
     if credential.info.last_used_at.is_none_or(|t| now - t > TOUCH_INTERVAL_MS) {
+        // Touched now: the cached copy says so too, so the next requests do not touch again.
+        credential.info.last_used_at = Some(now);
+        state.bearers.put(presented, Some(credential.clone()));
         let db = state.db.clone();
         let (tenant_id, id) = (tenant.id.clone(), credential.info.id.clone());
         tokio::spawn(async move {
@@ -252,9 +269,7 @@ async fn record(state: &AppState, draft: &LogDraft, defaults: LogFacts, response
         user_name: facts.user_name,
         response_body: serde_json::from_slice(&bytes).ok(),
     });
-    if let Err(e) = db::log::append(state.db.writer(), &entry).await {
-        tracing::error!(error = %e, "could not write the provisioning log");
-    }
+    state.log_sink.append(entry).await;
     Response::from_parts(parts, Body::from(bytes))
 }
 

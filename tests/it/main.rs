@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod bulk;
+mod caches;
 mod crash;
 mod credentials;
 mod dashboard;

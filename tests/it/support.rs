@@ -45,6 +45,10 @@ pub fn config(database_url: String) -> ServeConfig {
         max_body_bytes: 64 * 1024,
         max_page_size: 100,
         max_filter_length: 512,
+        durability: scimhub::config::Durability::Normal,
+        // Most tests change credentials and settings straight in the database, as the CLI
+        // does: without caches they apply at once. `caches` tests them with a lifetime.
+        cache_ttl_ms: 0,
         rate_limit: 0,
         request_timeout_secs: 30,
         oidc: OidcConfig {
@@ -174,6 +178,7 @@ impl TestApp {
 
     /// The tenant's provisioning log, newest first.
     pub async fn log(&self, t: &TestTenant) -> Vec<scimhub::db::log::NewLogEntry> {
+        self.state.log_sink.flush().await;
         scimhub::db::log::page(self.state.db.reader(), &t.id, None, 1000)
             .await
             .unwrap()

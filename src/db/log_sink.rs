@@ -1,0 +1,87 @@
+//! Writes the provisioning-log rows of requests that changed nothing (reads, lists, refusals)
+//! off the request path: a background task takes them from a queue and appends them in batches,
+//! one transaction per batch. The rows of changes never come here — they are written in the
+//! change's own transaction (`provisioning::log::commit_logged`).
+//!
+//! A request's answer does not wait for its read row; a full queue (the database cannot keep up)
+//! makes requests wait rather than lose rows. `flush` waits until everything queued before it is
+//! written: readers of the log (the dashboard, shutdown, tests) call it first.
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::log::{self, NewLogEntry};
+use super::Db;
+
+/// Rows written in one transaction at most.
+const BATCH: usize = 256;
+/// Rows waiting at most before requests wait for the writer.
+const QUEUE: usize = 8192;
+
+enum Message {
+    Row(Box<NewLogEntry>),
+    Flush(oneshot::Sender<()>),
+}
+
+/// The queue's sending side; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct LogSink {
+    queue: mpsc::Sender<Message>,
+}
+
+impl LogSink {
+    /// Starts the writer task on the current Tokio runtime.
+    pub fn spawn(db: Db) -> LogSink {
+        let (queue, rx) = mpsc::channel(QUEUE);
+        tokio::spawn(write_batches(db, rx));
+        LogSink { queue }
+    }
+
+    /// Queues a row.
+    pub async fn append(&self, entry: NewLogEntry) {
+        if self.queue.send(Message::Row(Box::new(entry))).await.is_err() {
+            tracing::error!("the provisioning log writer has stopped; a row was lost");
+        }
+    }
+
+    /// Waits until every row queued before this call is written.
+    pub async fn flush(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.queue.send(Message::Flush(done)).await.is_ok() {
+            let _ = wait.await;
+        }
+    }
+}
+
+async fn write_batches(db: Db, mut rx: mpsc::Receiver<Message>) {
+    let mut rows: Vec<NewLogEntry> = Vec::with_capacity(BATCH);
+    let mut flushes: Vec<oneshot::Sender<()>> = Vec::new();
+    while let Some(first) = rx.recv().await {
+        let mut next = Some(first);
+        while let Some(message) = next.take() {
+            match message {
+                Message::Row(row) => rows.push(*row),
+                Message::Flush(done) => flushes.push(done),
+            }
+            if rows.len() < BATCH {
+                next = rx.try_recv().ok();
+            }
+        }
+        if !rows.is_empty() {
+            if let Err(e) = write(&db, &rows).await {
+                tracing::error!(error = %e, rows = rows.len(), "could not write provisioning-log rows");
+            }
+            rows.clear();
+        }
+        for done in flushes.drain(..) {
+            let _ = done.send(());
+        }
+    }
+}
+
+async fn write(db: &Db, rows: &[NewLogEntry]) -> Result<(), sqlx::Error> {
+    let mut tx = db.writer().begin().await?;
+    for row in rows {
+        log::append(&mut *tx, row).await?;
+    }
+    tx.commit().await
+}
