@@ -234,3 +234,22 @@ async fn a_disabled_endpoint_tells_only_authenticated_clients() {
     assert!(r.body["detail"].as_str().unwrap().contains("disabled"));
     assert_eq!(app.user_count(&t).await, 0);
 }
+
+#[tokio::test]
+async fn a_request_slower_than_the_timeout_gets_408_and_stores_nothing() {
+    let app = TestApp::with_config(|c| c.request_timeout_secs = 1).await;
+    let t = app.tenant("acme", Profile::Generic).await;
+    // A client that sends the start of its body and then nothing more (a stalled upload).
+    let start = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"{\"userName\":"))]);
+    let body = axum::body::Body::from_stream(futures_util::StreamExt::chain(start, futures_util::stream::pending()));
+    let request = axum::http::Request::builder()
+        .method(Method::POST)
+        .uri("/realms/acme/scim/v2/Users")
+        .header(axum::http::header::CONTENT_TYPE, "application/scim+json")
+        .header(axum::http::header::AUTHORIZATION, format!("Bearer {}", t.token))
+        .body(body)
+        .unwrap();
+    let r = app.send(request).await;
+    assert_eq!(r.status, StatusCode::REQUEST_TIMEOUT);
+    assert_eq!(app.user_count(&t).await, 0);
+}
