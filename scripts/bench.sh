@@ -57,4 +57,34 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("\n".join(r["
 export BENCH_NAMES_FILE="$work/names" BENCH_IDS_FILE="$work/ids"
 run lookup lookup-users.lua
 run patch patch-users.lua
+
+# Entra's initial cycle (lookup, then create, per user) on top of what is there; the users it
+# created per second give the time a 100,000-user first sync takes.
+before=$users
+run cycle initial-cycle.lua
+users=$(curl -fs -H "Authorization: Bearer $BENCH_TOKEN" "$base$BENCH_BASE_PATH/Users?count=0" | sed -E 's/.*"totalResults":([0-9]+).*/\1/')
+seconds=${duration%s}
+echo "initial cycle: $((users - before)) users in ${seconds} s: $(( (users - before) / seconds )) users/s; 100,000 users take about $(( 100000 * seconds / (users - before + 1) )) s"
+
+# One group PATCH adding 10,000 members (Entra sends them in chunks; one request is the worst case).
+group=$(curl -fs -X POST -H "Authorization: Bearer $BENCH_TOKEN" -H "Content-Type: application/scim+json" \
+  -d '{"displayName":"Bench group"}' "$base$BENCH_BASE_PATH/Groups" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+python3 - "$base$BENCH_BASE_PATH/Users" "$BENCH_TOKEN" >"$work/members-patch.json" <<'PY'
+import json, sys, urllib.request
+url, token = sys.argv[1], sys.argv[2]
+ids = []
+while len(ids) < 10000:
+    page = f"{url}?attributes=id&count=1000&startIndex={len(ids) + 1}"
+    req = urllib.request.Request(page, headers={"Authorization": f"Bearer {token}"})
+    found = [r["id"] for r in json.load(urllib.request.urlopen(req))["Resources"]]
+    if not found:
+        break
+    ids += found
+ops = [{"op": "add", "path": "members", "value": [{"value": i} for i in ids[:10000]]}]
+print(json.dumps({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops}))
+PY
+count=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["Operations"][0]["value"]))' "$work/members-patch.json")
+echo "== group PATCH adding $count members (one request)"
+curl -fs -o /dev/null -w "status %{http_code}, %{time_total} s\n" -X PATCH -H "Authorization: Bearer $BENCH_TOKEN" \
+  -H "Content-Type: application/scim+json" --data-binary "@$work/members-patch.json" "$base$BENCH_BASE_PATH/Groups/$group"
 echo "== peak RSS of the server: $((peak_rss / 1024)) MiB"

@@ -1,0 +1,31 @@
+-- wrk script: Entra's initial cycle — for each user, the existence check
+-- GET /Users?filter=userName eq "<new user>" (no match), then POST /Users creating it.
+local counter = 0
+local looked_up = false
+local token = os.getenv("BENCH_TOKEN")
+local base = os.getenv("BENCH_BASE_PATH") .. "/Users"
+
+function setup(thread)
+  thread:set("prefix", tostring(math.random(1, 1000000000)))
+end
+
+local function name()
+  return "c" .. prefix .. "-" .. counter .. "@bench.test"
+end
+
+function request()
+  if not looked_up then
+    counter = counter + 1
+    looked_up = true
+    local filter = "?filter=userName%20eq%20%22" .. name():gsub("@", "%%40") .. "%22"
+    return wrk.format("GET", base .. filter, { ["Authorization"] = "Bearer " .. token })
+  end
+  looked_up = false
+  local body = '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"' .. name() ..
+    '","externalId":"c' .. prefix .. '-' .. counter .. '","active":true,"displayName":"Cycle User ' .. counter .. '"}'
+  return wrk.format("POST", base, { ["Content-Type"] = "application/scim+json", ["Authorization"] = "Bearer " .. token }, body)
+end
+
+function response(status, headers, body)
+  if status ~= 200 and status ~= 201 then error("unexpected status " .. status) end
+end
