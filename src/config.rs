@@ -54,6 +54,12 @@ pub struct ServeConfig {
     /// Longest SCIM filter accepted, in characters.
     #[arg(long, env = "SCIMHUB_MAX_FILTER_LENGTH", default_value_t = 4096)]
     pub max_filter_length: usize,
+    /// Deepest SCIM filter nesting accepted (each `( )`, `not ( )` and `[ ]` is one level).
+    #[arg(long, env = "SCIMHUB_MAX_FILTER_DEPTH", default_value_t = 32)]
+    pub max_filter_depth: usize,
+    /// Most operations one Bulk request may carry (announced as `bulk.maxOperations`).
+    #[arg(long, env = "SCIMHUB_MAX_BULK_OPERATIONS", default_value_t = 1000)]
+    pub max_bulk_operations: usize,
     /// SQLite durability: `normal` (WAL, synchronous=NORMAL: an acknowledged write survives a
     /// process crash, the last ones may be lost on an OS crash or power loss) or `full`
     /// (synchronous=FULL: every acknowledged write is fsync'd; slower). PostgreSQL follows its own

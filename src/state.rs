@@ -81,7 +81,10 @@ impl AppState {
 impl AppState {
     /// The filter limits configured for this process.
     pub fn filter_limits(&self) -> scim::filter::FilterLimits {
-        scim::filter::FilterLimits { max_length: self.config.max_filter_length, ..Default::default() }
+        scim::filter::FilterLimits {
+            max_length: self.config.max_filter_length,
+            max_depth: self.config.max_filter_depth,
+        }
     }
 }
 

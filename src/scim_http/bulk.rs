@@ -22,8 +22,6 @@ use crate::provisioning::users::UserRequest;
 pub const BULK_REQUEST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 /// URN of the bulk response message.
 pub const BULK_RESPONSE_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:BulkResponse";
-/// The most operations one bulk request may carry (announced in ServiceProviderConfig).
-pub const MAX_OPERATIONS: usize = 1000;
 
 /// One operation of the request.
 #[derive(Debug, Clone)]
@@ -37,7 +35,7 @@ struct Operation {
 
 /// POST /Bulk
 pub async fn bulk(cx: ScimContext, ScimBody(body): ScimBody) -> Result<ScimResponse, ApiError> {
-    let (operations, fail_on_errors) = parse(&body)?;
+    let (operations, fail_on_errors) = parse(&body, cx.state.config.max_bulk_operations)?;
     let limit_reached = |errors: usize| fail_on_errors.is_some_and(|limit| errors >= limit);
     let mut ids: HashMap<String, String> = HashMap::new();
     let mut results = Vec::with_capacity(operations.len());
@@ -87,7 +85,7 @@ pub async fn bulk(cx: ScimContext, ScimBody(body): ScimBody) -> Result<ScimRespo
     Ok(ScimResponse::ok(body).with_facts(facts))
 }
 
-fn parse(body: &Value) -> Result<(Vec<Operation>, Option<usize>), ScimError> {
+fn parse(body: &Value, max_operations: usize) -> Result<(Vec<Operation>, Option<usize>), ScimError> {
     let listed = body
         .get("schemas")
         .and_then(Value::as_array)
@@ -110,11 +108,11 @@ fn parse(body: &Value) -> Result<(Vec<Operation>, Option<usize>), ScimError> {
         .get("Operations")
         .and_then(Value::as_array)
         .ok_or_else(|| ScimError::invalid_syntax("a bulk request needs an \"Operations\" array"))?;
-    if ops.len() > MAX_OPERATIONS {
+    if ops.len() > max_operations {
         return Err(ScimError::new(
             413,
             Some(scim::ScimType::TooMany),
-            format!("a bulk request may carry at most {MAX_OPERATIONS} operations"),
+            format!("a bulk request may carry at most {max_operations} operations"),
         ));
     }
     let text = |op: &Value, key: &str| op.get(key).and_then(Value::as_str).map(str::to_owned);
@@ -295,7 +293,7 @@ mod tests {
 
     #[test]
     fn requests_are_validated() {
-        let bad = |body: Value| parse(&body).unwrap_err().scim_type;
+        let bad = |body: Value| parse(&body, 1000).unwrap_err().scim_type;
         assert_eq!(bad(json!({"Operations": []})), Some(scim::ScimType::InvalidSyntax));
         let schemas = json!([BULK_REQUEST_SCHEMA]);
         assert_eq!(
@@ -310,8 +308,8 @@ mod tests {
             bad(json!({"schemas": schemas, "failOnErrors": 0, "Operations": []})),
             Some(scim::ScimType::InvalidValue)
         );
-        let many: Vec<Value> = (0..=MAX_OPERATIONS).map(|_| json!({"method": "DELETE", "path": "/Users/x"})).collect();
-        let err = parse(&json!({"schemas": schemas, "Operations": many})).unwrap_err();
+        let many: Vec<Value> = (0..=3).map(|_| json!({"method": "DELETE", "path": "/Users/x"})).collect();
+        let err = parse(&json!({"schemas": schemas, "Operations": many}), 3).unwrap_err();
         assert_eq!((err.status, err.scim_type), (413, Some(scim::ScimType::TooMany)));
     }
 }

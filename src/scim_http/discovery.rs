@@ -21,7 +21,7 @@ pub async fn service_provider_config(cx: ScimContext) -> ScimResponse {
         "patch": { "supported": true },
         "bulk": {
             "supported": true,
-            "maxOperations": super::bulk::MAX_OPERATIONS,
+            "maxOperations": cx.state.config.max_bulk_operations,
             "maxPayloadSize": cx.state.config.max_body_bytes,
         },
         "filter": { "supported": true, "maxResults": cx.state.config.max_page_size },

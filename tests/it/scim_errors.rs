@@ -253,3 +253,42 @@ async fn a_request_slower_than_the_timeout_gets_408_and_stores_nothing() {
     assert_eq!(r.status, StatusCode::REQUEST_TIMEOUT);
     assert_eq!(app.user_count(&t).await, 0);
 }
+
+#[tokio::test]
+async fn every_configured_limit_is_announced_and_enforced() {
+    let app = TestApp::with_config(|c| {
+        c.max_filter_depth = 2;
+        c.max_bulk_operations = 3;
+        c.max_page_size = 5;
+    })
+    .await;
+    let t = app.tenant("limits", Profile::Generic).await;
+    let spc = app.scim(&t, Method::GET, "/ServiceProviderConfig", None).await;
+    assert_eq!(
+        (spc.body["bulk"]["maxOperations"].as_u64(), spc.body["filter"]["maxResults"].as_u64()),
+        (Some(3), Some(5))
+    );
+
+    // Filter depth: two levels pass, three are refused.
+    let two = "((userName%20eq%20%22a%22))";
+    assert_eq!(app.scim(&t, Method::GET, &format!("/Users?filter={two}"), None).await.status, StatusCode::OK);
+    let three = "(((userName%20eq%20%22a%22)))";
+    assert_scim_error(
+        &app.scim(&t, Method::GET, &format!("/Users?filter={three}"), None).await,
+        400,
+        Some("invalidFilter"),
+    );
+
+    // Page size: a larger `count` is capped, not refused.
+    for i in 0..7 {
+        app.scim(&t, Method::POST, "/Users", Some(&json!({ "userName": format!("u{i}") }).to_string())).await;
+    }
+    let page = app.scim(&t, Method::GET, "/Users?count=1000", None).await;
+    assert_eq!((page.body["itemsPerPage"].as_u64(), page.body["totalResults"].as_u64()), (Some(5), Some(7)));
+
+    // Bulk operations: four are refused with 413 tooMany, and nothing of them happens.
+    let op = |i: usize| json!({ "method": "POST", "path": "/Users", "bulkId": format!("b{i}"), "data": { "userName": format!("bulk{i}") } });
+    let body = json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": (0..4).map(op).collect::<Vec<_>>() });
+    assert_scim_error(&app.scim(&t, Method::POST, "/Bulk", Some(&body.to_string())).await, 413, Some("tooMany"));
+    assert_eq!(app.user_count(&t).await, 7);
+}

@@ -45,6 +45,8 @@ pub fn config(database_url: String) -> ServeConfig {
         max_body_bytes: 64 * 1024,
         max_page_size: 100,
         max_filter_length: 512,
+        max_filter_depth: 32,
+        max_bulk_operations: 1000,
         durability: scimhub::config::Durability::Normal,
         // Most tests change credentials and settings straight in the database, as the CLI
         // does: without caches they apply at once. `caches` tests them with a lifetime.
