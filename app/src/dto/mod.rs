@@ -268,10 +268,11 @@ impl<T> FormOutcome<T> {
         }
     }
 
-    /// The message of the refused field `field`, if this outcome refused it.
-    pub fn refusal(&self, field: &str) -> Option<String> {
-        match self {
-            FormOutcome::Refused { field: f, message } if f == field => Some(message.clone()),
+    /// The message of the refused field `field`, if a form action's last answer (`None` before
+    /// the first) refused it.
+    pub fn refusal(answer: &Option<Result<FormOutcome<T>, crate::AppError>>, field: &str) -> Option<String> {
+        match answer {
+            Some(Ok(FormOutcome::Refused { field: f, message })) if f == field => Some(message.clone()),
             _ => None,
         }
     }

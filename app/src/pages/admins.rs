@@ -4,11 +4,11 @@
 
 use leptos::prelude::*;
 
-use crate::api::{get_tenant_admins, GrantTenantAdmin, RevokeTenantAdmin};
+use crate::api::{get_current_admin, get_tenant_admins, GrantTenantAdmin, RevokeTenantAdmin};
 use crate::components::confirm_button::ConfirmButton;
 use crate::components::error_box::ErrorBox;
 use crate::components::use_interactive;
-use crate::dto::{GrantRow, TenantAdmins, PRINCIPAL_KINDS};
+use crate::dto::{FormOutcome, GrantRow, TenantAdmins, PRINCIPAL_KINDS};
 use crate::pages::tenant::use_tenant;
 
 /// The page.
@@ -21,20 +21,25 @@ pub fn AdminsPage() -> impl IntoView {
         move || (tenant.get(), grant.version().get(), revoke.version().get()),
         |(tenant, ..)| get_tenant_admins(tenant),
     );
+    // The form stays outside the reloading lists, so what is typed survives a refusal.
+    let admin = Resource::new(|| (), |_| get_current_admin());
     view! {
         <h2>"Administrators"</h2>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match admins.await {
-                    Ok(data) => {
-                        let manage = data.can_manage;
-                        view! { <AdminLists data revoke/> {manage.then(|| view! { <GrantForm tenant grant/> })} }.into_any()
-                    }
+                    Ok(data) => view! { <AdminLists data revoke/> }.into_any(),
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                 }
             })}
         </Transition>
         {move || revoke.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e/> })}
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let platform = admin.await.ok().flatten().is_some_and(|a| a.platform_admin);
+                platform.then(|| view! { <GrantForm tenant grant/> })
+            })}
+        </Transition>
     }
 }
 
@@ -110,12 +115,10 @@ fn GrantForm(tenant: Signal<String>, grant: ServerAction<GrantTenantAdmin>) -> i
     let principal = RwSignal::new(String::new());
     let read_only = RwSignal::new(false);
     let value = grant.value();
-    let refused = move || {
-        value.with(|v| v.as_ref().and_then(|r| r.as_ref().ok()).and_then(|o| o.refusal(TenantAdmins::PRINCIPAL)))
-    };
+    let refused = move || value.with(|v| FormOutcome::refusal(v, TenantAdmins::PRINCIPAL));
     let other_error = move || value.get().and_then(Result::err);
     Effect::new(move |_| {
-        if matches!(value.get(), Some(Ok(crate::dto::FormOutcome::Saved(_)))) {
+        if matches!(value.get(), Some(Ok(FormOutcome::Saved(_)))) {
             principal.set(String::new());
             read_only.set(false);
         }

@@ -164,9 +164,7 @@ fn CreateTenantForm(create: ServerAction<CreateTenant>) -> impl IntoView {
     let display_name = RwSignal::new(String::new());
     let profile = RwSignal::new("generic".to_owned());
     let value = create.value();
-    let refusal = move |field: &'static str| {
-        move || value.with(|v| v.as_ref().and_then(|r| r.as_ref().ok()).and_then(|o| o.refusal(field)))
-    };
+    let refusal = move |field: &'static str| move || value.with(|v| FormOutcome::refusal(v, field));
     let other_error = move || value.get().and_then(Result::err);
     let created = move || match value.get() {
         Some(Ok(FormOutcome::Saved(t))) => Some(t.name),

@@ -164,11 +164,6 @@ fn loaded<V: IntoView + 'static>(
     }
 }
 
-/// The message of a refused field, if the last save was refused because of `field`.
-fn field_error(value: &Option<Result<SettingsUpdate, AppError>>, field: &str) -> Option<String> {
-    value.as_ref().and_then(|v| v.as_ref().ok()).and_then(|outcome| outcome.refusal(field))
-}
-
 /// The settings form: enable, profile, Azure tenant ID, remote token authentication.
 #[component]
 fn SettingsForm(tenant: String, initial: ScimSettings, action: ServerAction<UpdateScimSettings>) -> impl IntoView {
@@ -188,10 +183,10 @@ fn SettingsForm(tenant: String, initial: ScimSettings, action: ServerAction<Upda
     let required_input = NodeRef::<html::Input>::new();
 
     let value = action.value();
-    let azure_error = move || value.with(|v| field_error(v, ScimSettings::AZURE_TENANT_ID));
-    let profile_error = move || value.with(|v| field_error(v, ScimSettings::PROFILE));
-    let link_error = move || value.with(|v| field_error(v, ScimSettings::LINK_USERS_BY));
-    let required_error = move || value.with(|v| field_error(v, ScimSettings::REQUIRED_ATTRIBUTES));
+    let azure_error = move || value.with(|v| SettingsUpdate::refusal(v, ScimSettings::AZURE_TENANT_ID));
+    let profile_error = move || value.with(|v| SettingsUpdate::refusal(v, ScimSettings::PROFILE));
+    let link_error = move || value.with(|v| SettingsUpdate::refusal(v, ScimSettings::LINK_USERS_BY));
+    let required_error = move || value.with(|v| SettingsUpdate::refusal(v, ScimSettings::REQUIRED_ATTRIBUTES));
     let other_error = move || value.get().and_then(Result::err);
     let saved = move || !action.pending().get() && value.with(|v| matches!(v, Some(Ok(SettingsUpdate::Saved(_)))));
 

@@ -19,10 +19,10 @@ pub fn TenantSettingsPage() -> impl IntoView {
     let rename = ServerAction::<RenameTenant>::new();
     let disable = ServerAction::<SetTenantDisabled>::new();
     let admin = Resource::new(|| (), |_| get_current_admin());
-    let overview = Resource::new(
-        move || (tenant.get(), rename.version().get(), disable.version().get()),
-        |(tenant, ..)| get_tenant_overview(tenant),
-    );
+    // Not reloaded after a rename: the form already shows the new name (and keeps what was
+    // typed when a name is refused).
+    let overview =
+        Resource::new(move || (tenant.get(), disable.version().get()), |(tenant, _)| get_tenant_overview(tenant));
     view! {
         <h2>"Tenant settings"</h2>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
@@ -52,15 +52,10 @@ fn TenantForms(
     let delete = ServerAction::<DeleteTenant>::new();
     let navigate = use_navigate();
     let rename_value = rename.value();
-    let rename_refused = move || {
-        rename_value
-            .with(|v| v.as_ref().and_then(|r| r.as_ref().ok()).and_then(|o| o.refusal(tenant_fields::DISPLAY_NAME)))
-    };
+    let rename_refused = move || rename_value.with(|v| FormOutcome::refusal(v, tenant_fields::DISPLAY_NAME));
     let renamed = move || matches!(rename_value.get(), Some(Ok(FormOutcome::Saved(_))));
     let delete_value = delete.value();
-    let delete_refused = move || {
-        delete_value.with(|v| v.as_ref().and_then(|r| r.as_ref().ok()).and_then(|o| o.refusal(tenant_fields::CONFIRM)))
-    };
+    let delete_refused = move || delete_value.with(|v| FormOutcome::refusal(v, tenant_fields::CONFIRM));
     Effect::new(move |_| {
         if matches!(delete_value.get(), Some(Ok(FormOutcome::Saved(())))) {
             navigate("/", Default::default());
