@@ -221,6 +221,7 @@ impl AdminBackend for Backend {
         self.state.log_sink.flush().await;
         let pool = self.state.db.reader();
         let (users, active) = db::user::totals(pool, &tenant.id).await.map_err(internal)?;
+        let groups = db::group::count(pool, &tenant.id, &Where::all()).await.map_err(internal)?;
         let day_ago = self.state.clock.now_ms() - 24 * 3600 * 1000;
         let (requests, errors, last) = db::log::activity(pool, &tenant.id, day_ago).await.map_err(internal)?;
         Ok(TenantOverview {
@@ -229,6 +230,7 @@ impl AdminBackend for Backend {
             tenant: self.summary(&tenant).await?,
             users,
             active,
+            groups,
             requests_24h: requests,
             errors_24h: errors,
             last_request_at: last.map(rfc3339_ms),

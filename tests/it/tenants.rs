@@ -2,7 +2,7 @@
 //! enable, delete with the exact name (everything goes, the audit trail stays), display names,
 //! search and pagination for hundreds of tenants, break-glass sign-ins on the platform overview.
 
-use app::backend::ManagementBackend;
+use app::backend::{AdminBackend, ManagementBackend};
 use app::dto::{tenant_fields, AdminIdentity, FormOutcome, SignInMethod, TENANT_PAGE_SIZE};
 use app::AppError;
 use axum::body::Body;
@@ -258,4 +258,28 @@ async fn the_cli_manages_tenants_and_rights_and_every_change_is_audited() {
     assert!(tenant::by_name(db.reader(), "acme").await.unwrap().is_some());
     cli(&database_url, &["tenant", "delete", "acme", "--confirm", "acme"]);
     assert!(tenant::by_name(db.reader(), "acme").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn the_overview_counts_users_groups_requests_and_errors() {
+    let app = TestApp::new().await;
+    let t = app.tenant("acme", Profile::Generic).await;
+    let ada = app.scim(&t, Method::POST, "/Users", Some(&entra_user("ada@acme.test", "ext-1"))).await;
+    app.scim(&t, Method::POST, "/Users", Some(&entra_user("bob@acme.test", "ext-2"))).await;
+    let id = ada.body["id"].as_str().unwrap();
+    let deactivate = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{ "op": "replace", "path": "active", "value": false }]
+    });
+    app.scim(&t, Method::PATCH, &format!("/Users/{id}"), Some(&deactivate.to_string())).await;
+    let group = serde_json::json!({ "displayName": "Staff", "members": [{ "value": id }] });
+    app.scim(&t, Method::POST, "/Groups", Some(&group.to_string())).await;
+    let conflict = app.scim(&t, Method::POST, "/Users", Some(&entra_user("ADA@acme.test", "ext-3"))).await;
+    assert_eq!(conflict.status, StatusCode::CONFLICT);
+
+    let backend = Backend::new(app.state.clone());
+    let o = backend.tenant_overview(&platform_admin(), "acme").await.unwrap();
+    assert_eq!((o.users, o.active, o.groups), (2, 1, 1));
+    assert_eq!((o.requests_24h, o.errors_24h), (5, 1), "every request, reads included, and the one error");
+    assert!(o.last_request_at.is_some());
 }

@@ -103,6 +103,8 @@ pub struct TenantOverview {
     pub users: u64,
     /// Active users.
     pub active: u64,
+    /// Groups.
+    pub groups: u64,
     /// Requests in the last 24 hours.
     pub requests_24h: u64,
     /// Failed requests in the last 24 hours.

@@ -72,6 +72,7 @@ pub fn OverviewPage() -> impl IntoView {
                             <div class="card"><span class="label">"Users"</span><span class="value" data-testid="count-users">{o.users}</span></div>
                             <div class="card"><span class="label">"Active"</span><span class="value" data-testid="count-active">{o.active}</span></div>
                             <div class="card"><span class="label">"Deactivated"</span><span class="value" data-testid="count-deactivated">{o.users - o.active}</span></div>
+                            <div class="card"><span class="label">"Groups"</span><span class="value" data-testid="count-groups">{o.groups}</span></div>
                             <div class="card"><span class="label">"Requests (24 h)"</span><span class="value" data-testid="count-requests">{o.requests_24h}</span></div>
                             <div class="card"><span class="label">"Errors (24 h)"</span><span class="value" data-testid="count-errors">{o.errors_24h}</span></div>
                         </div>
