@@ -191,6 +191,10 @@ fn internal(e: impl std::fmt::Display) -> AppError {
 #[async_trait::async_trait]
 impl AdminBackend for Backend {
     async fn current_admin(&self, request: &Parts) -> Result<Option<AdminIdentity>, AppError> {
+        // Decided already by the page guard for this request (`auth::session::require_admin`).
+        if let Some(admin) = request.extensions.get::<AdminIdentity>() {
+            return Ok(Some(admin.clone()));
+        }
         let Some(session) = request.extensions.get::<Session>() else {
             return Ok(None);
         };

@@ -41,7 +41,12 @@ fn is_public(path: &str) -> bool {
 /// revoked) to `/login`. A tenant page (`/tenants/<name>/…`) of a tenant the administrator may
 /// not see — or that does not exist — is answered with status 404: the page itself shows
 /// nothing of the tenant, and the status says so too.
-pub async fn require_admin(State(state): State<AppState>, session: Session, request: Request, next: Next) -> Response {
+pub async fn require_admin(
+    State(state): State<AppState>,
+    session: Session,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let path = request.uri().path().to_owned();
     if is_public(&path) {
         return next.run(request).await;
@@ -67,6 +72,9 @@ pub async fn require_admin(State(state): State<AppState>, session: Session, requ
         Some(tenant) => matches!(crate::db::tenant::by_name(state.db.reader(), &tenant).await, Ok(None)),
         None => false,
     };
+    // The page's server functions, run while it renders, take the administrator from here
+    // instead of deciding the rights again.
+    request.extensions_mut().insert(admin);
     let mut response = next.run(request).await;
     if hidden {
         *response.status_mut() = StatusCode::NOT_FOUND;
