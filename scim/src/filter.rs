@@ -745,6 +745,7 @@ const SCHEMAS_DEF: AttributeDef = AttributeDef {
     canonical_values: &[],
     reference_types: &["uri"],
     sub_attributes: &[],
+    open: false,
 };
 
 static NULL: Value = Value::Null;
@@ -854,7 +855,7 @@ fn locate<'v, 'd>(path: &AttrPath, json: &'v Value, scope: Scope<'d>) -> Option<
 fn candidates<'v, 'd>(at: &Located<'v, 'd>) -> Vec<(&'v Value, &'d AttributeDef)> {
     let sub = match at.sub {
         Some(sub) => Some(sub),
-        None if at.def.ty == AttrType::Complex => match at.def.sub_attribute("value") {
+        None if at.def.ty == AttrType::Complex && !at.def.open => match at.def.sub_attribute("value") {
             Some(value) => Some(value),
             None => return Vec::new(),
         },

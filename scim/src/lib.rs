@@ -5,8 +5,10 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod error;
+mod extension;
 pub mod filter;
 pub mod list;
+pub mod mapping;
 pub mod patch;
 pub mod path;
 pub mod resource;

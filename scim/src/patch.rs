@@ -413,8 +413,10 @@ impl Engine<'_> {
             }
             // RFC 7644 §3.5.2.1, §3.5.2.3: on a single complex attribute the given
             // sub-attributes are set, the others left as they are. `manager` is replaced as a
-            // whole: a stale `displayName` must not survive a new `value`.
-            (_, false, Value::Object(new)) if t.def.ty == AttrType::Complex && !resource::is_manager(t.def) => {
+            // whole: a stale `displayName` must not survive a new `value`; so is free-form JSON.
+            (_, false, Value::Object(new))
+                if t.def.ty == AttrType::Complex && !t.def.open && !resource::is_manager(t.def) =>
+            {
                 let slot = container.entry(name.to_string()).or_insert_with(|| Value::Object(Map::new()));
                 if !slot.is_object() {
                     *slot = Value::Object(Map::new());
@@ -1278,6 +1280,7 @@ mod tests {
             canonical_values: &[],
             reference_types: &[],
             sub_attributes: &[],
+            open: false,
         }
     }
     const BADGE_URN: &str = "urn:ietf:params:scim:schemas:extension:badge:2.0:User";

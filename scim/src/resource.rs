@@ -145,7 +145,8 @@ pub fn has_value(resource: &Value, schema: &ResourceSchema, path: &AttrPath) -> 
     }
 }
 
-fn is_filled(value: &Value) -> bool {
+/// Whether a value counts as set: not null, and not a blank string nor an empty array or object.
+pub(crate) fn is_filled(value: &Value) -> bool {
     match value {
         Value::Null => false,
         Value::String(s) => !s.trim().is_empty(),
@@ -434,14 +435,17 @@ pub(crate) fn normalize_value(
     };
     let mut out = Vec::with_capacity(items.len());
     for item in items {
-        if item.is_array() {
+        // The values of a free-form JSON attribute may be anything, lists included.
+        if item.is_array() && !def.open {
             return Err(ScimError::invalid_value(format!("attribute \"{path}\": nested arrays are not allowed")));
         }
         if let Some(v) = normalize_single(def, item, path, ctx)? {
             out.push(v);
         }
     }
-    single_primary(&mut out, path, ctx.tolerance)?;
+    if !def.open {
+        single_primary(&mut out, path, ctx.tolerance)?;
+    }
     Ok((!out.is_empty()).then_some(Value::Array(out)))
 }
 
@@ -518,6 +522,8 @@ fn normalize_single(
     let mismatch = |expected: &str| ScimError::invalid_value(format!("attribute \"{path}\": expected {expected}"));
     match (def.ty, value) {
         (_, Value::Null) => Ok(None),
+        // Free-form JSON: any value, kept as it is.
+        (AttrType::Complex, v) if def.open => Ok(Some(v)),
         (AttrType::Complex, Value::Object(obj)) => normalize_complex(def, obj, path, ctx),
         (AttrType::Complex, _) => Err(mismatch("an object")),
         (AttrType::String | AttrType::Reference | AttrType::Binary, v @ Value::String(_)) => Ok(Some(v)),
@@ -768,7 +774,7 @@ fn apply_keep(def: &AttributeDef, value: &Value, keep: &Keep) -> Option<Value> {
     if matches!(keep, Keep::Nothing) {
         return None;
     }
-    if def.ty != AttrType::Complex {
+    if def.ty != AttrType::Complex || def.open {
         return Some(value.clone());
     }
     let filter_obj = |v: &Value| -> Option<Value> {
@@ -811,6 +817,7 @@ mod tests {
             canonical_values: &[],
             reference_types: &[],
             sub_attributes: &[],
+            open: false,
         }
     }
 

@@ -118,6 +118,9 @@ pub struct AttributeDef {
     pub reference_types: &'static [&'static str],
     /// For complex attributes: their sub-attributes.
     pub sub_attributes: &'static [AttributeDef],
+    /// A complex attribute whose content is free-form JSON (a custom attribute of JSON type):
+    /// any non-null value is accepted and kept as it is, and it has no sub-attributes.
+    pub open: bool,
 }
 
 impl AttributeDef {
@@ -135,6 +138,7 @@ impl AttributeDef {
             canonical_values: &[],
             reference_types: &[],
             sub_attributes: &[],
+            open: false,
         }
     }
     const fn string(name: &'static str, description: &'static str) -> Self {
