@@ -59,6 +59,8 @@ impl AppStateBuilder {
             log_sink: crate::db::log_sink::LogSink::spawn(db.clone()),
             tenants: crate::state::tenant_cache(cache_ttl),
             bearers: crate::state::bearer_cache(cache_ttl),
+            mappings: crate::state::mapping_cache(cache_ttl),
+            rederivations: Arc::default(),
             db,
             config: Arc::new(self.config),
             clock: self.clock,
@@ -138,6 +140,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let state = AppStateBuilder::new(config).build().await?;
     let public = state.config.public_url.base().to_owned();
     spawn_session_cleanup(&state);
+    crate::provisioning::mapping::resume_unfinished(&state).await?;
     if let Some(throttle) = state.throttle.clone() {
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));

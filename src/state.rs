@@ -14,6 +14,7 @@ use crate::db::log_sink::LogSink;
 use crate::db::tenant::Tenant;
 use crate::db::Db;
 use crate::oauth::remote_keys::RemoteKeys;
+use crate::provisioning::mapping::{Rederivations, TenantMapping};
 use crate::secret::SecretHash;
 
 /// Shared state: cheap to clone.
@@ -39,6 +40,10 @@ pub struct AppState {
     pub tenants: Arc<TtlCache<String, Option<Tenant>>>,
     /// Bearer credentials by the hash of the presented secret, for a moment.
     pub bearers: Arc<TtlCache<SecretHash, Option<CredentialMatch>>>,
+    /// Tenants' attribute mappers by tenant id, for a moment.
+    pub mappings: Arc<TtlCache<String, Arc<TenantMapping>>>,
+    /// The tenants whose users are being re-derived after a mapper change.
+    pub rederivations: Arc<Rederivations>,
 }
 
 /// The most tenants or credentials cached.
@@ -49,17 +54,23 @@ pub fn tenant_cache(ttl: std::time::Duration) -> Arc<TtlCache<String, Option<Ten
     Arc::new(TtlCache::new(ttl, CACHE_CAPACITY))
 }
 
+/// A fresh mapper cache whose entries live `ttl` (`--cache-ttl-ms`).
+pub fn mapping_cache(ttl: std::time::Duration) -> Arc<TtlCache<String, Arc<TenantMapping>>> {
+    Arc::new(TtlCache::new(ttl, CACHE_CAPACITY))
+}
+
 /// A fresh credential cache whose entries live `ttl` (`--cache-ttl-ms`).
 pub fn bearer_cache(ttl: std::time::Duration) -> Arc<TtlCache<SecretHash, Option<CredentialMatch>>> {
     Arc::new(TtlCache::new(ttl, CACHE_CAPACITY))
 }
 
 impl AppState {
-    /// Forgets the cached tenants and credentials: called after every change an administrator
+    /// Forgets the cached tenants, credentials and mappers: called after every change an administrator
     /// makes in this process, so SCIM requests see it at once.
     pub fn forget_cached(&self) {
         self.tenants.clear();
         self.bearers.clear();
+        self.mappings.clear();
     }
 
     /// The tenant with this exact name, from the cache or the database.

@@ -89,9 +89,35 @@ pub(super) fn audit_summary(action: &str, detail: &Value) -> String {
             format!("Removed the administration right of {} {}", text(detail, "kind"), text(detail, "principal"))
         }
         "signing_key.rotate" => format!("Rotated the token signing key (new key {})", text(detail, "kid")),
+        "mapper.create" => format!("Added the mapper {}", mapper_words(detail)),
+        "mapper.update" => format!("Changed the mapper {}", mapper_words(detail)),
+        "mapper.delete" => format!("Deleted the mapper {}", mapper_words(detail)),
+        "mapper.azure_defaults" => {
+            let names: Vec<&str> =
+                detail["created"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+            format!("Applied the Microsoft Entra ID defaults: created {}", names.join(", "))
+        }
+        "mapper.import" => format!(
+            "Imported {} mapper(s){}",
+            detail["count"].as_u64().unwrap_or(0),
+            if detail["replace"].as_bool() == Some(true) { ", replacing the previous ones" } else { "" }
+        ),
+        "user.deactivate" => format!("Deactivated the user \"{}\" by hand", text(detail, "userName")),
+        "user.delete" => format!("Deleted the user \"{}\" by hand", text(detail, "userName")),
         "admin.break_glass" => "Signed in with a break-glass link (scimhub admin login-link)".to_owned(),
         other => other.to_owned(),
     }
+}
+
+/// A mapper in words: `"first name" (firstName ← name.givenName, String)`.
+fn mapper_words(detail: &Value) -> String {
+    format!(
+        "\"{}\" ({} ← {}, {})",
+        text(detail, "name"),
+        text(detail, "userAttribute"),
+        text(detail, "claim"),
+        text(detail, "jsonType")
+    )
 }
 
 /// A string field of an audit detail ("" when absent).

@@ -7,6 +7,7 @@
 mod audit_text;
 pub mod export;
 mod management;
+mod mapping;
 pub(crate) mod settings;
 
 pub use self::management::BREAK_GLASS_ACTION;
@@ -182,6 +183,23 @@ fn audit_row(a: AuditEntry, tenant_name: impl Fn(&str) -> Option<String>) -> Aud
     }
 }
 
+/// A provisioning-log row as the dashboard shows it.
+fn log_row(r: db::log::LogEntry) -> LogRow {
+    let e = r.entry;
+    LogRow {
+        id: r.id,
+        time: rfc3339_ms(e.occurred_at),
+        method: e.method,
+        path: e.path,
+        operation: e.operation,
+        status: e.status,
+        resource: e.resource_id.map(|id| format!("{}/{id}", e.resource_type.unwrap_or_default())),
+        user_name: e.user_name,
+        detail: e.detail.or(e.scim_type),
+        latency_ms: e.latency_us as f64 / 1000.0,
+    }
+}
+
 /// Logs a server-side failure and hides it from the browser.
 fn internal(e: impl std::fmt::Display) -> AppError {
     tracing::error!(error = %e, "dashboard request failed");
@@ -273,27 +291,7 @@ impl AdminBackend for Backend {
         let limit = u32::try_from(PAGE_SIZE).unwrap_or(50);
         let rows = db::log::page(self.state.db.reader(), &tenant.id, before, limit).await.map_err(internal)?;
         let next_before = (rows.len() == limit as usize).then(|| rows.last().map(|r| r.id)).flatten();
-        Ok(LogPage {
-            rows: rows
-                .into_iter()
-                .map(|r| {
-                    let e = r.entry;
-                    LogRow {
-                        id: r.id,
-                        time: rfc3339_ms(e.occurred_at),
-                        method: e.method,
-                        path: e.path,
-                        operation: e.operation,
-                        status: e.status,
-                        resource: e.resource_id.map(|id| format!("{}/{id}", e.resource_type.unwrap_or_default())),
-                        user_name: e.user_name,
-                        detail: e.detail.or(e.scim_type),
-                        latency_ms: e.latency_us as f64 / 1000.0,
-                    }
-                })
-                .collect(),
-            next_before,
-        })
+        Ok(LogPage { rows: rows.into_iter().map(log_row).collect(), next_before })
     }
 
     fn client_address(&self, request: &Parts) -> Option<String> {

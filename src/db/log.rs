@@ -80,6 +80,50 @@ pub async fn append<'e>(exec: impl sqlx::Executor<'e, Database = Any>, e: &NewLo
     Ok(())
 }
 
+fn from_row(row: &sqlx::any::AnyRow) -> Result<LogEntry, sqlx::Error> {
+    let status: i64 = row.try_get("status")?;
+    Ok(LogEntry {
+        id: row.try_get("log_id")?,
+        entry: NewLogEntry {
+            tenant_id: row.try_get("tenant_id")?,
+            occurred_at: row.try_get("occurred_at")?,
+            credential_id: row.try_get("credential_id")?,
+            method: row.try_get("method")?,
+            path: row.try_get("path")?,
+            operation: row.try_get("operation")?,
+            resource_type: row.try_get("resource_type")?,
+            resource_id: row.try_get("resource_id")?,
+            user_name: row.try_get("user_name")?,
+            status: u16::try_from(status).unwrap_or_default(),
+            scim_type: row.try_get("scim_type")?,
+            detail: row.try_get("detail")?,
+            latency_us: row.try_get("latency_us")?,
+            request_excerpt: row.try_get("request_excerpt")?,
+            response_excerpt: row.try_get("response_excerpt")?,
+            client_addr: row.try_get("client_addr")?,
+            user_agent: row.try_get("user_agent")?,
+        },
+    })
+}
+
+/// The newest `limit` rows about one resource (a user's or group's history), newest first.
+pub async fn for_resource(
+    pool: &sqlx::AnyPool,
+    tenant_id: &str,
+    resource_id: &str,
+    limit: u32,
+) -> Result<Vec<LogEntry>, sqlx::Error> {
+    let rows = sqlx::query(
+        "select * from provisioning_log where tenant_id = $1 and resource_id = $2 order by log_id desc limit $3",
+    )
+    .bind(tenant_id)
+    .bind(resource_id)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
 /// Up to `limit` rows of the tenant older than `before` (all when `None`), newest first.
 pub async fn page(
     pool: &sqlx::AnyPool,
@@ -95,33 +139,7 @@ pub async fn page(
     .bind(i64::from(limit))
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|row| {
-            let status: i64 = row.try_get("status")?;
-            Ok(LogEntry {
-                id: row.try_get("log_id")?,
-                entry: NewLogEntry {
-                    tenant_id: row.try_get("tenant_id")?,
-                    occurred_at: row.try_get("occurred_at")?,
-                    credential_id: row.try_get("credential_id")?,
-                    method: row.try_get("method")?,
-                    path: row.try_get("path")?,
-                    operation: row.try_get("operation")?,
-                    resource_type: row.try_get("resource_type")?,
-                    resource_id: row.try_get("resource_id")?,
-                    user_name: row.try_get("user_name")?,
-                    status: u16::try_from(status).unwrap_or_default(),
-                    scim_type: row.try_get("scim_type")?,
-                    detail: row.try_get("detail")?,
-                    latency_us: row.try_get("latency_us")?,
-                    request_excerpt: row.try_get("request_excerpt")?,
-                    response_excerpt: row.try_get("response_excerpt")?,
-                    client_addr: row.try_get("client_addr")?,
-                    user_agent: row.try_get("user_agent")?,
-                },
-            })
-        })
-        .collect()
+    rows.iter().map(from_row).collect()
 }
 
 /// The tenant's request and error counts since `since_ms`, and the time of its last request.

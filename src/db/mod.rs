@@ -10,6 +10,7 @@ pub mod group;
 pub mod log;
 pub mod log_sink;
 pub mod login_link;
+pub mod mapper;
 pub mod preference;
 pub mod resource;
 pub mod session_store;

@@ -471,6 +471,13 @@ pub async fn by_name(pool: &AnyPool, name: &str) -> Result<Option<Tenant>, sqlx:
     row.as_ref().map(from_row).transpose()
 }
 
+/// The tenant with this id.
+pub async fn by_id(pool: &AnyPool, tenant_id: &str) -> Result<Option<Tenant>, sqlx::Error> {
+    let sql = format!("select {COLUMNS} from tenant where tenant_id = $1");
+    let row = sqlx::query(&sql).bind(tenant_id).fetch_optional(pool).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
 /// Changes a tenant's display name; returns whether the tenant exists.
 pub async fn rename(pool: &AnyPool, tenant_id: &str, display_name: &str, now_ms: i64) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("update tenant set display_name = $2, updated_at = $3 where tenant_id = $1")

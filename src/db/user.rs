@@ -30,6 +30,10 @@ pub struct UserRecord {
     pub created_at: i64,
     /// Last modification time (ms).
     pub updated_at: i64,
+    /// The internal attributes the tenant's mappers derived (empty before any were).
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+    /// The mapping revision `attributes` follow.
+    pub mapping_revision: i64,
 }
 
 /// The values a create or an update writes.
@@ -47,6 +51,10 @@ pub struct UserWrite<'a> {
     pub resource: &'a serde_json::Value,
     /// The hash of a password the client set, if any.
     pub password_hash: Option<&'a str>,
+    /// The internal attributes derived from `resource` by the tenant's mappers.
+    pub attributes: &'a serde_json::Map<String, serde_json::Value>,
+    /// The mapping revision of the mappers that derived them.
+    pub mapping_revision: i64,
 }
 
 /// The case-folded userName that the unique index compares (userName has caseExact false).
@@ -57,22 +65,39 @@ pub fn fold_user_name(user_name: &str) -> String {
 const TABLE: Table = Table {
     name: "scim_user",
     id: "user_id",
-    columns: "user_id, user_name, external_id, display_name, active, resource, version, created_at, updated_at",
+    columns: "user_id, user_name, external_id, display_name, active, resource, version, created_at, updated_at, \
+              attributes, mapping_revision",
 };
+
+fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, sqlx::Error> {
+    serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
 
 fn from_row(row: &AnyRow) -> Result<UserRecord, sqlx::Error> {
     let resource: String = row.try_get("resource")?;
+    let attributes: Option<String> = row.try_get("attributes")?;
     Ok(UserRecord {
         id: row.try_get("user_id")?,
         user_name: row.try_get("user_name")?,
         external_id: row.try_get("external_id")?,
         display_name: row.try_get("display_name")?,
         active: get_flag(row, "active")?,
-        resource: serde_json::from_str(&resource).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        resource: decode(&resource)?,
         version: row.try_get("version")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
+        attributes: attributes.as_deref().map(decode).transpose()?.unwrap_or_default(),
+        mapping_revision: row.try_get("mapping_revision")?,
     })
+}
+
+fn attributes_text(user: &UserWrite<'_>) -> String {
+    json_text(user.attributes)
+}
+
+/// A JSON object as text (serialising a map of JSON values cannot fail).
+fn json_text(map: &serde_json::Map<String, serde_json::Value>) -> String {
+    serde_json::to_string(map).unwrap_or_else(|_| String::from("{}"))
 }
 
 /// Inserts a new user (version 1). A taken userName is a unique violation.
@@ -85,8 +110,8 @@ pub async fn insert<'e>(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "insert into scim_user (user_id, tenant_id, user_name, user_name_ci, external_id, display_name, \
-         active, resource, password_hash, version, created_at, updated_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10)",
+         active, resource, password_hash, version, created_at, updated_at, attributes, mapping_revision) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10, $11, $12)",
     )
     .bind(id)
     .bind(tenant_id)
@@ -98,6 +123,8 @@ pub async fn insert<'e>(
     .bind(user.resource.to_string())
     .bind(user.password_hash)
     .bind(now_ms)
+    .bind(attributes_text(user))
+    .bind(user.mapping_revision)
     .execute(exec)
     .await?;
     Ok(())
@@ -116,7 +143,8 @@ pub async fn update<'e>(
     let done = sqlx::query(
         "update scim_user set user_name = $3, user_name_ci = $4, external_id = $5, display_name = $6, \
          active = $7, resource = $8, password_hash = coalesce($9, password_hash), version = version + 1, \
-         updated_at = $10 where tenant_id = $1 and user_id = $2 and version = $11",
+         updated_at = $10, attributes = $12, mapping_revision = $13 \
+         where tenant_id = $1 and user_id = $2 and version = $11",
     )
     .bind(tenant_id)
     .bind(id)
@@ -129,6 +157,8 @@ pub async fn update<'e>(
     .bind(user.password_hash)
     .bind(now_ms)
     .bind(expected_version)
+    .bind(attributes_text(user))
+    .bind(user.mapping_revision)
     .execute(exec)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -182,4 +212,57 @@ pub async fn totals(pool: &sqlx::AnyPool, tenant_id: &str) -> Result<(u64, u64),
     let all: i64 = row.try_get("n")?;
     let active: i64 = row.try_get("a")?;
     Ok((u64::try_from(all).unwrap_or_default(), u64::try_from(active).unwrap_or_default()))
+}
+
+/// Up to `limit` of the tenant's users, by id after `after_id`, whose attributes do not follow
+/// the mapping revision `revision`.
+pub async fn behind<'e>(
+    exec: impl sqlx::Executor<'e, Database = Any>,
+    tenant_id: &str,
+    revision: i64,
+    after_id: &str,
+    limit: i64,
+) -> Result<Vec<UserRecord>, sqlx::Error> {
+    let sql = format!(
+        "select {} from scim_user where tenant_id = $1 and mapping_revision <> $2 and user_id > $3 \
+         order by user_id limit $4",
+        TABLE.columns
+    );
+    let rows = sqlx::query(&sql).bind(tenant_id).bind(revision).bind(after_id).bind(limit).fetch_all(exec).await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// How many of the tenant's users do not follow the mapping revision `revision`.
+pub async fn count_behind(pool: &sqlx::AnyPool, tenant_id: &str, revision: i64) -> Result<u64, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar("select count(*) from scim_user where tenant_id = $1 and mapping_revision <> $2")
+        .bind(tenant_id)
+        .bind(revision)
+        .fetch_one(pool)
+        .await?;
+    Ok(u64::try_from(n).unwrap_or_default())
+}
+
+/// Stores re-derived attributes if the user is still at `version` (a SCIM write in between
+/// derived them itself); returns whether it did. The version does not change: the resource
+/// did not.
+pub async fn set_attributes<'e>(
+    exec: impl sqlx::Executor<'e, Database = Any>,
+    tenant_id: &str,
+    id: &str,
+    attributes: &serde_json::Map<String, serde_json::Value>,
+    revision: i64,
+    version: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update scim_user set attributes = $3, mapping_revision = $4 \
+         where tenant_id = $1 and user_id = $2 and version = $5",
+    )
+    .bind(tenant_id)
+    .bind(id)
+    .bind(json_text(attributes))
+    .bind(revision)
+    .bind(version)
+    .execute(exec)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

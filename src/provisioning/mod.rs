@@ -4,6 +4,7 @@
 
 pub mod groups;
 pub mod log;
+pub mod mapping;
 pub mod password;
 pub mod precondition;
 pub mod query_sql;

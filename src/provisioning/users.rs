@@ -4,13 +4,13 @@ use axum::http::StatusCode;
 use scim::list::{list_response, ListQuery};
 use scim::patch::{self, PatchRequest};
 use scim::resource::{self, Prepared};
-use scim::schema::USER_RESOURCE;
+use scim::schema::ResourceSchema;
 use std::collections::HashMap;
 
 use scim::filter::{CompValue, CompareOp, Filter};
 use scim::path::AttrPath;
 use scim::ScimError;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use sqlx::{Any, AnyConnection, Transaction};
 
 use super::log::{self, LogDraft, Mutation};
@@ -43,6 +43,16 @@ const PATCH_ATTEMPTS: usize = 3;
 impl UserRequest<'_> {
     fn tenant_id(&self) -> &str {
         &self.caller.tenant.id
+    }
+
+    /// The tenant's User resource type (with the custom extensions its mappers read).
+    fn schema(&self) -> &'static ResourceSchema {
+        self.caller.mapping.user_schema
+    }
+
+    /// The internal attributes the tenant's mappers derive from a resource about to be stored.
+    fn derive(&self, resource: &Value) -> Result<Map<String, Value>, ApiError> {
+        Ok(self.caller.mapping.derive(resource, self.caller.tolerance)?)
     }
 
     fn not_found(id: &str) -> ApiError {
@@ -80,7 +90,7 @@ impl UserRequest<'_> {
     }
 
     async fn prepare(&self, body: Value) -> Result<(Prepared, Option<String>), ApiError> {
-        let mut prepared = resource::prepare(body, &USER_RESOURCE, self.caller.tolerance)?;
+        let mut prepared = resource::prepare(body, self.schema(), self.caller.tolerance)?;
         self.check_required(&prepared.resource)?;
         // A user the client creates or replaces without `active` is active (RFC 7643 §4.1.1
         // leaves it to the provider); saying so in the resource keeps responses, filters and
@@ -100,7 +110,7 @@ impl UserRequest<'_> {
         for attr in &self.caller.tenant.provisioning.required_attributes {
             // Validated when the setting was saved; one that no longer parses requires nothing.
             let Ok(path) = AttrPath::parse(attr) else { continue };
-            if !resource::has_value(resource, &USER_RESOURCE, &path) {
+            if !resource::has_value(resource, self.schema(), &path) {
                 return Err(ApiError(ScimError::invalid_value(format!(
                     "this tenant requires \"{attr}\" on every user, and the user has no value for it"
                 ))));
@@ -154,7 +164,8 @@ impl UserRequest<'_> {
     /// POST /Users (RFC 7644 §3.3); the response honours `attributes`/`excludedAttributes`.
     pub async fn create(&self, body: Value, query: &ListQuery) -> Result<ScimResponse, ApiError> {
         let (prepared, password_hash) = self.prepare(body).await?;
-        let write = write_of(&prepared.resource, password_hash.as_deref())?;
+        let attributes = self.derive(&prepared.resource)?;
+        let write = self.write_of(&prepared.resource, password_hash.as_deref(), &attributes)?;
         let id = uuid::Uuid::new_v4().to_string();
         let now = self.state.clock.now_ms();
         let mut tx = self.state.db.writer().begin().await?;
@@ -215,7 +226,8 @@ impl UserRequest<'_> {
     /// PUT /Users/{id} (RFC 7644 §3.5.1): the body replaces the resource.
     pub async fn replace(&self, id: &str, body: Value, query: &ListQuery) -> Result<ScimResponse, ApiError> {
         let (prepared, password_hash) = self.prepare(body).await?;
-        let write = write_of(&prepared.resource, password_hash.as_deref())?;
+        let attributes = self.derive(&prepared.resource)?;
+        let write = self.write_of(&prepared.resource, password_hash.as_deref(), &attributes)?;
         let now = self.state.clock.now_ms();
         let mut tx = self.state.db.writer().begin().await?;
         let before = db::user::get(&mut *tx, self.tenant_id(), id).await?.ok_or_else(|| Self::not_found(id))?;
@@ -250,7 +262,7 @@ impl UserRequest<'_> {
                 obj.insert("id".into(), Value::from(id));
             }
             let limits = self.state.filter_limits();
-            let changed = patch::apply(&mut resource, &request, &USER_RESOURCE, self.caller.tolerance, &limits)?;
+            let changed = patch::apply(&mut resource, &request, self.schema(), self.caller.tolerance, &limits)?;
             if changed {
                 self.check_required(&resource)?;
             }
@@ -267,7 +279,8 @@ impl UserRequest<'_> {
                 let facts = self.commit_logged(tx, StatusCode::OK, "update", &before, Some(&body), None).await?;
                 return Ok(ScimResponse::ok(body).with_version(before.version).with_facts(facts));
             }
-            let write = write_of(&resource, password_hash.as_deref())?;
+            let derived = self.derive(&resource)?;
+            let write = self.write_of(&resource, password_hash.as_deref(), &derived)?;
             let now = self.state.clock.now_ms();
             let updated = db::user::update(&mut *tx, self.tenant_id(), id, &write, before.version, now)
                 .await
@@ -325,7 +338,7 @@ impl UserRequest<'_> {
         excluded: &[scim::path::AttrPath],
     ) -> Result<HashMap<String, Vec<Membership>>, ApiError> {
         let mut by_user: HashMap<String, Vec<Membership>> = HashMap::new();
-        if records.is_empty() || !render::requested(&USER_RESOURCE, "groups", attributes, excluded) {
+        if records.is_empty() || !render::requested(self.schema(), "groups", attributes, excluded) {
             return Ok(by_user);
         }
         let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
@@ -344,22 +357,29 @@ impl UserRequest<'_> {
     ) -> Value {
         let groups = groups.get(&record.id).map(Vec::as_slice).unwrap_or_default();
         let full = render::user(record, groups, &self.caller.base_url);
-        resource::project(&full, &USER_RESOURCE, attributes, excluded)
+        resource::project(&full, self.schema(), attributes, excluded)
     }
-}
 
-/// The indexed columns of a prepared resource.
-fn write_of<'a>(resource: &'a Value, password_hash: Option<&'a str>) -> Result<UserWrite<'a>, ApiError> {
-    let user_name =
-        resource::user_name(resource).ok_or_else(|| ApiError(ScimError::invalid_value("userName is required")))?;
-    Ok(UserWrite {
-        user_name,
-        external_id: resource::external_id(resource),
-        display_name: resource::display_name(resource),
-        active: resource::active(resource),
-        resource,
-        password_hash,
-    })
+    /// The columns a prepared resource and its derived attributes are stored in.
+    fn write_of<'a>(
+        &self,
+        resource: &'a Value,
+        password_hash: Option<&'a str>,
+        attributes: &'a Map<String, Value>,
+    ) -> Result<UserWrite<'a>, ApiError> {
+        let user_name =
+            resource::user_name(resource).ok_or_else(|| ApiError(ScimError::invalid_value("userName is required")))?;
+        Ok(UserWrite {
+            user_name,
+            external_id: resource::external_id(resource),
+            display_name: resource::display_name(resource),
+            active: resource::active(resource),
+            resource,
+            password_hash,
+            attributes,
+            mapping_revision: self.caller.mapping.revision,
+        })
+    }
 }
 
 /// The record as it now stands in the database.
@@ -374,6 +394,8 @@ fn stored(id: &str, write: &UserWrite<'_>, version: i64, created_at: i64, update
         version,
         created_at,
         updated_at,
+        attributes: write.attributes.clone(),
+        mapping_revision: write.mapping_revision,
     }
 }
 

@@ -1,7 +1,7 @@
 //! Discovery endpoints (RFC 7644 §4): what this service provider supports, truthfully.
 
 use axum::extract::Path;
-use scim::schema::{SchemaDef, ENTERPRISE_USER, ENTERPRISE_USER_SCHEMA, GROUP, GROUP_SCHEMA, USER, USER_SCHEMA};
+use scim::schema::{SchemaDef, GROUP, GROUP_SCHEMA, USER_SCHEMA};
 use scim::ScimError;
 use serde_json::{json, Value};
 
@@ -10,7 +10,12 @@ use super::response::ScimResponse;
 use crate::db::tenant::Profile;
 use crate::error::ApiError;
 
-const SCHEMAS: [&SchemaDef; 3] = [&USER, &ENTERPRISE_USER, &GROUP];
+/// The schemas of this tenant: core User, its extensions (enterprise, and the custom ones the
+/// tenant's mappers read), and Group.
+fn schemas_of(cx: &ScimContext) -> Vec<&'static SchemaDef> {
+    let user = cx.caller.mapping.user_schema;
+    std::iter::once(user.core).chain(user.extensions.iter().copied()).chain(std::iter::once(&GROUP)).collect()
+}
 
 /// GET /ServiceProviderConfig (RFC 7643 §5)
 pub async fn service_provider_config(cx: ScimContext) -> ScimResponse {
@@ -39,7 +44,7 @@ struct ResourceType {
     endpoint: &'static str,
     description: &'static str,
     schema: &'static str,
-    extensions: &'static [&'static str],
+    extensions: Vec<&'static str>,
 }
 
 /// The ways this tenant's endpoint accepts callers, as its settings say.
@@ -74,16 +79,20 @@ fn authentication_schemes(cx: &ScimContext) -> Vec<Value> {
     schemes
 }
 
-const RESOURCE_TYPES: [ResourceType; 2] = [
-    ResourceType {
-        id: "User",
-        endpoint: "/Users",
-        description: "User Account",
-        schema: USER_SCHEMA,
-        extensions: &[ENTERPRISE_USER_SCHEMA],
-    },
-    ResourceType { id: "Group", endpoint: "/Groups", description: "Group", schema: GROUP_SCHEMA, extensions: &[] },
-];
+/// This tenant's resource types: User with its extensions, and Group.
+fn resource_types_of(cx: &ScimContext) -> [ResourceType; 2] {
+    let extensions = cx.caller.mapping.user_schema.extensions.iter().map(|s| s.id).collect();
+    [
+        ResourceType { id: "User", endpoint: "/Users", description: "User Account", schema: USER_SCHEMA, extensions },
+        ResourceType {
+            id: "Group",
+            endpoint: "/Groups",
+            description: "Group",
+            schema: GROUP_SCHEMA,
+            extensions: Vec::new(),
+        },
+    ]
+}
 
 impl ResourceType {
     fn to_json(&self, base: &str) -> Value {
@@ -104,14 +113,14 @@ impl ResourceType {
 
 /// GET /ResourceTypes (RFC 7643 §6)
 pub async fn resource_types(cx: ScimContext) -> ScimResponse {
-    let types: Vec<Value> = RESOURCE_TYPES.iter().map(|t| t.to_json(&cx.caller.base_url)).collect();
+    let types: Vec<Value> = resource_types_of(&cx).iter().map(|t| t.to_json(&cx.caller.base_url)).collect();
     let n = types.len() as u64;
     ScimResponse::ok(scim::list::list_response(types, n, 1))
 }
 
 /// GET /ResourceTypes/{id}
 pub async fn resource_type(cx: ScimContext, Path((_, id)): Path<(String, String)>) -> Result<ScimResponse, ApiError> {
-    RESOURCE_TYPES
+    resource_types_of(&cx)
         .iter()
         .find(|t| t.id == id)
         .map(|t| ScimResponse::ok(t.to_json(&cx.caller.base_url)))
@@ -120,16 +129,16 @@ pub async fn resource_type(cx: ScimContext, Path((_, id)): Path<(String, String)
 
 /// GET /Schemas (RFC 7643 §7)
 pub async fn schemas(cx: ScimContext) -> ScimResponse {
-    let all: Vec<Value> = SCHEMAS.iter().map(|s| s.to_json(&cx.caller.base_url)).collect();
+    let all: Vec<Value> = schemas_of(&cx).iter().map(|s| s.to_json(&cx.caller.base_url)).collect();
     let n = all.len() as u64;
     ScimResponse::ok(scim::list::list_response(all, n, 1))
 }
 
 /// GET /Schemas/{urn}
 pub async fn schema(cx: ScimContext, Path((_, id)): Path<(String, String)>) -> Result<ScimResponse, ApiError> {
-    SCHEMAS
+    schemas_of(&cx)
         .iter()
-        .find(|s| s.id == id)
+        .find(|s| s.id.eq_ignore_ascii_case(&id))
         .map(|s| ScimResponse::ok(s.to_json(&cx.caller.base_url)))
         .ok_or_else(|| ApiError(ScimError::not_found(format!("no schema \"{id}\""))))
 }

@@ -14,9 +14,10 @@ use axum::response::{IntoResponse, Response};
 use scim::resource::Tolerance;
 use scim::ScimError;
 
-use crate::db::{self, tenant::Profile, tenant::Tenant};
+use crate::db::{self, tenant::Tenant};
 use crate::error::ApiError;
 use crate::provisioning::log::{excerpt, LogDraft, Outcome};
+use crate::provisioning::mapping::{mapping_of, tolerance_of, TenantMapping};
 use crate::scim_http::response::LogFacts;
 use crate::secret::SecretHash;
 use crate::state::AppState;
@@ -32,6 +33,8 @@ pub struct ScimCaller {
     pub tolerance: Tolerance,
     /// The tenant's SCIM base URL.
     pub base_url: String,
+    /// The tenant's attribute mappers and User resource type.
+    pub mapping: std::sync::Arc<TenantMapping>,
 }
 
 /// Only refresh a credential's `last_used_at` when it is older than this (ms): a write per
@@ -69,13 +72,17 @@ pub async fn gate(
     let default_facts = facts_from_path(&parts.method, &draft.path);
 
     let admitted = admit(&state, &tenant, &parts.headers, &mut draft, body).await;
+    let admitted = match admitted {
+        Ok((credential_id, body)) => match mapping_of(&state, &tenant.id).await {
+            Ok(mapping) => Ok((credential_id, body, mapping)),
+            Err(e) => Err(Rejection::Api(e.into())),
+        },
+        Err(e) => Err(e),
+    };
     let response = match admitted {
-        Ok((credential_id, body)) => {
+        Ok((credential_id, body, mapping)) => {
             let base_url = state.scim_base_url(&tenant.name);
-            let tolerance = match tenant.profile {
-                Profile::Azure => Tolerance::Azure,
-                Profile::Generic => Tolerance::Strict,
-            };
+            let tolerance = tolerance_of(tenant.profile);
             if !matches!(parts.method, Method::GET | Method::HEAD) {
                 // A change writes its log row in its own transaction: the rows of the requests
                 // before it go first, so the log keeps the order the requests arrived in. (Not
@@ -83,7 +90,7 @@ pub async fn gate(
                 state.log_sink.flush().await;
             }
             let mut request = Request::from_parts(parts, Body::from(body));
-            request.extensions_mut().insert(ScimCaller { tenant, credential_id, tolerance, base_url });
+            request.extensions_mut().insert(ScimCaller { tenant, credential_id, tolerance, base_url, mapping });
             request.extensions_mut().insert(draft.clone());
             next.run(request).await
         }

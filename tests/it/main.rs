@@ -10,6 +10,7 @@ mod credentials;
 mod dashboard;
 mod filters;
 mod interop;
+mod mappers;
 mod panel;
 mod provisioning_settings;
 mod rights;

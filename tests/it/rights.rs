@@ -2,7 +2,7 @@
 //! administrator and an identity without rights — over every backend method the server
 //! functions call, with the rights decided from grants in the database (`scimhub::rights`).
 
-use app::backend::{AdminBackend, ManagementBackend};
+use app::backend::{AdminBackend, ManagementBackend, MappingBackend};
 use app::dto::{AdminIdentity, FormOutcome, ScimSettings, SecretKind, SignInMethod};
 use app::AppError;
 use scimhub::admin::Backend;
@@ -80,6 +80,21 @@ fn settings() -> ScimSettings {
     }
 }
 
+/// A mapper each role tries to add (distinct names, so a success does not refuse the next).
+fn mapper_spec(role: Role) -> scim::mapping::MapperSpec {
+    scim::mapping::MapperSpec {
+        name: format!("given-{role:?}"),
+        user_attribute: format!("given{role:?}"),
+        claim: "name.givenName".into(),
+        json_type: scim::mapping::ClaimType::String,
+        multivalued: false,
+        id_token: true,
+        access_token: true,
+        userinfo: true,
+        introspection: true,
+    }
+}
+
 /// Expected answers on `acme` by kind of call.
 fn on_acme(role: Role, kind: &str) -> Expect {
     match (kind, role) {
@@ -148,6 +163,11 @@ async fn every_backend_call_enforces_the_rights_matrix() {
             assert_eq!(unit(b.scim_integration(&who, tenant).await), expect("read"), "panel: {at}");
             assert_eq!(unit(b.tenant_admins(&who, tenant).await), expect("read"), "admins: {at}");
             assert_eq!(unit(b.audit_page(&who, Some(tenant), "", None).await), expect("read"), "audit: {at}");
+            assert_eq!(unit(b.mapper_panel(&who, tenant).await), expect("read"), "mappers: {at}");
+            assert_eq!(unit(b.export_mappers(&who, tenant).await), expect("read"), "export mappers: {at}");
+            // A user that does not exist is `NotFound` once the tenant may be seen.
+            let detail = b.user_detail(&who, tenant, "no-such-user").await;
+            assert_eq!(unit(detail), expect("read").and(Err(AppError::NotFound)), "user detail: {at}");
             // Remembering a tenant one may not see is ignored, not an error.
             assert_eq!(b.remember_tenant(&who, tenant).await, Ok(()), "remember: {at}");
             // Changes within the tenant.
@@ -159,6 +179,18 @@ async fn every_backend_call_enforces_the_rights_matrix() {
             assert_eq!(unit(revoked), expect("change"), "revoke: {at}");
             let reset = b.reset_directory(&who, None, tenant, tenant).await;
             assert_eq!(unit(reset), expect("change"), "reset: {at}");
+            let saved = b.save_mapper(&who, None, tenant, None, mapper_spec(role)).await;
+            assert_eq!(form(saved), expect("change"), "save mapper: {at}");
+            let defaults = b.apply_azure_defaults(&who, None, tenant).await;
+            assert_eq!(unit(defaults), expect("change"), "azure defaults: {at}");
+            let imported = b.import_mappers(&who, None, tenant, "[]", true).await;
+            assert_eq!(form(imported), expect("change"), "import mappers: {at}");
+            let deleted = b.delete_mapper(&who, None, tenant, "no-such-mapper").await;
+            assert_eq!(unit(deleted), expect("change").and(Err(AppError::NotFound)), "delete mapper: {at}");
+            let deactivated = b.deactivate_user(&who, None, tenant, "no-such-user").await;
+            assert_eq!(unit(deactivated), expect("change").and(Err(AppError::NotFound)), "deactivate: {at}");
+            let removed = b.delete_user(&who, None, tenant, "no-such-user").await;
+            assert_eq!(unit(removed), expect("change").and(Err(AppError::NotFound)), "delete user: {at}");
             // Platform administration of the tenant.
             assert_eq!(form(b.rename_tenant(&who, None, tenant, "Renamed").await), expect("platform"), "rename: {at}");
             assert_eq!(

@@ -372,6 +372,7 @@ async fn ten_thousand_members_are_added_and_removed_in_one_patch_each() {
     let t = app.tenant("big", Profile::Azure).await;
 
     let ids: Vec<String> = (0..10_000).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    let no_attributes = serde_json::Map::new();
     let mut tx = app.state.db.writer().begin().await.unwrap();
     for (i, id) in ids.iter().enumerate() {
         let name = format!("u{i}");
@@ -383,6 +384,8 @@ async fn ten_thousand_members_are_added_and_removed_in_one_patch_each() {
             active: true,
             resource: &resource,
             password_hash: None,
+            attributes: &no_attributes,
+            mapping_revision: 0,
         };
         scimhub::db::user::insert(&mut *tx, &t.id, id, &write, 0).await.unwrap();
     }

@@ -1,0 +1,425 @@
+//! The dashboard's mapper editor and user detail page (`app::backend::MappingBackend`).
+
+use std::time::Instant;
+
+use app::backend::MappingBackend;
+use app::dto::{
+    AdminIdentity, ClaimsPreview, GroupLink, InternalAttribute, MapperPanel, MapperRow, RederiveProgress, UserDetail,
+};
+use app::AppError;
+use scim::list::ListQuery;
+use scim::mapping::{self, MapperProblem, MapperSpec, TokenKind};
+use serde_json::{json, Map, Value};
+
+use super::{internal, log_row, Backend};
+use crate::clock::rfc3339_ms;
+use crate::db::{self, mapper::StoredMapper, tenant::Tenant};
+use crate::provisioning::log::LogDraft;
+use crate::provisioning::mapping::{self as engine, tolerance_of, TenantMapping};
+use crate::provisioning::precondition::Preconditions;
+use crate::provisioning::users::UserRequest;
+use crate::scim_http::gate::ScimCaller;
+
+/// Tenants with at most this many users are re-derived before a mapper change answers; larger
+/// ones in the background, with progress on the panel.
+const REDERIVE_INLINE_MAX: u64 = 1_000;
+
+/// The most mappers an import may carry.
+const MAX_IMPORT: usize = 500;
+
+/// Rows of provisioning history on the user detail page.
+const HISTORY_ROWS: u32 = 100;
+
+/// The field of the import form.
+const IMPORT: &str = "import";
+
+fn refused(problem: MapperProblem) -> AppError {
+    AppError::InvalidField(problem.field.to_owned(), problem.message)
+}
+
+/// A mapper as typed: surrounding blanks are not part of any field.
+fn trimmed(mut spec: MapperSpec) -> MapperSpec {
+    spec.name = spec.name.trim().to_owned();
+    spec.user_attribute = spec.user_attribute.trim().to_owned();
+    spec.claim = spec.claim.trim().to_owned();
+    spec
+}
+
+fn mapper_row(m: StoredMapper) -> MapperRow {
+    let entra_source = mapping::entra_source(&m.spec.claim).map(str::to_owned);
+    MapperRow { id: m.id, spec: m.spec, entra_source }
+}
+
+fn spec_detail(spec: &MapperSpec) -> Value {
+    json!({
+        "name": spec.name,
+        "userAttribute": spec.user_attribute,
+        "claim": spec.claim,
+        "jsonType": spec.json_type.as_str(),
+    })
+}
+
+/// Reads an export: a JSON array of mappers, or an object with a `mappers` array.
+fn parse_import(text: &str) -> Result<Vec<MapperSpec>, AppError> {
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| AppError::InvalidField(IMPORT.to_owned(), format!("the text is not JSON: {e}")))?;
+    let list = match value {
+        Value::Object(mut obj) => obj.remove("mappers").unwrap_or(Value::Null),
+        other => other,
+    };
+    let specs: Vec<MapperSpec> = serde_json::from_value(list).map_err(|e| {
+        AppError::InvalidField(IMPORT.to_owned(), format!("expected a JSON array of mappers as exported: {e}"))
+    })?;
+    if specs.len() > MAX_IMPORT {
+        return Err(AppError::InvalidField(IMPORT.to_owned(), format!("at most {MAX_IMPORT} mappers at once")));
+    }
+    Ok(specs.into_iter().map(trimmed).collect())
+}
+
+impl Backend {
+    /// Brings the tenant's users to its new mappers: at once for small tenants, in the
+    /// background for large ones.
+    async fn rederive_after_change(&self, tenant: &Tenant) -> Result<(), AppError> {
+        let (users, _) = db::user::totals(self.state.db.reader(), &tenant.id).await.map_err(internal)?;
+        if users <= REDERIVE_INLINE_MAX {
+            engine::rederive(&self.state, &tenant.id).await.map_err(internal)?;
+        } else {
+            engine::rederive_in_background(&self.state, &tenant.id);
+        }
+        Ok(())
+    }
+
+    /// Writes `mappers` (new ones, after deleting all when `replace`) in one transaction that
+    /// also moves the tenant's mapping revision on.
+    async fn store_mappers(&self, tenant: &Tenant, specs: &[MapperSpec], replace: bool) -> Result<(), AppError> {
+        let now = self.state.clock.now_ms();
+        let mut tx = self.state.db.writer().begin().await.map_err(internal)?;
+        if replace {
+            db::mapper::delete_all(&mut tx, &tenant.id).await.map_err(internal)?;
+        }
+        for spec in specs {
+            let id = uuid::Uuid::new_v4().to_string();
+            db::mapper::insert(&mut tx, &tenant.id, &id, spec, now).await.map_err(internal)?;
+        }
+        db::mapper::bump_revision(&mut tx, &tenant.id).await.map_err(internal)?;
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn user_of(&self, tenant: &Tenant, user_id: &str) -> Result<db::user::UserRecord, AppError> {
+        db::user::get(self.state.db.reader(), &tenant.id, user_id).await.map_err(internal)?.ok_or(AppError::NotFound)
+    }
+
+    /// A SCIM caller acting for an administrator, so manual changes take the same path (and
+    /// leave the same log rows) as the identity provider's.
+    async fn dashboard_request(
+        &self,
+        admin: &AdminIdentity,
+        address: Option<String>,
+        tenant: Tenant,
+        method: &str,
+        path: String,
+    ) -> Result<(ScimCaller, LogDraft), AppError> {
+        let mapping = engine::mapping_of(&self.state, &tenant.id).await.map_err(internal)?;
+        let draft = LogDraft {
+            tenant_id: tenant.id.clone(),
+            credential_id: None,
+            method: method.to_owned(),
+            path,
+            occurred_at: self.state.clock.now_ms(),
+            started: Instant::now(),
+            request_excerpt: None,
+            client_addr: address,
+            user_agent: Some(format!("scimhub dashboard (administrator {})", admin.label())),
+        };
+        let caller = ScimCaller {
+            tolerance: tolerance_of(tenant.profile),
+            base_url: self.state.scim_base_url(&tenant.name),
+            credential_id: String::new(),
+            mapping,
+            tenant,
+        };
+        Ok((caller, draft))
+    }
+}
+
+/// A SCIM error of a manual change, as the dashboard says it.
+fn scim_refusal(e: crate::error::ApiError) -> AppError {
+    match e.0.status {
+        404 => AppError::NotFound,
+        500.. => internal(e.0.detail),
+        _ => AppError::Invalid(e.0.detail),
+    }
+}
+
+#[async_trait::async_trait]
+impl MappingBackend for Backend {
+    async fn mapper_panel(&self, admin: &AdminIdentity, tenant: &str) -> Result<MapperPanel, AppError> {
+        let tenant = self.tenant(admin, tenant).await?;
+        let pool = self.state.db.reader();
+        let mapping = TenantMapping::load(pool, &tenant.id).await.map_err(internal)?;
+        let behind = db::user::count_behind(pool, &tenant.id, mapping.revision).await.map_err(internal)?;
+        let rederive = if behind == 0 {
+            None
+        } else {
+            let (total, _) = db::user::totals(pool, &tenant.id).await.map_err(internal)?;
+            Some(RederiveProgress { done: total.saturating_sub(behind), total })
+        };
+        Ok(MapperPanel {
+            azure: tenant.profile == db::tenant::Profile::Azure,
+            can_change: admin.can_change(&tenant.name),
+            tenant: tenant.name,
+            mappers: mapping.mappers.into_iter().map(mapper_row).collect(),
+            rederive,
+        })
+    }
+
+    async fn save_mapper(
+        &self,
+        admin: &AdminIdentity,
+        address: Option<String>,
+        tenant: &str,
+        id: Option<String>,
+        spec: MapperSpec,
+    ) -> Result<MapperRow, AppError> {
+        let tenant = self.tenant_for_change(admin, tenant).await?;
+        let spec = trimmed(spec);
+        let current = db::mapper::list(self.state.db.reader(), &tenant.id).await.map_err(internal)?;
+        if let Some(id) = &id {
+            if !current.iter().any(|m| &m.id == id) {
+                return Err(AppError::NotFound);
+            }
+        }
+        let others: Vec<MapperSpec> =
+            current.into_iter().filter(|m| Some(&m.id) != id.as_ref()).map(|m| m.spec).collect();
+        mapping::check_mapper(&spec, &others).map_err(refused)?;
+
+        let now = self.state.clock.now_ms();
+        let mapper_id = id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let mut tx = self.state.db.writer().begin().await.map_err(internal)?;
+        let stored = match &id {
+            Some(id) => db::mapper::update(&mut tx, &tenant.id, id, &spec, now).await,
+            None => db::mapper::insert(&mut tx, &tenant.id, &mapper_id, &spec, now).await.map(|()| true),
+        };
+        match stored {
+            Ok(true) => {}
+            Ok(false) => return Err(AppError::NotFound),
+            // Another administrator saved the same name or attribute a moment ago.
+            Err(e) if db::is_unique_violation(&e) => {
+                return Err(AppError::InvalidField(
+                    MapperSpec::NAME.to_owned(),
+                    "another mapper with this name or user attribute was just saved; reload the list".to_owned(),
+                ))
+            }
+            Err(e) => return Err(internal(e)),
+        }
+        db::mapper::bump_revision(&mut tx, &tenant.id).await.map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+
+        let action = if id.is_some() { "mapper.update" } else { "mapper.create" };
+        self.audit(admin, address, &tenant, action, spec_detail(&spec)).await;
+        self.rederive_after_change(&tenant).await?;
+        Ok(mapper_row(StoredMapper { id: mapper_id, spec }))
+    }
+
+    async fn delete_mapper(
+        &self,
+        admin: &AdminIdentity,
+        address: Option<String>,
+        tenant: &str,
+        id: &str,
+    ) -> Result<(), AppError> {
+        let tenant = self.tenant_for_change(admin, tenant).await?;
+        let current = db::mapper::list(self.state.db.reader(), &tenant.id).await.map_err(internal)?;
+        let mapper = current.into_iter().find(|m| m.id == id).ok_or(AppError::NotFound)?;
+        let mut tx = self.state.db.writer().begin().await.map_err(internal)?;
+        if !db::mapper::delete(&mut tx, &tenant.id, id).await.map_err(internal)? {
+            return Err(AppError::NotFound);
+        }
+        db::mapper::bump_revision(&mut tx, &tenant.id).await.map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        self.audit(admin, address, &tenant, "mapper.delete", spec_detail(&mapper.spec)).await;
+        self.rederive_after_change(&tenant).await
+    }
+
+    async fn apply_azure_defaults(
+        &self,
+        admin: &AdminIdentity,
+        address: Option<String>,
+        tenant: &str,
+    ) -> Result<u32, AppError> {
+        let tenant = self.tenant_for_change(admin, tenant).await?;
+        let current = db::mapper::list(self.state.db.reader(), &tenant.id).await.map_err(internal)?;
+        let mut all: Vec<MapperSpec> = current.into_iter().map(|m| m.spec).collect();
+        let mut added = Vec::new();
+        for preset in mapping::azure_defaults() {
+            // A preset whose name or user attribute is taken is the administrator's own choice.
+            if mapping::check_mapper(&preset.spec, &all).is_ok() {
+                all.push(preset.spec.clone());
+                added.push(preset.spec);
+            }
+        }
+        if added.is_empty() {
+            return Ok(0);
+        }
+        self.store_mappers(&tenant, &added, false).await?;
+        let names: Vec<&str> = added.iter().map(|s| s.name.as_str()).collect();
+        self.audit(admin, address, &tenant, "mapper.azure_defaults", json!({ "created": names })).await;
+        self.rederive_after_change(&tenant).await?;
+        Ok(u32::try_from(added.len()).unwrap_or(u32::MAX))
+    }
+
+    async fn export_mappers(&self, admin: &AdminIdentity, tenant: &str) -> Result<String, AppError> {
+        let tenant = self.tenant(admin, tenant).await?;
+        let mappers = db::mapper::list(self.state.db.reader(), &tenant.id).await.map_err(internal)?;
+        let specs: Vec<MapperSpec> = mappers.into_iter().map(|m| m.spec).collect();
+        serde_json::to_string_pretty(&specs).map_err(internal)
+    }
+
+    async fn import_mappers(
+        &self,
+        admin: &AdminIdentity,
+        address: Option<String>,
+        tenant: &str,
+        json: &str,
+        replace: bool,
+    ) -> Result<u32, AppError> {
+        let tenant = self.tenant_for_change(admin, tenant).await?;
+        let imported = parse_import(json)?;
+        if imported.is_empty() && !replace {
+            return Err(AppError::InvalidField(IMPORT.to_owned(), "the list holds no mappers".to_owned()));
+        }
+        let kept: Vec<MapperSpec> = if replace {
+            Vec::new()
+        } else {
+            let current = db::mapper::list(self.state.db.reader(), &tenant.id).await.map_err(internal)?;
+            current.into_iter().map(|m| m.spec).collect()
+        };
+        let mut all = kept.clone();
+        all.extend(imported.iter().cloned());
+        if let Err((index, problem)) = mapping::check_mappers(&all) {
+            let number = index.saturating_sub(kept.len()) + 1;
+            let name = all.get(index).map(|s| s.name.as_str()).unwrap_or_default();
+            return Err(AppError::InvalidField(
+                IMPORT.to_owned(),
+                format!("mapper {number} (\"{name}\"), {}: {}", problem.field, problem.message),
+            ));
+        }
+        self.store_mappers(&tenant, &imported, replace).await?;
+        let detail = json!({ "count": imported.len(), "replace": replace });
+        self.audit(admin, address, &tenant, "mapper.import", detail).await;
+        self.rederive_after_change(&tenant).await?;
+        Ok(u32::try_from(imported.len()).unwrap_or(u32::MAX))
+    }
+
+    async fn user_detail(&self, admin: &AdminIdentity, tenant: &str, user_id: &str) -> Result<UserDetail, AppError> {
+        let tenant = self.tenant(admin, tenant).await?;
+        self.state.log_sink.flush().await;
+        let pool = self.state.db.reader();
+        let user = self.user_of(&tenant, user_id).await?;
+        let mapping = TenantMapping::load(pool, &tenant.id).await.map_err(internal)?;
+        let mut conn = pool.acquire().await.map_err(internal)?;
+        let groups =
+            db::group::groups_of(&mut conn, &tenant.id, std::slice::from_ref(&user.id)).await.map_err(internal)?;
+        drop(conn);
+        let history = db::log::for_resource(pool, &tenant.id, &user.id, HISTORY_ROWS).await.map_err(internal)?;
+        let resource = crate::provisioning::render::user(&user, &groups, &self.state.scim_base_url(&tenant.name));
+
+        let internal_attributes = mapping
+            .mappers
+            .iter()
+            .filter_map(|m| {
+                let value = user.attributes.get(&m.spec.user_attribute)?;
+                Some(InternalAttribute {
+                    name: m.spec.user_attribute.clone(),
+                    value: value.to_string(),
+                    claim: m.spec.claim.clone(),
+                })
+            })
+            .collect();
+        let specs = mapping.specs();
+        let claims = TokenKind::ALL
+            .into_iter()
+            .map(|token| {
+                let mut claims = Map::new();
+                claims.insert("sub".to_owned(), Value::from(user.id.clone()));
+                claims.extend(mapping::claims(&user.attributes, &specs, token));
+                ClaimsPreview { token: token.label().to_owned(), claims: pretty(&Value::Object(claims)) }
+            })
+            .collect();
+        Ok(UserDetail {
+            can_change: admin.can_change(&tenant.name),
+            mapping_pending: user.mapping_revision != mapping.revision,
+            resource: pretty(&resource),
+            internal: internal_attributes,
+            claims,
+            groups: groups.into_iter().map(|g| GroupLink { id: g.group_id, display_name: g.display }).collect(),
+            history: history.into_iter().map(log_row).collect(),
+            created: rfc3339_ms(user.created_at),
+            last_modified: rfc3339_ms(user.updated_at),
+            id: user.id,
+            user_name: user.user_name,
+            display_name: user.display_name,
+            active: user.active,
+        })
+    }
+
+    async fn deactivate_user(
+        &self,
+        admin: &AdminIdentity,
+        address: Option<String>,
+        tenant: &str,
+        user_id: &str,
+    ) -> Result<(), AppError> {
+        let tenant = self.tenant_for_change(admin, tenant).await?;
+        let user = self.user_of(&tenant, user_id).await?;
+        let path = format!("/Users/{user_id}");
+        let (caller, draft) = self.dashboard_request(admin, address, tenant, "PATCH", path).await?;
+        let body = json!({
+            "schemas": [scim::schema::PATCH_OP_SCHEMA],
+            "Operations": [{ "op": "replace", "path": "active", "value": false }],
+        });
+        let preconditions = Preconditions::default();
+        let users = UserRequest { state: &self.state, caller: &caller, draft: &draft, preconditions: &preconditions };
+        users.patch(user_id, body, &ListQuery::default()).await.map_err(scim_refusal)?;
+        let tenant = caller.tenant;
+        self.audit(
+            admin,
+            draft.client_addr.clone(),
+            &tenant,
+            "user.deactivate",
+            json!({ "userId": user.id, "userName": user.user_name }),
+        )
+        .await;
+        Ok(())
+    }
+
+    async fn delete_user(
+        &self,
+        admin: &AdminIdentity,
+        address: Option<String>,
+        tenant: &str,
+        user_id: &str,
+    ) -> Result<(), AppError> {
+        let tenant = self.tenant_for_change(admin, tenant).await?;
+        let user = self.user_of(&tenant, user_id).await?;
+        let path = format!("/Users/{user_id}");
+        let (caller, draft) = self.dashboard_request(admin, address, tenant, "DELETE", path).await?;
+        let preconditions = Preconditions::default();
+        let users = UserRequest { state: &self.state, caller: &caller, draft: &draft, preconditions: &preconditions };
+        users.delete(user_id).await.map_err(scim_refusal)?;
+        let tenant = caller.tenant;
+        self.audit(
+            admin,
+            draft.client_addr.clone(),
+            &tenant,
+            "user.delete",
+            json!({ "userId": user.id, "userName": user.user_name }),
+        )
+        .await;
+        Ok(())
+    }
+}
+
+fn pretty(value: &Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+}
