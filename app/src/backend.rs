@@ -8,15 +8,18 @@ use http::request::Parts;
 use leptos::prelude::use_context;
 
 use crate::dto::{
-    AdminIdentity, AuditPage, DirectoryReset, LogPage, NewSecret, PlatformOverview, ScimIntegration, ScimSettings,
-    SecretKind, TenantAdmins, TenantOverview, TenantPage, TenantSummary, UserPage,
+    AdminIdentity, AuditPage, DirectoryReset, LogPage, MapperPanel, MapperRow, NewSecret, PlatformOverview,
+    ScimIntegration, ScimSettings, SecretKind, TenantAdmins, TenantOverview, TenantPage, TenantSummary, UserDetail,
+    UserPage,
 };
 use crate::error::AppError;
+use scim::mapping::MapperSpec;
 
 /// What the dashboard's server functions need from the server: the tenant pages here, tenant
-/// and administrator management in [`ManagementBackend`].
+/// and administrator management in [`ManagementBackend`], mappers and user detail in
+/// [`MappingBackend`].
 #[async_trait::async_trait]
-pub trait AdminBackend: ManagementBackend + Send + Sync + 'static {
+pub trait AdminBackend: ManagementBackend + MappingBackend + Send + Sync + 'static {
     /// The administrator signed in on this request's session, if any.
     async fn current_admin(&self, request: &Parts) -> Result<Option<AdminIdentity>, AppError>;
     /// Whether OIDC sign-in is configured.
@@ -153,6 +156,69 @@ pub trait ManagementBackend: Send + Sync {
     async fn remember_tenant(&self, admin: &AdminIdentity, tenant: &str) -> Result<(), AppError>;
     /// The tenant this administrator worked in last, if they may still see it.
     async fn last_tenant(&self, admin: &AdminIdentity) -> Result<Option<String>, AppError>;
+}
+
+/// Attribute mappers and the user detail page. Refused input is `AppError::InvalidField` with
+/// the field names of [`MapperSpec`] (`name`, `userAttribute`, `claim`, `jsonType`) or `import`.
+#[async_trait::async_trait]
+pub trait MappingBackend: Send + Sync {
+    /// The Mappers section of a tenant.
+    async fn mapper_panel(&self, admin: &AdminIdentity, tenant: &str) -> Result<MapperPanel, AppError>;
+    /// Creates a mapper (`id` None) or changes one; audited. Existing users are re-derived.
+    async fn save_mapper(
+        &self,
+        admin: &AdminIdentity,
+        address: Option<String>,
+        tenant: &str,
+        id: Option<String>,
+        spec: MapperSpec,
+    ) -> Result<MapperRow, AppError>;
+    /// Deletes a mapper; audited. Existing users are re-derived.
+    async fn delete_mapper(
+        &self,
+        admin: &AdminIdentity,
+        address: Option<String>,
+        tenant: &str,
+        id: &str,
+    ) -> Result<(), AppError>;
+    /// Creates the seven mappers of Microsoft Entra ID's setup guide, skipping any whose user
+    /// attribute already has a mapper; returns how many it created. Audited.
+    async fn apply_azure_defaults(
+        &self,
+        admin: &AdminIdentity,
+        address: Option<String>,
+        tenant: &str,
+    ) -> Result<u32, AppError>;
+    /// The tenant's mappers as a JSON array of [`MapperSpec`] (pretty-printed).
+    async fn export_mappers(&self, admin: &AdminIdentity, tenant: &str) -> Result<String, AppError>;
+    /// Imports mappers exported from another tenant: with `replace`, they replace the tenant's
+    /// mappers, else they are added. All or nothing; returns how many were stored. Audited.
+    async fn import_mappers(
+        &self,
+        admin: &AdminIdentity,
+        address: Option<String>,
+        tenant: &str,
+        json: &str,
+        replace: bool,
+    ) -> Result<u32, AppError>;
+    /// One user: SCIM resource, internal attributes, claims preview, groups, history.
+    async fn user_detail(&self, admin: &AdminIdentity, tenant: &str, user_id: &str) -> Result<UserDetail, AppError>;
+    /// Deactivates a user by hand (`active` false); logged as done by this administrator.
+    async fn deactivate_user(
+        &self,
+        admin: &AdminIdentity,
+        address: Option<String>,
+        tenant: &str,
+        user_id: &str,
+    ) -> Result<(), AppError>;
+    /// Deletes a user by hand; logged as done by this administrator.
+    async fn delete_user(
+        &self,
+        admin: &AdminIdentity,
+        address: Option<String>,
+        tenant: &str,
+        user_id: &str,
+    ) -> Result<(), AppError>;
 }
 
 /// How the backend is stored in Leptos context.

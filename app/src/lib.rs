@@ -29,9 +29,11 @@ use pages::{
     integrations::ScimIntegrationPage,
     log::LogPage,
     login::LoginPage,
+    mappers::MappersPage,
     not_found::NotFound,
     tenant::*,
     tenant_settings::TenantSettingsPage,
+    user_detail::UserDetailPage,
     users::UsersPage,
 };
 
@@ -74,8 +76,10 @@ pub fn App() -> impl IntoView {
                     <ParentRoute path=path!("/tenants/:tenant") view=TenantLayout>
                         <Route path=path!("") view=OverviewPage/>
                         <Route path=path!("users") view=UsersPage/>
+                        <Route path=path!("users/:user") view=UserDetailPage/>
                         <Route path=path!("log") view=LogPage/>
                         <Route path=path!("integrations/scim") view=ScimIntegrationPage/>
+                        <Route path=path!("integrations/scim/mappers") view=MappersPage/>
                         <Route path=path!("admins") view=AdminsPage/>
                         <Route path=path!("audit") view=TenantAuditPage/>
                         <Route path=path!("settings") view=TenantSettingsPage/>

@@ -10,8 +10,10 @@ use crate::dto::{
 use crate::error::AppError;
 
 mod management;
+mod mapping;
 
 pub use management::*;
+pub use mapping::*;
 
 /// The signed-in administrator, or `None`.
 #[server]

@@ -3,7 +3,9 @@
 pub mod audit_table;
 pub mod confirm_button;
 pub mod copy_button;
+pub mod download_link;
 pub mod error_box;
+pub mod scim_tabs;
 pub mod security_headers;
 pub mod top_bar;
 pub mod typed_confirm;

@@ -5,8 +5,10 @@
 use serde::{Deserialize, Serialize};
 
 mod management;
+mod mapping;
 
 pub use management::*;
+pub use mapping::*;
 
 /// How an administrator signed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -17,6 +17,7 @@ use crate::api::{
 use crate::components::audit_table::AuditTable;
 use crate::components::copy_button::CopyButton;
 use crate::components::error_box::ErrorBox;
+use crate::components::scim_tabs::ScimTabs;
 use crate::components::typed_confirm::TypedConfirm;
 use crate::components::use_interactive;
 use crate::dto::{
@@ -106,6 +107,7 @@ pub fn ScimIntegrationPage() -> impl IntoView {
 
     view! {
         <h2>"SCIM integration"</h2>
+        <ScimTabs tenant/>
         <p class="hint">
             "Connect an identity provider (Microsoft Entra ID, Okta or any SCIM 2.0 client): choose the settings, \
              copy the integration details into the provider's provisioning setup, and generate a secret."

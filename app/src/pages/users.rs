@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::list_users;
+use crate::components::download_link::percent_encode;
 use crate::components::error_box::ErrorBox;
 use crate::pages::tenant::use_tenant;
 
@@ -20,6 +21,7 @@ pub fn UsersPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(p) => {
+                        let base = format!("/tenants/{}/users", tenant.get_untracked());
                         let prev = (p.start_index > 1).then(|| p.start_index.saturating_sub(p.page_size).max(1));
                         let next = (p.start_index + p.page_size <= p.total).then(|| p.start_index + p.page_size);
                         let last = (p.start_index + p.users.len() as u64).saturating_sub(1);
@@ -33,7 +35,7 @@ pub fn UsersPage() -> impl IntoView {
                                 <tbody>
                                     {p.users.into_iter().map(|u| view! {
                                         <tr>
-                                            <td>{u.user_name}</td>
+                                            <td><a href=format!("{base}/{}", percent_encode(&u.id))>{u.user_name}</a></td>
                                             <td>{u.display_name.unwrap_or_default()}</td>
                                             <td><code>{u.external_id.unwrap_or_default()}</code></td>
                                             <td>
