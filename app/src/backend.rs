@@ -19,7 +19,9 @@ use scim::mapping::MapperSpec;
 /// and administrator management in [`ManagementBackend`], mappers and user detail in
 /// [`MappingBackend`].
 #[async_trait::async_trait]
-pub trait AdminBackend: ManagementBackend + MappingBackend + Send + Sync + 'static {
+pub trait AdminBackend:
+    ManagementBackend + MappingBackend + LogBackend + DirectoryBackend + Send + Sync + 'static
+{
     /// The administrator signed in on this request's session, if any.
     async fn current_admin(&self, request: &Parts) -> Result<Option<AdminIdentity>, AppError>;
     /// Whether OIDC sign-in is configured.
@@ -220,6 +222,14 @@ pub trait MappingBackend: Send + Sync {
         user_id: &str,
     ) -> Result<(), AppError>;
 }
+
+/// The provisioning log viewer: filtered pages, a row's detail, the activity chart.
+#[async_trait::async_trait]
+pub trait LogBackend: Send + Sync {}
+
+/// The users and groups lists and the group detail page.
+#[async_trait::async_trait]
+pub trait DirectoryBackend: Send + Sync {}
 
 /// How the backend is stored in Leptos context.
 pub type DynBackend = Arc<dyn AdminBackend>;

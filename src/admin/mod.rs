@@ -5,7 +5,9 @@
 //! are decided afresh on every request (`crate::rights`).
 
 mod audit_text;
+mod directory;
 pub mod export;
+mod log_viewer;
 mod management;
 mod mapping;
 pub(crate) mod settings;
