@@ -88,6 +88,7 @@ pub fn router(state: AppState) -> Router {
             move || shell(leptos.clone()),
         )
         .route("/admin/audit/export", get(crate::admin::export::audit_export))
+        .route("/admin/log/export", get(crate::admin::export::log_export))
         .route_layer(from_fn_with_state(state.clone(), crate::auth::session::require_admin))
         .merge(crate::auth::routes::router())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
@@ -141,6 +142,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let public = state.config.public_url.base().to_owned();
     spawn_session_cleanup(&state);
     crate::provisioning::mapping::resume_unfinished(&state).await?;
+    crate::provisioning::retention::spawn_pruning(&state);
     if let Some(throttle) = state.throttle.clone() {
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));

@@ -8,9 +8,10 @@ use http::request::Parts;
 use leptos::prelude::use_context;
 
 use crate::dto::{
-    AdminIdentity, AuditPage, DirectoryReset, LogPage, MapperPanel, MapperRow, NewSecret, PlatformOverview,
-    ScimIntegration, ScimSettings, SecretKind, TenantAdmins, TenantOverview, TenantPage, TenantSummary, UserDetail,
-    UserPage,
+    AdminIdentity, AuditPage, ChartRange, Checklist, CredentialChoice, DirectoryQuery, DirectoryReset, GroupDetail,
+    GroupPage, LogChart, LogEntryDetail, LogPage, LogQuery, LogRetention, MapperPanel, MapperRow, MemberPage,
+    NewSecret, PageAt, PlatformOverview, ScimIntegration, ScimSettings, SecretKind, TenantAdmins, TenantOverview,
+    TenantPage, TenantSummary, UserDetail, UserPage,
 };
 use crate::error::AppError;
 use scim::mapping::MapperSpec;
@@ -20,7 +21,7 @@ use scim::mapping::MapperSpec;
 /// [`MappingBackend`].
 #[async_trait::async_trait]
 pub trait AdminBackend:
-    ManagementBackend + MappingBackend + LogBackend + DirectoryBackend + Send + Sync + 'static
+    ManagementBackend + MappingBackend + LogBackend + DirectoryBackend + OperationsBackend + Send + Sync + 'static
 {
     /// The administrator signed in on this request's session, if any.
     async fn current_admin(&self, request: &Parts) -> Result<Option<AdminIdentity>, AppError>;
@@ -30,10 +31,6 @@ pub trait AdminBackend:
     async fn list_tenants(&self, admin: &AdminIdentity) -> Result<Vec<TenantSummary>, AppError>;
     /// The overview of one tenant.
     async fn tenant_overview(&self, admin: &AdminIdentity, tenant: &str) -> Result<TenantOverview, AppError>;
-    /// A page of a tenant's users, from the 1-based `start_index`.
-    async fn list_users(&self, admin: &AdminIdentity, tenant: &str, start_index: u64) -> Result<UserPage, AppError>;
-    /// A page of a tenant's provisioning log, newest first, older than `before`.
-    async fn list_log(&self, admin: &AdminIdentity, tenant: &str, before: Option<i64>) -> Result<LogPage, AppError>;
     /// The address this request came from, for the audit trail.
     fn client_address(&self, request: &Parts) -> Option<String>;
     /// The Integrations → SCIM panel of a tenant: settings, generated details, credentials and
@@ -223,13 +220,104 @@ pub trait MappingBackend: Send + Sync {
     ) -> Result<(), AppError>;
 }
 
-/// The provisioning log viewer: filtered pages, a row's detail, the activity chart.
+/// The provisioning log viewer: filtered pages, a row's detail, the activity chart. Reads only:
+/// whoever may see the tenant may use all of it.
 #[async_trait::async_trait]
-pub trait LogBackend: Send + Sync {}
+pub trait LogBackend: Send + Sync {
+    /// A page of the tenant's provisioning log matching `query`, newest first: the rows older
+    /// than `before`, or (the live tail) the newest rows newer than `after`. A filter value that
+    /// cannot be read is `AppError::InvalidField` with its parameter name (`LogQuery::FROM`, …).
+    async fn log_page(
+        &self,
+        admin: &AdminIdentity,
+        tenant: &str,
+        query: &LogQuery,
+        before: Option<i64>,
+        after: Option<i64>,
+    ) -> Result<LogPage, AppError>;
+    /// One row of the tenant's log with its redacted request and response bodies.
+    async fn log_entry(&self, admin: &AdminIdentity, tenant: &str, id: i64) -> Result<LogEntryDetail, AppError>;
+    /// The tenant's requests and errors per interval over `range`.
+    async fn log_chart(&self, admin: &AdminIdentity, tenant: &str, range: ChartRange) -> Result<LogChart, AppError>;
+    /// The credentials the credential filter offers: the tenant's bearer secrets (revoked ones
+    /// too) and its OAuth client.
+    async fn log_credentials(&self, admin: &AdminIdentity, tenant: &str) -> Result<Vec<CredentialChoice>, AppError>;
+}
 
-/// The users and groups lists and the group detail page.
+/// The users and groups lists and the group detail page. Reads only: whoever may see the
+/// tenant may use all of it. A SCIM filter that cannot be used is an answer
+/// ([`crate::dto::ListPage::filter_error`], a count of `None`), not an error.
 #[async_trait::async_trait]
-pub trait DirectoryBackend: Send + Sync {}
+pub trait DirectoryBackend: Send + Sync {
+    /// A page of the tenant's users as `query` says.
+    async fn user_page(
+        &self,
+        admin: &AdminIdentity,
+        tenant: &str,
+        query: &DirectoryQuery,
+    ) -> Result<UserPage, AppError>;
+    /// How many of the tenant's users `query` matches (its page aside); `None` when its SCIM
+    /// filter cannot be used.
+    async fn user_count(
+        &self,
+        admin: &AdminIdentity,
+        tenant: &str,
+        query: &DirectoryQuery,
+    ) -> Result<Option<u64>, AppError>;
+    /// A page of the tenant's groups as `query` says (its status aside).
+    async fn group_page(
+        &self,
+        admin: &AdminIdentity,
+        tenant: &str,
+        query: &DirectoryQuery,
+    ) -> Result<GroupPage, AppError>;
+    /// How many of the tenant's groups `query` matches; `None` when its SCIM filter cannot be
+    /// used.
+    async fn group_count(
+        &self,
+        admin: &AdminIdentity,
+        tenant: &str,
+        query: &DirectoryQuery,
+    ) -> Result<Option<u64>, AppError>;
+    /// One group: its facts, SCIM resource and provisioning history.
+    async fn group_detail(&self, admin: &AdminIdentity, tenant: &str, group_id: &str) -> Result<GroupDetail, AppError>;
+    /// A page of a group's members, in id order.
+    async fn group_members(
+        &self,
+        admin: &AdminIdentity,
+        tenant: &str,
+        group_id: &str,
+        at: &PageAt,
+    ) -> Result<MemberPage, AppError>;
+}
+
+/// Running a tenant day to day: the retention of its provisioning log and the onboarding
+/// checklist of its SCIM integration.
+#[async_trait::async_trait]
+pub trait OperationsBackend: Send + Sync {
+    /// The tenant's log retention and how many rows it would remove now.
+    async fn log_retention(&self, admin: &AdminIdentity, tenant: &str) -> Result<LogRetention, AppError>;
+    /// How many rows a retention of `days` / `rows` (`None`: no limit) would remove now.
+    async fn preview_log_retention(
+        &self,
+        admin: &AdminIdentity,
+        tenant: &str,
+        days: Option<u32>,
+        rows: Option<u64>,
+    ) -> Result<u64, AppError>;
+    /// Stores the tenant's log retention (audited) and starts pruning. Out-of-range values are
+    /// `AppError::InvalidField` with the field `days` or `rows`.
+    async fn set_log_retention(
+        &self,
+        admin: &AdminIdentity,
+        address: Option<String>,
+        tenant: &str,
+        days: Option<u32>,
+        rows: Option<u64>,
+    ) -> Result<LogRetention, AppError>;
+    /// The onboarding checklist of the tenant's SCIM integration, checked from its data now.
+    async fn onboarding_checklist(&self, admin: &AdminIdentity, tenant: &str) -> Result<Checklist, AppError>;
+}
 
 /// How the backend is stored in Leptos context.
 pub type DynBackend = Arc<dyn AdminBackend>;

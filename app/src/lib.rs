@@ -25,9 +25,11 @@ use components::top_bar::TopBar;
 use pages::{
     admins::AdminsPage,
     audit::{PlatformAuditPage, TenantAuditPage},
+    group_detail::GroupDetailPage,
+    groups::GroupsPage,
     home::HomePage,
     integrations::ScimIntegrationPage,
-    log::LogPage,
+    log::LogViewerPage,
     login::LoginPage,
     mappers::MappersPage,
     not_found::NotFound,
@@ -77,7 +79,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=OverviewPage/>
                         <Route path=path!("users") view=UsersPage/>
                         <Route path=path!("users/:user") view=UserDetailPage/>
-                        <Route path=path!("log") view=LogPage/>
+                        <Route path=path!("groups") view=GroupsPage/>
+                        <Route path=path!("groups/:group") view=GroupDetailPage/>
+                        <Route path=path!("log") view=LogViewerPage/>
                         <Route path=path!("integrations/scim") view=ScimIntegrationPage/>
                         <Route path=path!("integrations/scim/mappers") view=MappersPage/>
                         <Route path=path!("admins") view=AdminsPage/>

@@ -102,6 +102,12 @@ pub(super) fn audit_summary(action: &str, detail: &Value) -> String {
             detail["count"].as_u64().unwrap_or(0),
             if detail["replace"].as_bool() == Some(true) { ", replacing the previous ones" } else { "" }
         ),
+        "log_retention.update" => {
+            let to = &detail["to"];
+            let days = to["days"].as_u64().map_or("no age limit".to_owned(), |d| format!("{d} days"));
+            let rows = to["rows"].as_u64().map_or("no count limit".to_owned(), |r| format!("{r} rows"));
+            format!("Set the provisioning log retention to {days}, {rows}")
+        }
         "user.deactivate" => format!("Deactivated the user \"{}\" by hand", text(detail, "userName")),
         "user.delete" => format!("Deleted the user \"{}\" by hand", text(detail, "userName")),
         "admin.break_glass" => "Signed in with a break-glass link (scimhub admin login-link)".to_owned(),

@@ -420,6 +420,7 @@ impl MappingBackend for Backend {
     }
 }
 
-fn pretty(value: &Value) -> String {
+/// A JSON value as the dashboard shows it: indented.
+pub(super) fn pretty(value: &Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
 }

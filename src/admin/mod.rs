@@ -10,6 +10,7 @@ pub mod export;
 mod log_viewer;
 mod management;
 mod mapping;
+mod operations;
 pub(crate) mod settings;
 
 pub use self::management::BREAK_GLASS_ACTION;
@@ -18,8 +19,8 @@ use std::net::SocketAddr;
 
 use app::backend::AdminBackend;
 use app::dto::{
-    AdminIdentity, AuditRow, CredentialRow, DirectoryReset, LogPage, LogRow, NewSecret, ScimIntegration, ScimSettings,
-    SecretKind, TenantOverview, TenantSummary, UserPage, UserRow, MAX_GRACE_SECS,
+    AdminIdentity, AuditRow, CredentialRow, DirectoryReset, NewSecret, ScimIntegration, ScimSettings, SecretKind,
+    TenantOverview, TenantSummary, MAX_GRACE_SECS,
 };
 use app::AppError;
 use axum::extract::ConnectInfo;
@@ -27,6 +28,7 @@ use axum::http::request::Parts;
 use serde_json::{json, Value};
 
 use self::audit_text::{audit_summary, grace_words};
+use self::log_viewer::log_row;
 use self::settings::{apply_settings, settings_changes, settings_dto};
 use tower_sessions::Session;
 
@@ -37,9 +39,6 @@ use crate::db::tenant::Tenant;
 use crate::db::{self, sql::Where};
 use crate::secret::Secret;
 use crate::state::AppState;
-
-/// Rows per dashboard page.
-const PAGE_SIZE: u64 = 50;
 
 /// Audit entries the integration panel shows.
 const AUDIT_ROWS: u32 = 20;
@@ -185,23 +184,6 @@ fn audit_row(a: AuditEntry, tenant_name: impl Fn(&str) -> Option<String>) -> Aud
     }
 }
 
-/// A provisioning-log row as the dashboard shows it.
-fn log_row(r: db::log::LogEntry) -> LogRow {
-    let e = r.entry;
-    LogRow {
-        id: r.id,
-        time: rfc3339_ms(e.occurred_at),
-        method: e.method,
-        path: e.path,
-        operation: e.operation,
-        status: e.status,
-        resource: e.resource_id.map(|id| format!("{}/{id}", e.resource_type.unwrap_or_default())),
-        user_name: e.user_name,
-        detail: e.detail.or(e.scim_type),
-        latency_ms: e.latency_us as f64 / 1000.0,
-    }
-}
-
 /// Logs a server-side failure and hides it from the browser.
 fn internal(e: impl std::fmt::Display) -> AppError {
     tracing::error!(error = %e, "dashboard request failed");
@@ -259,41 +241,6 @@ impl AdminBackend for Backend {
             errors_24h: errors,
             last_request_at: last.map(rfc3339_ms),
         })
-    }
-
-    async fn list_users(&self, admin: &AdminIdentity, tenant: &str, start_index: u64) -> Result<UserPage, AppError> {
-        let tenant = self.tenant(admin, tenant).await?;
-        let pool = self.state.db.reader();
-        let start_index = start_index.max(1);
-        let total = db::user::count(pool, &tenant.id, &Where::all()).await.map_err(internal)?;
-        let records = db::user::list(pool, &tenant.id, &Where::all(), None, start_index - 1, PAGE_SIZE)
-            .await
-            .map_err(internal)?;
-        Ok(UserPage {
-            users: records
-                .into_iter()
-                .map(|r| UserRow {
-                    id: r.id,
-                    user_name: r.user_name,
-                    display_name: r.display_name,
-                    external_id: r.external_id,
-                    active: r.active,
-                    last_modified: rfc3339_ms(r.updated_at),
-                })
-                .collect(),
-            total,
-            start_index,
-            page_size: PAGE_SIZE,
-        })
-    }
-
-    async fn list_log(&self, admin: &AdminIdentity, tenant: &str, before: Option<i64>) -> Result<LogPage, AppError> {
-        let tenant = self.tenant(admin, tenant).await?;
-        self.state.log_sink.flush().await;
-        let limit = u32::try_from(PAGE_SIZE).unwrap_or(50);
-        let rows = db::log::page(self.state.db.reader(), &tenant.id, before, limit).await.map_err(internal)?;
-        let next_before = (rows.len() == limit as usize).then(|| rows.last().map(|r| r.id)).flatten();
-        Ok(LogPage { rows: rows.into_iter().map(log_row).collect(), next_before })
     }
 
     fn client_address(&self, request: &Parts) -> Option<String> {

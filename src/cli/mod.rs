@@ -1,6 +1,7 @@
 //! The command line (a stable contract: automation and the tests depend on it).
 
 mod manage;
+mod seed;
 
 use std::sync::Arc;
 
@@ -43,6 +44,8 @@ enum Command {
     /// Administrator access.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Create a tenant filled with synthetic users and provisioning-log rows (benchmarks).
+    Seed(seed::SeedArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -295,6 +298,7 @@ impl Cli {
             Command::Admin(AdminCommand::Grant(args)) => manage::grant(&args).await,
             Command::Admin(AdminCommand::Revoke(args)) => manage::revoke(&args).await,
             Command::Admin(AdminCommand::List { database }) => manage::list_grants(&database).await,
+            Command::Seed(args) => seed::seed(&args).await,
         }
     }
 }

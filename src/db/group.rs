@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Row};
 
-use super::resource::{self, Table};
+use super::resource::{self, KeyKind, Position, Seek, Sort, SortColumn, Table, Window};
 use super::sql::{bind_all, placeholders, OrderBy, Where};
 
 /// The most ids one statement carries (far below the bind-parameter limits of both dialects).
@@ -91,6 +91,10 @@ pub struct Member {
     pub member_type: MemberType,
     /// The member's displayName (a user without one: its userName).
     pub display: Option<String>,
+    /// A user's userName (`None` for a group).
+    pub user_name: Option<String>,
+    /// Whether a user is active (`None` for a group).
+    pub active: Option<bool>,
 }
 
 /// One group a resource belongs to (the user's read-only `groups` attribute).
@@ -107,6 +111,18 @@ pub struct Membership {
 /// The case-folded displayName that the `displayName` filter compares (caseExact false).
 pub fn fold_display_name(display_name: &str) -> String {
     display_name.to_lowercase()
+}
+
+/// The orders of the dashboard's group list, each led by an index of `scim_group`.
+pub mod sort {
+    use super::{KeyKind, SortColumn};
+
+    /// By displayName, case-insensitively.
+    pub const DISPLAY_NAME: SortColumn = SortColumn { name: "display_name_ci", kind: KeyKind::Text, nullable: false };
+    /// By the time of the last change (membership changes included).
+    pub const UPDATED: SortColumn = SortColumn { name: "updated_at", kind: KeyKind::Int, nullable: false };
+    /// By creation time.
+    pub const CREATED: SortColumn = SortColumn { name: "created_at", kind: KeyKind::Int, nullable: false };
 }
 
 const TABLE: Table = Table {
@@ -229,6 +245,43 @@ pub async fn list(
     limit: u64,
 ) -> Result<Vec<GroupRecord>, sqlx::Error> {
     resource::page(pool, &TABLE, tenant_id, filter, order, offset, limit).await?.iter().map(from_row).collect()
+}
+
+/// One page of the tenant's groups matching `filter` (placeholders from `$2`) in the order
+/// `sort` (one of [`sort`]), each with its position (the cursor of the pages beside it).
+pub async fn page(
+    pool: &sqlx::AnyPool,
+    tenant_id: &str,
+    filter: &Where,
+    sort: Sort,
+    seek: &Seek<Position>,
+    limit: u64,
+) -> Result<Window<(GroupRecord, Position)>, sqlx::Error> {
+    let window = resource::keyset_page(pool, &TABLE, tenant_id, filter, sort, seek, limit).await?;
+    window.try_map(|(row, at)| Ok((from_row(&row)?, at)))
+}
+
+/// How many members each of these groups of the tenant has; groups without members are
+/// missing from the answer. Counted on the membership table's primary key alone.
+pub async fn member_counts(
+    pool: &sqlx::AnyPool,
+    tenant_id: &str,
+    group_ids: &[String],
+) -> Result<HashMap<String, u64>, sqlx::Error> {
+    let mut out = HashMap::with_capacity(group_ids.len());
+    for chunk in group_ids.chunks(CHUNK) {
+        let sql = format!(
+            "select group_id, count(*) as n from group_member where group_id in \
+             (select group_id from scim_group where tenant_id = $1 and group_id in ({})) group by group_id",
+            placeholders(2, chunk.len())
+        );
+        let query = chunk.iter().fold(sqlx::query(&sql).bind(tenant_id), |q, id| q.bind(id.as_str()));
+        for row in query.fetch_all(pool).await? {
+            let n: i64 = row.try_get("n")?;
+            out.insert(row.try_get("group_id")?, u64::try_from(n).unwrap_or_default());
+        }
+    }
+    Ok(out)
 }
 
 /// How many of the tenant's groups match `filter` (placeholders from `$2`).
@@ -380,7 +433,7 @@ pub async fn member_ids(conn: &mut AnyConnection, tenant_id: &str, group_id: &st
 /// Members with their display names. A membership whose member no longer exists (possible on
 /// PostgreSQL when a member is deleted while it is being added) is never served.
 const MEMBER_SELECT: &str = "select r.group_id, r.member_id, r.member_type, \
-     coalesce(u.display_name, u.user_name, g.display_name) as display from group_member r \
+     coalesce(u.display_name, u.user_name, g.display_name) as display, u.user_name, u.active from group_member r \
      left join scim_user u on r.member_type = 'User' and u.tenant_id = r.tenant_id and u.user_id = r.member_id \
      left join scim_group g on r.member_type = 'Group' and g.tenant_id = r.tenant_id and g.group_id = r.member_id \
      where (u.user_id is not null or g.group_id is not null) and r.tenant_id = $1";
@@ -392,6 +445,11 @@ fn member_from_row(row: &AnyRow) -> Result<Member, sqlx::Error> {
         id: row.try_get("member_id")?,
         member_type: MemberType::parse(&kind)?,
         display: row.try_get("display")?,
+        user_name: row.try_get("user_name")?,
+        // BOOLEAN on PostgreSQL, 0/1 INTEGER on SQLite; NULL for a group.
+        active: row
+            .try_get::<Option<bool>, _>("active")
+            .or_else(|_| row.try_get::<Option<i64>, _>("active").map(|v| v.map(|v| v != 0)))?,
     })
 }
 
@@ -424,11 +482,43 @@ pub async fn member_page<'e>(
     after: Option<&str>,
     limit: u64,
 ) -> Result<Vec<Member>, sqlx::Error> {
-    let sql = format!("{MEMBER_SELECT} and r.group_id = $2 and r.member_id > $3 order by r.member_id limit $4");
+    members_from(exec, tenant_id, group_id, after.unwrap_or_default(), false, limit).await
+}
+
+/// One page of `limit` members of a group in id order, as `seek` (a member id) says.
+pub async fn member_window<'e>(
+    exec: impl sqlx::Executor<'e, Database = Any>,
+    tenant_id: &str,
+    group_id: &str,
+    seek: &Seek<String>,
+    limit: u64,
+) -> Result<Window<Member>, sqlx::Error> {
+    let (from, backward) = match seek {
+        Seek::First => ("", false),
+        Seek::After(id) => (id.as_str(), false),
+        Seek::Before(id) => (id.as_str(), true),
+    };
+    let members = members_from(exec, tenant_id, group_id, from, backward, limit.saturating_add(1)).await?;
+    Ok(Window::cut(members, usize::try_from(limit).unwrap_or(usize::MAX), seek))
+}
+
+/// Up to `limit` members of a group whose ids sort after `from` (before it, nearest first, when
+/// `backward`).
+async fn members_from<'e>(
+    exec: impl sqlx::Executor<'e, Database = Any>,
+    tenant_id: &str,
+    group_id: &str,
+    from: &str,
+    backward: bool,
+    limit: u64,
+) -> Result<Vec<Member>, sqlx::Error> {
+    let (cmp, dir) = if backward { ("<", "desc") } else { (">", "asc") };
+    let sql =
+        format!("{MEMBER_SELECT} and r.group_id = $2 and r.member_id {cmp} $3 order by r.member_id {dir} limit $4");
     let rows = sqlx::query(&sql)
         .bind(tenant_id)
         .bind(group_id)
-        .bind(after.unwrap_or_default())
+        .bind(from)
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(exec)
         .await?;

@@ -4,7 +4,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
 
-use super::sql::{bind_all, OrderBy, Where};
+use super::sql::{bind_all, Arg, OrderBy, Where};
 
 /// A table of SCIM resources.
 #[derive(Debug)]
@@ -75,4 +75,219 @@ pub async fn count(pool: &sqlx::AnyPool, table: &Table, tenant_id: &str, filter:
     let row = bind_all(sqlx::query(&sql).bind(tenant_id), &filter.args).fetch_one(pool).await?;
     let n: i64 = row.try_get("n")?;
     Ok(u64::try_from(n).unwrap_or_default())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keyset pages
+// ---------------------------------------------------------------------------------------------
+
+/// What a sort column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    /// Text.
+    Text,
+    /// A whole number (a time in ms).
+    Int,
+}
+
+/// A column a list of resources is sorted by, one that leads an index after `tenant_id`, so
+/// that a page is a range read of that index whatever its place in the list. Ties are broken
+/// by the table's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SortColumn {
+    /// The column.
+    pub name: &'static str,
+    /// What it holds.
+    pub kind: KeyKind,
+    /// Whether it may be NULL: resources without a value come after the others ascending, and
+    /// before them descending (as RFC 7644 §3.4.2.3 asks of `sortBy`).
+    pub nullable: bool,
+}
+
+/// The order of a list: by a column, then by id, both ascending or both descending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    /// The column.
+    pub column: SortColumn,
+    /// Descending instead of ascending.
+    pub descending: bool,
+}
+
+/// A row's place in a sorted list: its sort key (`None`: NULL) and its id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Position {
+    /// The sort key, [`Arg::Text`] or [`Arg::Int`] as the column's [`KeyKind`] says.
+    pub key: Option<Arg>,
+    /// The row's id.
+    pub id: String,
+}
+
+/// Which page of a sorted list.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Seek<P> {
+    /// The first page.
+    First,
+    /// The page that follows this position.
+    After(P),
+    /// The page that precedes this position.
+    Before(P),
+}
+
+impl<P> Seek<P> {
+    /// The position the page is read from, if any.
+    fn position(&self) -> Option<&P> {
+        match self {
+            Seek::First => None,
+            Seek::After(p) | Seek::Before(p) => Some(p),
+        }
+    }
+}
+
+/// One page of a sorted list and whether the list goes on either side of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Window<T> {
+    /// The page's items, in list order.
+    pub items: Vec<T>,
+    /// Items precede the page.
+    pub has_before: bool,
+    /// Items follow the page.
+    pub has_after: bool,
+}
+
+impl<T> Window<T> {
+    /// The page of `limit` items read for `seek`: `items` holds up to `limit + 1` of them in
+    /// reading order (backwards for [`Seek::Before`]), the extra one telling that the list goes
+    /// on in the reading direction. The position `seek` starts from is a row of the other side.
+    pub fn cut<P>(mut items: Vec<T>, limit: usize, seek: &Seek<P>) -> Window<T> {
+        let more = items.len() > limit;
+        items.truncate(limit);
+        match seek {
+            Seek::First => Window { items, has_before: false, has_after: more },
+            Seek::After(_) => Window { items, has_before: true, has_after: more },
+            Seek::Before(_) => {
+                items.reverse();
+                Window { items, has_before: more, has_after: true }
+            }
+        }
+    }
+
+    /// The same page with every item mapped, unless one fails.
+    pub fn try_map<U, E>(self, f: impl FnMut(T) -> Result<U, E>) -> Result<Window<U>, E> {
+        let items = self.items.into_iter().map(f).collect::<Result<_, _>>()?;
+        Ok(Window { items, has_before: self.has_before, has_after: self.has_after })
+    }
+}
+
+/// The rows of a nullable sort column with and without a value: read one after the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Segment {
+    Values,
+    Nulls,
+}
+
+/// One page of the tenant's rows matching `filter` (placeholders from `$2`) in the order `sort`,
+/// as `seek` says; every row comes with its [`Position`], the cursor of the pages
+/// beside it. Each statement is a range read of the index `sort` leads, which stops after
+/// `limit + 1` rows: no offset, no count.
+pub async fn keyset_page(
+    pool: &sqlx::AnyPool,
+    table: &Table,
+    tenant_id: &str,
+    filter: &Where,
+    sort: Sort,
+    seek: &Seek<Position>,
+    limit: u64,
+) -> Result<Window<(AnyRow, Position)>, sqlx::Error> {
+    let backward = matches!(seek, Seek::Before(_));
+    // The segments in list order, then in reading order.
+    let mut segments = match (sort.column.nullable, sort.descending) {
+        (false, _) => vec![Segment::Values],
+        (true, false) => vec![Segment::Values, Segment::Nulls],
+        (true, true) => vec![Segment::Nulls, Segment::Values],
+    };
+    if backward {
+        segments.reverse();
+    }
+    let from = seek.position();
+    let first = from.map_or(Segment::Values, |p| if p.key.is_some() { Segment::Values } else { Segment::Nulls });
+    let start = if from.is_some() { segments.iter().position(|s| *s == first).unwrap_or(0) } else { 0 };
+    let want = usize::try_from(limit).unwrap_or(usize::MAX).saturating_add(1);
+    let mut rows = Vec::new();
+    for (i, segment) in segments[start..].iter().enumerate() {
+        let scan = Scan { table, column: sort.column, segment: *segment, descending: sort.descending != backward };
+        let after = if i == 0 { from } else { None };
+        rows.extend(scan.read(pool, tenant_id, filter, after, want - rows.len()).await?);
+        if rows.len() >= want {
+            break;
+        }
+    }
+    Ok(Window::cut(rows, usize::try_from(limit).unwrap_or(usize::MAX), seek))
+}
+
+/// One read of one segment in one direction.
+struct Scan<'a> {
+    table: &'a Table,
+    column: SortColumn,
+    segment: Segment,
+    descending: bool,
+}
+
+impl Scan<'_> {
+    async fn read(
+        &self,
+        pool: &sqlx::AnyPool,
+        tenant_id: &str,
+        filter: &Where,
+        after: Option<&Position>,
+        limit: usize,
+    ) -> Result<Vec<(AnyRow, Position)>, sqlx::Error> {
+        let (col, id) = (self.column.name, self.table.id);
+        let (dir, cmp) = if self.descending { ("desc", "<") } else { ("asc", ">") };
+        let mut next = filter.args.len() + 2;
+        let mut args = filter.args.clone();
+        let mut conditions = vec![format!("({})", filter.sql)];
+        if self.column.nullable {
+            let which = if self.segment == Segment::Values { "is not null" } else { "is null" };
+            conditions.push(format!("{col} {which}"));
+        }
+        match (after, self.segment) {
+            // `col >= k` bounds the index range; the rest skips the ties already shown.
+            (Some(Position { key: Some(key), id: after_id }), Segment::Values) => {
+                conditions.push(format!("{col} {cmp}= ${next} and ({col} {cmp} ${next} or {id} {cmp} ${})", next + 1));
+                args.push(key.clone());
+                args.push(Arg::Text(after_id.clone()));
+                next += 2;
+            }
+            (Some(Position { id: after_id, .. }), Segment::Nulls) => {
+                conditions.push(format!("{id} {cmp} ${next}"));
+                args.push(Arg::Text(after_id.clone()));
+                next += 1;
+            }
+            _ => {}
+        }
+        let order = match self.segment {
+            Segment::Values => format!("{col} {dir}, {id} {dir}"),
+            Segment::Nulls => format!("{id} {dir}"),
+        };
+        let sql = format!(
+            "select {}, {col} as sort_key from {} where tenant_id = $1 and {} order by {order} limit ${next}",
+            self.table.columns,
+            self.table.name,
+            conditions.join(" and "),
+        );
+        let rows = bind_all(sqlx::query(&sql).bind(tenant_id), &args)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(pool)
+            .await?;
+        rows.into_iter()
+            .map(|row| {
+                let key = match self.column.kind {
+                    KeyKind::Text => row.try_get::<Option<String>, _>("sort_key")?.map(Arg::Text),
+                    KeyKind::Int => row.try_get::<Option<i64>, _>("sort_key")?.map(Arg::Int),
+                };
+                let id = row.try_get(self.table.id)?;
+                Ok((row, Position { key, id }))
+            })
+            .collect()
+    }
 }

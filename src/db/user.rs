@@ -2,12 +2,16 @@
 //! filters and uniqueness need. `id` and `meta` are not stored in the JSON: they are derived
 //! from the columns when the resource is served.
 
+use std::collections::HashMap;
+
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
 
+use super::credential::Kind;
 use super::get_flag;
-use super::resource::{self, Table};
-use super::sql::{OrderBy, Where};
+use super::group::CHUNK;
+use super::resource::{self, KeyKind, Position, Seek, Sort, SortColumn, Table, Window};
+use super::sql::{placeholders, OrderBy, Where};
 
 /// A stored user.
 #[derive(Debug, Clone)]
@@ -60,6 +64,20 @@ pub struct UserWrite<'a> {
 /// The case-folded userName that the unique index compares (userName has caseExact false).
 pub fn fold_user_name(user_name: &str) -> String {
     user_name.to_lowercase()
+}
+
+/// The orders of the dashboard's user list, each led by an index of `scim_user`.
+pub mod sort {
+    use super::{KeyKind, SortColumn};
+
+    /// By userName, case-insensitively.
+    pub const USER_NAME: SortColumn = SortColumn { name: "user_name_ci", kind: KeyKind::Text, nullable: false };
+    /// By displayName, as stored (users without one last).
+    pub const DISPLAY_NAME: SortColumn = SortColumn { name: "display_name", kind: KeyKind::Text, nullable: true };
+    /// By the time of the last change.
+    pub const UPDATED: SortColumn = SortColumn { name: "updated_at", kind: KeyKind::Int, nullable: false };
+    /// By creation time.
+    pub const CREATED: SortColumn = SortColumn { name: "created_at", kind: KeyKind::Int, nullable: false };
 }
 
 const TABLE: Table = Table {
@@ -193,6 +211,75 @@ pub async fn list<'e>(
     limit: u64,
 ) -> Result<Vec<UserRecord>, sqlx::Error> {
     resource::page(exec, &TABLE, tenant_id, filter, order, offset, limit).await?.iter().map(from_row).collect()
+}
+
+/// One page of the tenant's users matching `filter` (placeholders from `$2`) in the order
+/// `sort` (one of [`sort`]), each with its position (the cursor of the pages beside it).
+pub async fn page(
+    pool: &sqlx::AnyPool,
+    tenant_id: &str,
+    filter: &Where,
+    sort: Sort,
+    seek: &Seek<Position>,
+    limit: u64,
+) -> Result<Window<(UserRecord, Position)>, sqlx::Error> {
+    let window = resource::keyset_page(pool, &TABLE, tenant_id, filter, sort, seek, limit).await?;
+    window.try_map(|(row, at)| Ok((from_row(&row)?, at)))
+}
+
+/// Who made a user's last change, as the provisioning log recorded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Writer {
+    /// An administrator, on the dashboard (its requests carry no credential).
+    Dashboard,
+    /// A SCIM client, with this credential.
+    Credential {
+        /// The credential's id.
+        id: String,
+        /// Its kind (`None` if the credential is gone).
+        kind: Option<Kind>,
+        /// Its OAuth client id (client secrets only).
+        client_id: Option<String>,
+    },
+}
+
+/// Who last changed each of these users of the tenant: the newest successful request other
+/// than a read about each in the provisioning log. Users without one (the rows were pruned)
+/// are missing from the answer. One statement per chunk of ids, each user's row found by the
+/// log's (tenant, resource, id) index.
+pub async fn last_writers(
+    pool: &sqlx::AnyPool,
+    tenant_id: &str,
+    ids: &[String],
+) -> Result<HashMap<String, Writer>, sqlx::Error> {
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        let sql = format!(
+            "select l.resource_id, l.credential_id, c.kind, c.client_id from provisioning_log l \
+             left join credential c on c.credential_id = l.credential_id \
+             where l.log_id in (select (select m.log_id from provisioning_log m \
+                 where m.tenant_id = $1 and m.resource_id = u.user_id and m.method <> 'GET' \
+                 and m.status >= 200 and m.status < 300 order by m.log_id desc limit 1) \
+             from scim_user u where u.tenant_id = $1 and u.user_id in ({}))",
+            placeholders(2, chunk.len())
+        );
+        let query = chunk.iter().fold(sqlx::query(&sql).bind(tenant_id), |q, id| q.bind(id.as_str()));
+        for row in query.fetch_all(pool).await? {
+            let credential: Option<String> = row.try_get("credential_id")?;
+            let kind: Option<String> = row.try_get("kind")?;
+            let writer = match credential {
+                None => Writer::Dashboard,
+                Some(id) => Writer::Credential {
+                    id,
+                    kind: kind
+                        .map(|k| if k == Kind::ClientSecret.as_str() { Kind::ClientSecret } else { Kind::Bearer }),
+                    client_id: row.try_get("client_id")?,
+                },
+            };
+            out.insert(row.try_get("resource_id")?, writer);
+        }
+    }
+    Ok(out)
 }
 
 /// How many of the tenant's users match `filter` (placeholders from `$2`).

@@ -9,4 +9,5 @@ pub mod password;
 pub mod precondition;
 pub mod query_sql;
 pub mod render;
+pub mod retention;
 pub mod users;

@@ -2,8 +2,10 @@
 //! administrator and an identity without rights — over every backend method the server
 //! functions call, with the rights decided from grants in the database (`scimhub::rights`).
 
-use app::backend::{AdminBackend, ManagementBackend, MappingBackend};
-use app::dto::{AdminIdentity, FormOutcome, ScimSettings, SecretKind, SignInMethod};
+use app::backend::{AdminBackend, DirectoryBackend, LogBackend, ManagementBackend, MappingBackend, OperationsBackend};
+use app::dto::{
+    AdminIdentity, ChartRange, DirectoryQuery, FormOutcome, LogQuery, PageAt, ScimSettings, SecretKind, SignInMethod,
+};
 use app::AppError;
 use scimhub::admin::Backend;
 use scimhub::config::OidcConfig;
@@ -158,12 +160,29 @@ async fn every_backend_call_enforces_the_rights_matrix() {
             let at = format!("{role:?} on {tenant}");
             // Reads.
             assert_eq!(unit(b.tenant_overview(&who, tenant).await), expect("read"), "overview: {at}");
-            assert_eq!(unit(b.list_users(&who, tenant, 1).await), expect("read"), "users: {at}");
-            assert_eq!(unit(b.list_log(&who, tenant, None).await), expect("read"), "log: {at}");
+            let query = DirectoryQuery::default();
+            assert_eq!(unit(b.user_page(&who, tenant, &query).await), expect("read"), "users: {at}");
+            assert_eq!(unit(b.user_count(&who, tenant, &query).await), expect("read"), "user count: {at}");
+            assert_eq!(unit(b.group_page(&who, tenant, &query).await), expect("read"), "groups: {at}");
+            assert_eq!(unit(b.group_count(&who, tenant, &query).await), expect("read"), "group count: {at}");
+            let group = b.group_detail(&who, tenant, "no-such-group").await;
+            assert_eq!(unit(group), expect("read").and(Err(AppError::NotFound)), "group detail: {at}");
+            let members = b.group_members(&who, tenant, "no-such-group", &PageAt::First).await;
+            assert_eq!(unit(members), expect("read").and(Err(AppError::NotFound)), "group members: {at}");
+            let log = b.log_page(&who, tenant, &LogQuery::default(), None, None).await;
+            assert_eq!(unit(log), expect("read"), "log: {at}");
+            assert_eq!(unit(b.log_chart(&who, tenant, ChartRange::Week).await), expect("read"), "log chart: {at}");
+            assert_eq!(unit(b.log_credentials(&who, tenant).await), expect("read"), "log credentials: {at}");
+            let entry = b.log_entry(&who, tenant, i64::MAX).await;
+            assert_eq!(unit(entry), expect("read").and(Err(AppError::NotFound)), "log entry: {at}");
             assert_eq!(unit(b.scim_integration(&who, tenant).await), expect("read"), "panel: {at}");
             assert_eq!(unit(b.tenant_admins(&who, tenant).await), expect("read"), "admins: {at}");
             assert_eq!(unit(b.audit_page(&who, Some(tenant), "", None).await), expect("read"), "audit: {at}");
             assert_eq!(unit(b.mapper_panel(&who, tenant).await), expect("read"), "mappers: {at}");
+            assert_eq!(unit(b.log_retention(&who, tenant).await), expect("read"), "retention: {at}");
+            let preview = b.preview_log_retention(&who, tenant, Some(30), None).await;
+            assert_eq!(unit(preview), expect("read"), "retention preview: {at}");
+            assert_eq!(unit(b.onboarding_checklist(&who, tenant).await), expect("read"), "checklist: {at}");
             assert_eq!(unit(b.export_mappers(&who, tenant).await), expect("read"), "export mappers: {at}");
             // A user that does not exist is `NotFound` once the tenant may be seen.
             let detail = b.user_detail(&who, tenant, "no-such-user").await;
@@ -179,6 +198,8 @@ async fn every_backend_call_enforces_the_rights_matrix() {
             assert_eq!(unit(revoked), expect("change"), "revoke: {at}");
             let reset = b.reset_directory(&who, None, tenant, tenant).await;
             assert_eq!(unit(reset), expect("change"), "reset: {at}");
+            let retention = b.set_log_retention(&who, None, tenant, Some(30), None).await;
+            assert_eq!(unit(retention), expect("change"), "set retention: {at}");
             let saved = b.save_mapper(&who, None, tenant, None, mapper_spec(role)).await;
             assert_eq!(form(saved), expect("change"), "save mapper: {at}");
             let defaults = b.apply_azure_defaults(&who, None, tenant).await;

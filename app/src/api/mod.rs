@@ -4,16 +4,21 @@
 use leptos::prelude::*;
 
 use crate::dto::{
-    AdminIdentity, DirectoryReset, LogPage, NewSecret, ScimIntegration, SettingsUpdate, TenantOverview, TenantSummary,
-    UserPage,
+    AdminIdentity, DirectoryReset, NewSecret, ScimIntegration, SettingsUpdate, TenantOverview, TenantSummary,
 };
 use crate::error::AppError;
 
+mod directory;
+mod log;
 mod management;
 mod mapping;
+mod operations;
 
+pub use directory::*;
+pub use log::*;
 pub use management::*;
 pub use mapping::*;
+pub use operations::*;
 
 /// The signed-in administrator, or `None`.
 #[server]
@@ -43,20 +48,6 @@ pub async fn list_tenants() -> Result<Vec<TenantSummary>, AppError> {
 pub async fn get_tenant_overview(tenant: String) -> Result<TenantOverview, AppError> {
     let (backend, admin) = crate::backend::authed().await?;
     backend.tenant_overview(&admin, &tenant).await
-}
-
-/// A page of a tenant's users.
-#[server]
-pub async fn list_users(tenant: String, start_index: u64) -> Result<UserPage, AppError> {
-    let (backend, admin) = crate::backend::authed().await?;
-    backend.list_users(&admin, &tenant, start_index).await
-}
-
-/// A page of a tenant's provisioning log.
-#[server]
-pub async fn list_log(tenant: String, before: Option<i64>) -> Result<LogPage, AppError> {
-    let (backend, admin) = crate::backend::authed().await?;
-    backend.list_log(&admin, &tenant, before).await
 }
 
 /// The Integrations → SCIM panel of a tenant.

@@ -3,8 +3,16 @@
 pub mod audit_table;
 pub mod confirm_button;
 pub mod copy_button;
+pub mod directory;
 pub mod download_link;
 pub mod error_box;
+pub mod history_table;
+pub mod log_chart;
+pub mod log_drawer;
+pub mod log_filters;
+pub mod log_table;
+pub mod onboarding_checklist;
+pub mod polling;
 pub mod scim_tabs;
 pub mod security_headers;
 pub mod top_bar;

@@ -4,11 +4,17 @@
 
 use serde::{Deserialize, Serialize};
 
+mod directory;
+mod log;
 mod management;
 mod mapping;
+mod operations;
 
+pub use directory::*;
+pub use log::*;
 pub use management::*;
 pub use mapping::*;
+pub use operations::*;
 
 /// How an administrator signed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,74 +119,6 @@ pub struct TenantOverview {
     pub errors_24h: u64,
     /// When the identity provider last called (RFC 3339), if ever.
     pub last_request_at: Option<String>,
-}
-
-/// A user in the Users list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UserRow {
-    /// SCIM id.
-    pub id: String,
-    /// userName.
-    pub user_name: String,
-    /// displayName.
-    pub display_name: Option<String>,
-    /// externalId.
-    pub external_id: Option<String>,
-    /// Active or deactivated.
-    pub active: bool,
-    /// Last modification (RFC 3339).
-    pub last_modified: String,
-}
-
-/// A page of users.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UserPage {
-    /// The users on this page.
-    pub users: Vec<UserRow>,
-    /// All users matching.
-    pub total: u64,
-    /// 1-based index of the first user on this page.
-    pub start_index: u64,
-    /// Page size.
-    pub page_size: u64,
-}
-
-/// A provisioning-log row.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LogRow {
-    /// Row id (for keyset pagination).
-    pub id: i64,
-    /// When (RFC 3339).
-    pub time: String,
-    /// HTTP method.
-    pub method: String,
-    /// Path and query.
-    pub path: String,
-    /// Operation.
-    pub operation: String,
-    /// HTTP status.
-    pub status: u16,
-    /// Resource type and id.
-    pub resource: Option<String>,
-    /// userName.
-    pub user_name: Option<String>,
-    /// SCIM error detail or keyword.
-    pub detail: Option<String>,
-    /// Latency in milliseconds.
-    pub latency_ms: f64,
-}
-
-/// A page of the provisioning log, newest first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LogPage {
-    /// The rows.
-    pub rows: Vec<LogRow>,
-    /// Pass as `before` to get the next (older) page; `None` at the end.
-    pub next_before: Option<i64>,
 }
 
 /// The settings of a tenant's SCIM endpoint that the integration panel edits.

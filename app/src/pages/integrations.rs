@@ -17,6 +17,7 @@ use crate::api::{
 use crate::components::audit_table::AuditTable;
 use crate::components::copy_button::CopyButton;
 use crate::components::error_box::ErrorBox;
+use crate::components::onboarding_checklist::OnboardingChecklist;
 use crate::components::scim_tabs::ScimTabs;
 use crate::components::typed_confirm::TypedConfirm;
 use crate::components::use_interactive;
@@ -112,6 +113,8 @@ pub fn ScimIntegrationPage() -> impl IntoView {
             "Connect an identity provider (Microsoft Entra ID, Okta or any SCIM 2.0 client): choose the settings, \
              copy the integration details into the provider's provisioning setup, and generate a secret."
         </p>
+
+        <OnboardingChecklist tenant/>
 
         <section class="panel" aria-labelledby="scim-settings-heading">
             <h3 id="scim-settings-heading">"Settings"</h3>

@@ -22,6 +22,7 @@ use crate::components::confirm_button::ConfirmButton;
 use crate::components::copy_button::CopyButton;
 use crate::components::download_link::DownloadLink;
 use crate::components::error_box::ErrorBox;
+use crate::components::polling::use_polling;
 use crate::components::scim_tabs::ScimTabs;
 use crate::components::use_interactive;
 use crate::dto::{FormOutcome, MapperPanel, MapperRow, RederiveProgress};
@@ -78,37 +79,12 @@ pub fn MappersPage() -> impl IntoView {
     let changes =
         move || (save.version().get(), delete.version().get(), defaults.version().get(), import.version().get());
     let panel = Resource::new(move || (tenant.get(), changes()), |(tenant, _)| get_mapper_panel(tenant));
-    // Polled while existing users are re-derived; effects (and so the polling) run only in the
-    // browser.
-    let tick = RwSignal::new(0u64);
+    // Polled while existing users are re-derived (only in the browser).
+    let (running, set_running) = signal(false);
+    let tick = use_polling(move || running.get(), POLL);
     let progress =
         Resource::new(move || (tenant.get(), changes(), tick.get()), |(tenant, ..)| get_mapper_panel(tenant));
-    let poller = StoredValue::new(None::<IntervalHandle>);
-    Effect::new(move |_| {
-        let running = progress.get().and_then(Result::ok).is_some_and(|p| p.rederive.is_some());
-        match (running, poller.get_value()) {
-            (true, None) => {
-                if let Ok(handle) = set_interval_with_handle(
-                    move || {
-                        tick.try_update(|t| *t += 1);
-                    },
-                    POLL,
-                ) {
-                    poller.set_value(Some(handle));
-                }
-            }
-            (false, Some(handle)) => {
-                handle.clear();
-                poller.set_value(None);
-            }
-            _ => {}
-        }
-    });
-    on_cleanup(move || {
-        if let Some(handle) = poller.try_get_value().flatten() {
-            handle.clear();
-        }
-    });
+    Effect::new(move |_| set_running.set(progress.get().and_then(Result::ok).is_some_and(|p| p.rederive.is_some())));
 
     let editor = RwSignal::new(Editor::Closed);
     let status = RwSignal::new(None::<String>);
@@ -247,7 +223,7 @@ fn MapperList(
             <tr data-mapper=spec.user_attribute.clone()>
                 <th scope="row">{spec.name.clone()}</th>
                 <td>{spec.user_attribute.clone()}</td>
-                <td><code class="claim">{spec.claim.clone()}</code></td>
+                <td class="claim-cell"><code class="claim">{spec.claim.clone()}</code></td>
                 <td>{spec.json_type.label()}</td>
                 {flag(spec.multivalued)}
                 {flag(spec.id_token)}

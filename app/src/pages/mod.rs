@@ -2,6 +2,8 @@
 
 pub mod admins;
 pub mod audit;
+pub mod group_detail;
+pub mod groups;
 pub mod home;
 pub mod integrations;
 pub mod log;

@@ -33,6 +33,7 @@ pub fn TenantLayout() -> impl IntoView {
             <nav class="tabs" aria-label="Tenant">
                 <A href=href("") exact=true>"Overview"</A>
                 <A href=href("/users")>"Users"</A>
+                <A href=href("/groups")>"Groups"</A>
                 <A href=href("/log")>"Provisioning log"</A>
                 <A href=href("/integrations/scim")>"SCIM integration"</A>
                 <A href=href("/admins")>"Administrators"</A>

@@ -1,15 +1,19 @@
-//! `/tenants/:tenant/settings`: the tenant itself — display name, disable or enable, delete
-//! with a typed confirmation. Platform administrators only; the server checks it too.
+//! `/tenants/:tenant/settings`: the retention of the tenant's provisioning log (its
+//! administrators), and the tenant itself — display name, disable or enable, delete with a typed
+//! confirmation (platform administrators only). The server checks every right too.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::{get_current_admin, get_tenant_overview, DeleteTenant, RenameTenant, SetTenantDisabled};
+use crate::api::{
+    get_current_admin, get_log_retention, get_tenant_overview, DeleteTenant, PreviewLogRetention, RenameTenant,
+    SetLogRetention, SetTenantDisabled,
+};
 use crate::components::confirm_button::ConfirmButton;
 use crate::components::error_box::ErrorBox;
 use crate::components::typed_confirm::TypedConfirm;
 use crate::components::use_interactive;
-use crate::dto::{tenant_fields, FormOutcome, TenantSummary};
+use crate::dto::{retention_fields, tenant_fields, FormOutcome, LogRetention, TenantSummary};
 use crate::pages::tenant::use_tenant;
 
 /// The page.
@@ -23,8 +27,18 @@ pub fn TenantSettingsPage() -> impl IntoView {
     // typed when a name is refused).
     let overview =
         Resource::new(move || (tenant.get(), disable.version().get()), |(tenant, _)| get_tenant_overview(tenant));
+    let retention = Resource::new(move || tenant.get(), get_log_retention);
     view! {
         <h2>"Tenant settings"</h2>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let can_change = admin.await.ok().flatten().is_some_and(|a| a.can_change(&tenant.get_untracked()));
+                match retention.await {
+                    Ok(current) => view! { <RetentionForm tenant current can_change/> }.into_any(),
+                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let platform = admin.await.ok().flatten().is_some_and(|a| a.platform_admin);
@@ -119,6 +133,109 @@ fn TenantForms(
                 button=Signal::derive(move || format!("Delete tenant \"{}\" and all its data", tenant.get()))/>
             <p class="field-error" role="alert">{delete_refused}</p>
             {move || delete_value.get().and_then(Result::err).map(|e| view! { <ErrorBox error=e/> })}
+        </section>
+    }
+}
+
+/// A limit as the number field shows it (blank: no limit).
+fn shown<T: ToString>(limit: Option<T>) -> String {
+    limit.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// What a retention keeps, in words.
+fn kept(r: &LogRetention) -> String {
+    match (r.days, r.rows) {
+        (None, None) => "every row (no limit)".to_owned(),
+        (Some(d), None) => format!("the last {d} days"),
+        (None, Some(n)) => format!("the newest {n} rows"),
+        (Some(d), Some(n)) => format!("the last {d} days, at most the newest {n} rows"),
+    }
+}
+
+/// The retention of the tenant's provisioning log, with a preview of what it removes.
+#[component]
+fn RetentionForm(tenant: Signal<String>, current: LogRetention, can_change: bool) -> impl IntoView {
+    let interactive = use_interactive();
+    let days = RwSignal::new(shown(current.days));
+    let rows = RwSignal::new(shown(current.rows));
+    let save = ServerAction::<SetLogRetention>::new();
+    let preview = ServerAction::<PreviewLogRetention>::new();
+    let saved = save.value();
+    let previewed = preview.value();
+    let refusal = move |field: &'static str| {
+        move || {
+            saved
+                .with(|v| FormOutcome::refusal(v, field))
+                .or_else(|| previewed.with(|v| FormOutcome::refusal(v, field)))
+        }
+    };
+    let ask_preview = move || {
+        preview.dispatch(PreviewLogRetention {
+            tenant: tenant.get_untracked(),
+            days: days.get_untracked(),
+            rows: rows.get_untracked(),
+        });
+    };
+    let prunable = move || match (previewed.get(), saved.get()) {
+        (Some(Ok(FormOutcome::Saved(n))), _) => Some(n),
+        (None, Some(Ok(FormOutcome::Saved(r)))) => Some(r.prunable),
+        (None, None) => Some(current.prunable),
+        _ => None,
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        preview.clear();
+        save.dispatch(SetLogRetention {
+            tenant: tenant.get_untracked(),
+            days: days.get_untracked(),
+            rows: rows.get_untracked(),
+        });
+    };
+    let status = move || match saved.get() {
+        Some(Ok(FormOutcome::Saved(r))) => Some(format!("Saved: the log keeps {}.", kept(&r))),
+        _ => None,
+    };
+    view! {
+        <section class="panel" aria-labelledby="retention-heading">
+            <h3 id="retention-heading">"Provisioning log retention"</h3>
+            <p class="hint">{format!(
+                "Now keeping {}. Older rows, and rows beyond the count, are pruned in the background every few minutes (and right after saving); provisioning is not held up. Leave a field empty for no limit of that kind.",
+                kept(&current)
+            )}</p>
+            <form class="form" on:submit=submit>
+                <div class="retention-fields">
+                    <div class="field">
+                        <label for="retention-days">"Keep days"</label>
+                        <input id="retention-days" type="text" inputmode="numeric" autocomplete="off" placeholder="no limit"
+                            aria-describedby="retention-days-error" disabled=!can_change
+                            prop:value=move || days.get()
+                            on:input=move |ev| { days.set(event_target_value(&ev)); ask_preview(); }/>
+                        <p class="field-error" id="retention-days-error" role="alert">{refusal(retention_fields::DAYS)}</p>
+                    </div>
+                    <div class="field">
+                        <label for="retention-rows">"Keep rows"</label>
+                        <input id="retention-rows" type="text" inputmode="numeric" autocomplete="off" placeholder="no limit"
+                            aria-describedby="retention-rows-error" disabled=!can_change
+                            prop:value=move || rows.get()
+                            on:input=move |ev| { rows.set(event_target_value(&ev)); ask_preview(); }/>
+                        <p class="field-error" id="retention-rows-error" role="alert">{refusal(retention_fields::ROWS)}</p>
+                    </div>
+                </div>
+                <p class="hint" role="status" data-testid="retention-preview">
+                    {move || prunable().map(|n| match n {
+                        0 => "This setting removes no rows now.".to_owned(),
+                        1 => "This setting removes 1 row now.".to_owned(),
+                        n => format!("This setting removes {n} rows now."),
+                    })}
+                </p>
+                {can_change.then(|| view! {
+                    <div class="actions">
+                        <button type="submit" disabled=move || !interactive.get() || save.pending().get()>"Save retention"</button>
+                        <span role="status">{status}</span>
+                    </div>
+                })}
+            </form>
+            {move || saved.get().and_then(Result::err).map(|e| view! { <ErrorBox error=e/> })}
         </section>
     }
 }

@@ -9,8 +9,10 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use crate::api::{get_user_detail, DeactivateUser, DeleteUser};
 use crate::components::confirm_button::ConfirmButton;
 use crate::components::copy_button::CopyButton;
+use crate::components::download_link::percent_encode;
 use crate::components::error_box::ErrorBox;
-use crate::dto::{ClaimsPreview, GroupLink, InternalAttribute, LogRow, UserDetail};
+use crate::components::history_table::HistoryTable;
+use crate::dto::{ClaimsPreview, GroupLink, InternalAttribute, UserDetail};
 use crate::pages::tenant::use_tenant;
 
 /// The page.
@@ -145,13 +147,13 @@ fn UserView(
 
         <section class="panel" aria-labelledby="groups-heading">
             <h3 id="groups-heading">"Groups"</h3>
-            <GroupList groups/>
+            <GroupList tenant=tenant.clone() groups/>
         </section>
 
         <section class="panel" aria-labelledby="history-heading">
             <h3 id="history-heading">"Provisioning history"</h3>
             <p class="hint">"The SCIM requests about this user, newest first (at most 100)."</p>
-            <HistoryTable rows=history/>
+            <HistoryTable rows=history empty="No provisioning requests about this user."/>
         </section>
     }
 }
@@ -198,49 +200,21 @@ fn ClaimsCard(index: usize, preview: ClaimsPreview) -> impl IntoView {
     }
 }
 
-/// The groups the user belongs to.
+/// The groups the user belongs to, linked to their pages.
 #[component]
-fn GroupList(groups: Vec<GroupLink>) -> impl IntoView {
+fn GroupList(tenant: String, groups: Vec<GroupLink>) -> impl IntoView {
     if groups.is_empty() {
         return view! { <p data-testid="no-groups">"Not a member of any group."</p> }.into_any();
     }
     view! {
         <ul class="groups">
             {groups.into_iter().map(|g| view! {
-                <li>{g.display_name}" "<code class="hint">{g.id}</code></li>
+                <li>
+                    <a href=format!("/tenants/{tenant}/groups/{}", percent_encode(&g.id))>{g.display_name}</a>
+                    " "<code class="hint">{g.id}</code>
+                </li>
             }).collect_view()}
         </ul>
-    }
-    .into_any()
-}
-
-/// Time | Operation | Status | Method | Path.
-#[component]
-fn HistoryTable(rows: Vec<LogRow>) -> impl IntoView {
-    if rows.is_empty() {
-        return view! { <p data-testid="no-history">"No provisioning requests about this user."</p> }.into_any();
-    }
-    view! {
-        <table class="log" aria-label="Provisioning history">
-            <thead><tr>
-                <th scope="col">"Time"</th><th scope="col">"Operation"</th><th scope="col">"Status"</th>
-                <th scope="col">"Method"</th><th scope="col">"Path"</th>
-            </tr></thead>
-            <tbody>
-                {rows.into_iter().map(|r| {
-                    let class = if r.status >= 500 { "status err" } else if r.status >= 400 { "status warn" } else { "status ok" };
-                    view! {
-                        <tr>
-                            <td><time datetime=r.time.clone()>{r.time.clone()}</time></td>
-                            <td>{r.operation}</td>
-                            <td><span class=class>{r.status}</span>{r.detail.map(|d| view! { " "<span class="hint">{d}</span> })}</td>
-                            <td>{r.method}</td>
-                            <td><code>{r.path}</code></td>
-                        </tr>
-                    }
-                }).collect_view()}
-            </tbody>
-        </table>
     }
     .into_any()
 }

@@ -1,63 +1,68 @@
-//! `/tenants/:tenant/users`: the users the identity provider synced.
+//! `/tenants/:tenant/users`: the users the identity provider synced — searchable by plain text
+//! or a SCIM filter, by status, sortable, in keyset pages of 50. The whole state is in the URL.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
-use crate::api::list_users;
+use crate::api::{count_users, get_user_page};
+use crate::components::directory::{
+    use_directory_query, DirectoryResults, SearchForm, SortHeader, StatusBadge, StatusChoice,
+};
 use crate::components::download_link::percent_encode;
-use crate::components::error_box::ErrorBox;
+use crate::dto::{DirectoryQuery, SortKey, UserRow};
 use crate::pages::tenant::use_tenant;
 
-/// The Users list, paginated with `?start=`.
+/// The list's own order.
+const OWN_SORT: SortKey = SortKey::UserName;
+
+/// The Users list.
 #[component]
 pub fn UsersPage() -> impl IntoView {
     let tenant = use_tenant();
-    let query = use_query_map();
-    let start = move || query.read().get("start").and_then(|s| s.parse::<u64>().ok()).unwrap_or(1).max(1);
-    let page = Resource::new(move || (tenant.get(), start()), |(t, s)| list_users(t, s));
+    let query = use_directory_query();
+    let base = Signal::derive(move || format!("/tenants/{}/users", tenant.get()));
+    let page = Resource::new(move || (tenant.get(), query.get()), |(tenant, query)| get_user_page(tenant, query));
+    // Counted once per search: paging and sorting do not count again.
+    let count = Resource::new(
+        move || (tenant.get(), query.with(DirectoryQuery::matching)),
+        |(tenant, query)| count_users(tenant, query),
+    );
+    let table = move |rows| view! { <UserTable tenant=tenant.get_untracked() rows base query/> }.into_any();
     view! {
         <h2>"Users"</h2>
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(p) => {
-                        let base = format!("/tenants/{}/users", tenant.get_untracked());
-                        let prev = (p.start_index > 1).then(|| p.start_index.saturating_sub(p.page_size).max(1));
-                        let next = (p.start_index + p.page_size <= p.total).then(|| p.start_index + p.page_size);
-                        let last = (p.start_index + p.users.len() as u64).saturating_sub(1);
-                        view! {
-                            <p class="hint">{format!("{} users", p.total)}</p>
-                            <table>
-                                <thead><tr>
-                                    <th>"User name"</th><th>"Display name"</th><th>"External ID"</th>
-                                    <th>"Status"</th><th>"Last modified"</th>
-                                </tr></thead>
-                                <tbody>
-                                    {p.users.into_iter().map(|u| view! {
-                                        <tr>
-                                            <td><a href=format!("{base}/{}", percent_encode(&u.id))>{u.user_name}</a></td>
-                                            <td>{u.display_name.unwrap_or_default()}</td>
-                                            <td><code>{u.external_id.unwrap_or_default()}</code></td>
-                                            <td>
-                                                <span class=if u.active { "badge ok" } else { "badge off" }>
-                                                    {if u.active { "Active" } else { "Deactivated" }}
-                                                </span>
-                                            </td>
-                                            <td>{u.last_modified}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                            <nav class="pager" aria-label="Pages">
-                                {prev.map(|s| view! { <a href=format!("?start={s}")>"Previous"</a> })}
-                                <span>{format!("{} – {} of {}", p.start_index.min(p.total), last, p.total)}</span>
-                                {next.map(|s| view! { <a href=format!("?start={s}")>"Next"</a> })}
-                            </nav>
-                        }.into_any()
-                    }
-                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <SearchForm id="user-search" label="Search users" base query
+            hint="Plain text finds the users whose user name, display name, external ID or email contains it, in any case."/>
+        <StatusChoice base query/>
+        <DirectoryResults noun="user" search_id="user-search" page count base query table/>
+    }
+}
+
+/// The users of one page.
+#[component]
+fn UserTable(tenant: String, rows: Vec<UserRow>, base: Signal<String>, query: Memo<DirectoryQuery>) -> impl IntoView {
+    view! {
+        <table class="directory users" aria-label="Users">
+            <thead><tr>
+                <SortHeader label="User name" key=SortKey::UserName own=OWN_SORT base query/>
+                <SortHeader label="Display name" key=SortKey::DisplayName own=OWN_SORT base query/>
+                <th scope="col">"External ID"</th>
+                <th scope="col">"Status"</th>
+                <SortHeader label="Last provisioned" key=SortKey::LastProvisioned own=OWN_SORT base query/>
+                <SortHeader label="Created" key=SortKey::Created own=OWN_SORT base query/>
+                <th scope="col">"Source"</th>
+            </tr></thead>
+            <tbody>
+                {rows.into_iter().map(|u| view! {
+                    <tr>
+                        <td><a href=format!("/tenants/{tenant}/users/{}", percent_encode(&u.id))>{u.user_name}</a></td>
+                        <td>{u.display_name.unwrap_or_default()}</td>
+                        <td><code>{u.external_id.unwrap_or_default()}</code></td>
+                        <td><StatusBadge active=u.active/></td>
+                        <td><time datetime=u.last_provisioned.clone()>{u.last_provisioned.clone()}</time></td>
+                        <td><time datetime=u.created.clone()>{u.created.clone()}</time></td>
+                        <td>{u.source.unwrap_or_else(|| "—".into())}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
     }
 }

@@ -1,0 +1,41 @@
+//! A resource's provisioning history: the SCIM requests about it, newest first.
+
+use leptos::prelude::*;
+
+use crate::dto::LogRow;
+
+/// Time | Operation | Status | Method | Path, or `empty` when there are no rows.
+#[component]
+pub fn HistoryTable(
+    /// The rows, newest first.
+    rows: Vec<LogRow>,
+    /// What to say when there are none.
+    empty: &'static str,
+) -> impl IntoView {
+    if rows.is_empty() {
+        return view! { <p data-testid="no-history">{empty}</p> }.into_any();
+    }
+    view! {
+        <table class="log" aria-label="Provisioning history">
+            <thead><tr>
+                <th scope="col">"Time"</th><th scope="col">"Operation"</th><th scope="col">"Status"</th>
+                <th scope="col">"Method"</th><th scope="col">"Path"</th>
+            </tr></thead>
+            <tbody>
+                {rows.into_iter().map(|r| {
+                    let class = if r.status >= 500 { "status err" } else if r.status >= 400 { "status warn" } else { "status ok" };
+                    view! {
+                        <tr>
+                            <td><time datetime=r.time.clone()>{r.time.clone()}</time></td>
+                            <td>{r.operation}</td>
+                            <td><span class=class>{r.status}</span>{r.detail.map(|d| view! { " "<span class="hint">{d}</span> })}</td>
+                            <td>{r.method}</td>
+                            <td><code>{r.path}</code></td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}

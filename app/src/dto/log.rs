@@ -1,0 +1,358 @@
+//! What the provisioning log viewer shows, and its filter as the page's URL carries it.
+
+use serde::{Deserialize, Serialize};
+
+/// A provisioning-log row: in the viewer, a user's history and the export.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogRow {
+    /// Row id (the keyset of the pages).
+    pub id: i64,
+    /// When (RFC 3339).
+    pub time: String,
+    /// HTTP method.
+    pub method: String,
+    /// Path and query below the SCIM base.
+    pub path: String,
+    /// The operation as stored (create, link, replace, update, deactivate, …).
+    pub operation: String,
+    /// HTTP status.
+    pub status: u16,
+    /// `User` or `Group`.
+    pub resource_type: Option<String>,
+    /// The resource's id.
+    pub resource_id: Option<String>,
+    /// The user's userName, or the group's displayName.
+    pub user_name: Option<String>,
+    /// SCIM error keyword.
+    pub scim_type: Option<String>,
+    /// SCIM error detail, or what else the row says (a group's membership changes, a link).
+    pub detail: Option<String>,
+    /// Time to answer, in milliseconds.
+    pub latency_ms: f64,
+    /// The credential that authenticated the request, if any did.
+    pub credential_id: Option<String>,
+    /// The client's address.
+    pub client_addr: Option<String>,
+    /// The client's User-Agent.
+    pub user_agent: Option<String>,
+}
+
+impl LogRow {
+    /// `User/<id>` or `Group/<id>`, when the row is about one resource.
+    pub fn resource(&self) -> Option<String> {
+        let id = self.resource_id.as_deref()?;
+        Some(format!("{}/{id}", self.resource_type.as_deref().unwrap_or_default()))
+    }
+
+    /// The detail, else the SCIM error keyword.
+    pub fn problem(&self) -> Option<&str> {
+        self.detail.as_deref().or(self.scim_type.as_deref())
+    }
+
+    /// The CSS classes of the status badge.
+    pub fn status_class(&self) -> &'static str {
+        match self.status {
+            500.. => "status err",
+            400.. => "status warn",
+            _ => "status ok",
+        }
+    }
+}
+
+/// A page of the provisioning log, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogPage {
+    /// The rows.
+    pub rows: Vec<LogRow>,
+    /// Pass as `before` to get the next (older) page; `None` at the end.
+    pub next_before: Option<i64>,
+    /// A filter no index serves (text, group membership) stopped after reading
+    /// [`LogPage::SCAN`] rows with fewer matches than a page: the next page searches on.
+    pub partial: bool,
+}
+
+impl LogPage {
+    /// Rows a page shows at most.
+    pub const SIZE: u32 = 50;
+    /// Rows one page reads at most when a filter no index serves (text, group membership) is
+    /// set: such a filter is checked on the rows the other filters select, newest first.
+    pub const SCAN: u32 = 5000;
+}
+
+/// One row in full: what the detail drawer shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogEntryDetail {
+    /// The row.
+    pub row: LogRow,
+    /// The redacted, truncated request body (pretty-printed when it is whole JSON).
+    pub request: Option<String>,
+    /// The redacted, truncated response body (pretty-printed when it is whole JSON).
+    pub response: Option<String>,
+}
+
+/// The viewer's filter, as the page's URL query carries it (`?op=&outcome=&resource=
+/// &credential=&q=&from=&to=&last=`); empty means no condition. The server reads the values.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LogQuery {
+    /// An operation group: a value of [`OPERATION_CHOICES`].
+    pub op: String,
+    /// `success`, `client` or `server` ([`OUTCOME_CHOICES`]).
+    pub outcome: String,
+    /// A resource id, or an exact userName (or group displayName).
+    pub resource: String,
+    /// A credential id as the log records it.
+    pub credential: String,
+    /// Text the path, detail, userName or SCIM error keyword contains (any case).
+    pub q: String,
+    /// From this time (UTC, `YYYY-MM-DDTHH:MM[:SS]`, as a `datetime-local` input sends it, or
+    /// RFC 3339), inclusive.
+    pub from: String,
+    /// Until this time, exclusive; same forms as `from`.
+    pub to: String,
+    /// The last hour, day or week: a value of [`LAST_CHOICES`].
+    pub last: String,
+}
+
+impl LogQuery {
+    /// The parameter (and refused-field) name of the operation.
+    pub const OP: &'static str = "op";
+    /// … of the outcome.
+    pub const OUTCOME: &'static str = "outcome";
+    /// … of the resource.
+    pub const RESOURCE: &'static str = "resource";
+    /// … of the credential.
+    pub const CREDENTIAL: &'static str = "credential";
+    /// … of the text.
+    pub const TEXT: &'static str = "q";
+    /// … of the start time.
+    pub const FROM: &'static str = "from";
+    /// … of the end time.
+    pub const TO: &'static str = "to";
+    /// … of the quick pick.
+    pub const LAST: &'static str = "last";
+
+    /// The filter in a URL query, read with `get` (a parameter's value, if present).
+    pub fn from_params(get: impl Fn(&str) -> Option<String>) -> LogQuery {
+        let value = |name: &str| get(name).map(|v| v.trim().to_owned()).unwrap_or_default();
+        LogQuery {
+            op: value(Self::OP),
+            outcome: value(Self::OUTCOME),
+            resource: value(Self::RESOURCE),
+            credential: value(Self::CREDENTIAL),
+            q: value(Self::TEXT),
+            from: value(Self::FROM),
+            to: value(Self::TO),
+            last: value(Self::LAST),
+        }
+    }
+
+    /// The parameters that are set, in a fixed order.
+    pub fn pairs(&self) -> Vec<(&'static str, &str)> {
+        [
+            (Self::OP, &self.op),
+            (Self::OUTCOME, &self.outcome),
+            (Self::RESOURCE, &self.resource),
+            (Self::CREDENTIAL, &self.credential),
+            (Self::TEXT, &self.q),
+            (Self::FROM, &self.from),
+            (Self::TO, &self.to),
+            (Self::LAST, &self.last),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k, v.as_str()))
+        .collect()
+    }
+
+    /// Whether no condition is set.
+    pub fn is_empty(&self) -> bool {
+        self.pairs().is_empty()
+    }
+
+    /// `?<extra>&<the filter>` (empty when both are), for links that keep the filter.
+    pub fn to_query(&self, extra: &[(&str, &str)]) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query.extend_pairs(extra.iter().filter(|(_, v)| !v.is_empty()));
+        query.extend_pairs(self.pairs());
+        let query = query.finish();
+        if query.is_empty() {
+            query
+        } else {
+            format!("?{query}")
+        }
+    }
+}
+
+/// An operation group of the filter and the operations stored for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OperationChoice {
+    /// The value in the URL.
+    pub value: &'static str,
+    /// What the select shows, naming the stored operations.
+    pub label: &'static str,
+    /// The operations stored in the log.
+    pub stored: &'static [&'static str],
+    /// Only the rows of groups whose members changed.
+    pub membership: bool,
+}
+
+/// The operation groups the filter offers.
+pub const OPERATION_CHOICES: [OperationChoice; 7] = [
+    OperationChoice { value: "create", label: "Create (create, link)", stored: &["create", "link"], membership: false },
+    OperationChoice {
+        value: "update",
+        label: "Update (replace, update, reactivate)",
+        stored: &["replace", "update", "reactivate"],
+        membership: false,
+    },
+    OperationChoice { value: "deactivate", label: "Deactivate", stored: &["deactivate"], membership: false },
+    OperationChoice { value: "delete", label: "Delete", stored: &["delete"], membership: false },
+    OperationChoice {
+        value: "read",
+        label: "Read (read, list, .search)",
+        stored: &["read", "list"],
+        membership: false,
+    },
+    OperationChoice {
+        value: "membership",
+        label: "Group membership (members changed)",
+        stored: &["create", "replace", "update"],
+        membership: true,
+    },
+    OperationChoice {
+        value: "other",
+        label: "Other (bulk, discovery)",
+        stored: &["bulk", "discovery", "other"],
+        membership: false,
+    },
+];
+
+/// The outcome classes the filter offers: (value, label).
+pub const OUTCOME_CHOICES: [(&str, &str); 3] =
+    [("success", "Success (below 400)"), ("client", "Client error (4xx)"), ("server", "Server error (5xx)")];
+
+/// The quick picks of the time range: (value, label, seconds back from now).
+pub const LAST_CHOICES: [(&str, &str, i64); 3] =
+    [("1h", "Last hour", 3600), ("24h", "Last 24 hours", 86_400), ("7d", "Last 7 days", 604_800)];
+
+/// A credential the filter offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CredentialChoice {
+    /// The id the log records.
+    pub value: String,
+    /// What it is, e.g. `Bearer secret created 2026-11-23 (revoked)`.
+    pub label: String,
+}
+
+/// The span of the activity chart.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChartRange {
+    /// The last 24 hours, hourly.
+    #[default]
+    #[serde(rename = "24h")]
+    Day,
+    /// The last 7 days, in 6-hour intervals.
+    #[serde(rename = "7d")]
+    Week,
+}
+
+impl ChartRange {
+    /// The parameter in the page's URL.
+    pub const PARAM: &'static str = "chart";
+
+    /// The range a URL value names (the last 24 hours unless it is `7d`).
+    pub fn parse(value: &str) -> ChartRange {
+        if value == "7d" {
+            ChartRange::Week
+        } else {
+            ChartRange::Day
+        }
+    }
+
+    /// The URL value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChartRange::Day => "24h",
+            ChartRange::Week => "7d",
+        }
+    }
+
+    /// The span in words.
+    pub fn label(self) -> &'static str {
+        match self {
+            ChartRange::Day => "the last 24 hours",
+            ChartRange::Week => "the last 7 days",
+        }
+    }
+
+    /// The width of one interval and how many intervals there are.
+    pub fn buckets(self) -> (i64, usize) {
+        match self {
+            ChartRange::Day => (3600, 24),
+            ChartRange::Week => (6 * 3600, 28),
+        }
+    }
+}
+
+/// The requests of one interval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChartBucket {
+    /// The interval's start (RFC 3339, UTC).
+    pub start: String,
+    /// Requests.
+    pub requests: u64,
+    /// Of those, errors (status 400 and above).
+    pub errors: u64,
+}
+
+/// The activity chart: requests and errors per interval, oldest first; the last interval is
+/// the current one, still filling.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogChart {
+    /// The span.
+    pub range: ChartRange,
+    /// The intervals.
+    pub buckets: Vec<ChartBucket>,
+}
+
+impl LogChart {
+    /// Requests and errors in all.
+    pub fn totals(&self) -> (u64, u64) {
+        self.buckets.iter().fold((0, 0), |(r, e), b| (r + b.requests, e + b.errors))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_round_trip_through_urls() {
+        let query = LogQuery { op: "create".into(), q: "a&b c".into(), last: "1h".into(), ..LogQuery::default() };
+        let url = query.to_query(&[("before", "42"), ("chart", "")]);
+        assert_eq!(url, "?before=42&op=create&q=a%26b+c&last=1h");
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(&url.as_bytes()[1..]).into_owned().collect();
+        let read = LogQuery::from_params(|k| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()));
+        assert_eq!(read, query);
+        assert_eq!(LogQuery::default().to_query(&[]), "");
+        assert!(LogQuery::default().is_empty());
+    }
+
+    #[test]
+    fn choices_are_distinct_and_chart_ranges_parse() {
+        let mut values: Vec<&str> = OPERATION_CHOICES.iter().map(|c| c.value).collect();
+        values.sort_unstable();
+        values.dedup();
+        assert_eq!(values.len(), OPERATION_CHOICES.len());
+        assert_eq!(ChartRange::parse("7d"), ChartRange::Week);
+        assert_eq!(ChartRange::parse("whatever"), ChartRange::Day);
+        assert_eq!(serde_json::to_string(&ChartRange::Week).unwrap(), "\"7d\"");
+    }
+}
