@@ -142,6 +142,53 @@ impl Backend {
     }
 }
 
+/// What an administrator does to a user by hand.
+#[derive(Debug, Clone, Copy)]
+enum ManualChange {
+    /// `active` false, as the identity provider's PATCH would.
+    Deactivate,
+    /// Gone, as the identity provider's DELETE would.
+    Delete,
+}
+
+impl Backend {
+    /// Runs a manual change through the SCIM path (so it is derived and logged like the
+    /// identity provider's), then audits it.
+    async fn change_user_by_hand(
+        &self,
+        admin: &AdminIdentity,
+        address: Option<String>,
+        tenant: &str,
+        user_id: &str,
+        change: ManualChange,
+    ) -> Result<(), AppError> {
+        let tenant = self.tenant_for_change(admin, tenant).await?;
+        let user = self.user_of(&tenant, user_id).await?;
+        let (method, action) = match change {
+            ManualChange::Deactivate => ("PATCH", "user.deactivate"),
+            ManualChange::Delete => ("DELETE", "user.delete"),
+        };
+        let path = format!("/Users/{user_id}");
+        let (caller, draft) = self.dashboard_request(admin, address, tenant, method, path).await?;
+        let preconditions = Preconditions::default();
+        let users = UserRequest { state: &self.state, caller: &caller, draft: &draft, preconditions: &preconditions };
+        let done = match change {
+            ManualChange::Deactivate => {
+                let body = json!({
+                    "schemas": [scim::schema::PATCH_OP_SCHEMA],
+                    "Operations": [{ "op": "replace", "path": "active", "value": false }],
+                });
+                users.patch(user_id, body, &ListQuery::default()).await
+            }
+            ManualChange::Delete => users.delete(user_id).await,
+        };
+        done.map_err(scim_refusal)?;
+        let detail = json!({ "userId": user.id, "userName": user.user_name });
+        self.audit(admin, draft.client_addr.clone(), &caller.tenant, action, detail).await;
+        Ok(())
+    }
+}
+
 /// A SCIM error of a manual change, as the dashboard says it.
 fn scim_refusal(e: crate::error::ApiError) -> AppError {
     match e.0.status {
@@ -370,27 +417,7 @@ impl MappingBackend for Backend {
         tenant: &str,
         user_id: &str,
     ) -> Result<(), AppError> {
-        let tenant = self.tenant_for_change(admin, tenant).await?;
-        let user = self.user_of(&tenant, user_id).await?;
-        let path = format!("/Users/{user_id}");
-        let (caller, draft) = self.dashboard_request(admin, address, tenant, "PATCH", path).await?;
-        let body = json!({
-            "schemas": [scim::schema::PATCH_OP_SCHEMA],
-            "Operations": [{ "op": "replace", "path": "active", "value": false }],
-        });
-        let preconditions = Preconditions::default();
-        let users = UserRequest { state: &self.state, caller: &caller, draft: &draft, preconditions: &preconditions };
-        users.patch(user_id, body, &ListQuery::default()).await.map_err(scim_refusal)?;
-        let tenant = caller.tenant;
-        self.audit(
-            admin,
-            draft.client_addr.clone(),
-            &tenant,
-            "user.deactivate",
-            json!({ "userId": user.id, "userName": user.user_name }),
-        )
-        .await;
-        Ok(())
+        self.change_user_by_hand(admin, address, tenant, user_id, ManualChange::Deactivate).await
     }
 
     async fn delete_user(
@@ -400,23 +427,7 @@ impl MappingBackend for Backend {
         tenant: &str,
         user_id: &str,
     ) -> Result<(), AppError> {
-        let tenant = self.tenant_for_change(admin, tenant).await?;
-        let user = self.user_of(&tenant, user_id).await?;
-        let path = format!("/Users/{user_id}");
-        let (caller, draft) = self.dashboard_request(admin, address, tenant, "DELETE", path).await?;
-        let preconditions = Preconditions::default();
-        let users = UserRequest { state: &self.state, caller: &caller, draft: &draft, preconditions: &preconditions };
-        users.delete(user_id).await.map_err(scim_refusal)?;
-        let tenant = caller.tenant;
-        self.audit(
-            admin,
-            draft.client_addr.clone(),
-            &tenant,
-            "user.delete",
-            json!({ "userId": user.id, "userName": user.user_name }),
-        )
-        .await;
-        Ok(())
+        self.change_user_by_hand(admin, address, tenant, user_id, ManualChange::Delete).await
     }
 }
 

@@ -9,10 +9,10 @@ use sqlx::AnyConnection;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::DatabaseArgs;
+use crate::db;
 use crate::db::log::NewLogEntry;
 use crate::db::tenant::{self, Profile};
 use crate::db::user::UserWrite;
-use crate::db::{self, sql::placeholders};
 use crate::secret::Secret;
 
 /// What `scimhub seed` makes.
@@ -36,10 +36,6 @@ const USER_BATCH: u32 = 1_000;
 const LOG_ROWS_PER_STATEMENT: usize = 500;
 /// Statements per transaction.
 const STATEMENTS_PER_TX: usize = 20;
-
-const LOG_COLUMNS: &str = "tenant_id, occurred_at, credential_id, method, path, operation, resource_type, \
-                           resource_id, user_name, status, scim_type, detail, latency_us, request_excerpt, \
-                           response_excerpt, client_addr, user_agent";
 
 /// The userName of synthetic user `n`.
 pub fn user_name(tenant: &str, n: u32) -> String {
@@ -121,34 +117,6 @@ async fn insert_users(
     Ok(())
 }
 
-async fn insert_log_rows(conn: &mut AnyConnection, rows: &[NewLogEntry]) -> anyhow::Result<()> {
-    let values: Vec<String> = (0..rows.len()).map(|r| format!("({})", placeholders(r * 17 + 1, 17))).collect();
-    let sql = format!("insert into provisioning_log ({LOG_COLUMNS}) values {}", values.join(", "));
-    let mut query = sqlx::query(&sql);
-    for e in rows {
-        query = query
-            .bind(e.tenant_id.as_str())
-            .bind(e.occurred_at)
-            .bind(e.credential_id.as_deref())
-            .bind(e.method.as_str())
-            .bind(e.path.as_str())
-            .bind(e.operation.as_str())
-            .bind(e.resource_type.as_deref())
-            .bind(e.resource_id.as_deref())
-            .bind(e.user_name.as_deref())
-            .bind(i64::from(e.status))
-            .bind(e.scim_type.as_deref())
-            .bind(e.detail.as_deref())
-            .bind(e.latency_us)
-            .bind(e.request_excerpt.as_deref())
-            .bind(e.response_excerpt.as_deref())
-            .bind(e.client_addr.as_deref())
-            .bind(e.user_agent.as_deref());
-    }
-    query.execute(&mut *conn).await?;
-    Ok(())
-}
-
 /// Runs `scimhub seed`.
 pub async fn seed(args: &SeedArgs) -> anyhow::Result<()> {
     let db = super::open(&args.database).await?;
@@ -185,7 +153,7 @@ pub async fn seed(args: &SeedArgs) -> anyhow::Result<()> {
             let rows: Vec<NewLogEntry> = (i..end)
                 .map(|k| log_row((&t.id, &t.name), &credential_id, k, args.users, now - span_ms + i64::from(k) * step))
                 .collect();
-            insert_log_rows(&mut tx, &rows).await?;
+            db::log::append_many(&mut *tx, &rows).await?;
             i = end;
         }
         tx.commit().await?;

@@ -54,31 +54,47 @@ pub struct LogEntry {
 
 /// Appends a row.
 pub async fn append<'e>(exec: impl sqlx::Executor<'e, Database = Any>, e: &NewLogEntry) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "insert into provisioning_log (tenant_id, occurred_at, credential_id, method, path, operation, \
-         resource_type, resource_id, user_name, status, scim_type, detail, latency_us, request_excerpt, \
-         response_excerpt, client_addr, user_agent) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
-    )
-    .bind(&e.tenant_id)
-    .bind(e.occurred_at)
-    .bind(e.credential_id.as_deref())
-    .bind(&e.method)
-    .bind(&e.path)
-    .bind(&e.operation)
-    .bind(e.resource_type.as_deref())
-    .bind(e.resource_id.as_deref())
-    .bind(e.user_name.as_deref())
-    .bind(i64::from(e.status))
-    .bind(e.scim_type.as_deref())
-    .bind(e.detail.as_deref())
-    .bind(e.latency_us)
-    .bind(e.request_excerpt.as_deref())
-    .bind(e.response_excerpt.as_deref())
-    .bind(e.client_addr.as_deref())
-    .bind(e.user_agent.as_deref())
-    .execute(exec)
-    .await?;
+    append_many(exec, std::slice::from_ref(e)).await
+}
+
+/// The columns a row is written with, in the order [`append_many`] binds them.
+const WRITE_COLUMNS: &str = "tenant_id, occurred_at, credential_id, method, path, operation, resource_type, \
+                             resource_id, user_name, status, scim_type, detail, latency_us, request_excerpt, \
+                             response_excerpt, client_addr, user_agent";
+
+/// Appends rows in one statement (keep it to a few hundred: 17 parameters a row).
+pub async fn append_many<'e>(
+    exec: impl sqlx::Executor<'e, Database = Any>,
+    entries: &[NewLogEntry],
+) -> Result<(), sqlx::Error> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let values: Vec<String> =
+        (0..entries.len()).map(|r| format!("({})", super::sql::placeholders(r * 17 + 1, 17))).collect();
+    let sql = format!("insert into provisioning_log ({WRITE_COLUMNS}) values {}", values.join(", "));
+    let mut query = sqlx::query(&sql);
+    for e in entries {
+        query = query
+            .bind(&e.tenant_id)
+            .bind(e.occurred_at)
+            .bind(e.credential_id.as_deref())
+            .bind(&e.method)
+            .bind(&e.path)
+            .bind(&e.operation)
+            .bind(e.resource_type.as_deref())
+            .bind(e.resource_id.as_deref())
+            .bind(e.user_name.as_deref())
+            .bind(i64::from(e.status))
+            .bind(e.scim_type.as_deref())
+            .bind(e.detail.as_deref())
+            .bind(e.latency_us)
+            .bind(e.request_excerpt.as_deref())
+            .bind(e.response_excerpt.as_deref())
+            .bind(e.client_addr.as_deref())
+            .bind(e.user_agent.as_deref());
+    }
+    query.execute(exec).await?;
     Ok(())
 }
 

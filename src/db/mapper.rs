@@ -39,6 +39,25 @@ fn from_row(row: &AnyRow) -> Result<StoredMapper, sqlx::Error> {
     })
 }
 
+type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds a mapper's columns in their order in both statements: name, name_ci, user_attribute,
+/// user_attribute_ci, claim, json_type and the five flags.
+fn bind_spec<'q>(query: AnyQuery<'q>, spec: &'q MapperSpec) -> AnyQuery<'q> {
+    query
+        .bind(spec.name.as_str())
+        .bind(spec.name.to_lowercase())
+        .bind(spec.user_attribute.as_str())
+        .bind(spec.user_attribute.to_lowercase())
+        .bind(spec.claim.as_str())
+        .bind(spec.json_type.as_str())
+        .bind(spec.multivalued)
+        .bind(spec.id_token)
+        .bind(spec.access_token)
+        .bind(spec.userinfo)
+        .bind(spec.introspection)
+}
+
 /// The tenant's mappers in the order they apply.
 pub async fn list<'e>(
     exec: impl sqlx::Executor<'e, Database = Any>,
@@ -61,28 +80,15 @@ pub async fn insert(
             .bind(tenant_id)
             .fetch_one(&mut *conn)
             .await?;
-    sqlx::query(
+    let query = sqlx::query(
         "insert into attribute_mapper (mapper_id, tenant_id, position, name, name_ci, user_attribute, \
          user_attribute_ci, claim, json_type, multivalued, id_token, access_token, userinfo, introspection, \
          created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)",
     )
     .bind(id)
     .bind(tenant_id)
-    .bind(next)
-    .bind(spec.name.as_str())
-    .bind(spec.name.to_lowercase())
-    .bind(spec.user_attribute.as_str())
-    .bind(spec.user_attribute.to_lowercase())
-    .bind(spec.claim.as_str())
-    .bind(spec.json_type.as_str())
-    .bind(spec.multivalued)
-    .bind(spec.id_token)
-    .bind(spec.access_token)
-    .bind(spec.userinfo)
-    .bind(spec.introspection)
-    .bind(now_ms)
-    .execute(&mut *conn)
-    .await?;
+    .bind(next);
+    bind_spec(query, spec).bind(now_ms).execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -94,27 +100,14 @@ pub async fn update(
     spec: &MapperSpec,
     now_ms: i64,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+    let query = sqlx::query(
         "update attribute_mapper set name = $3, name_ci = $4, user_attribute = $5, user_attribute_ci = $6, \
          claim = $7, json_type = $8, multivalued = $9, id_token = $10, access_token = $11, userinfo = $12, \
          introspection = $13, updated_at = $14 where tenant_id = $1 and mapper_id = $2",
     )
     .bind(tenant_id)
-    .bind(id)
-    .bind(spec.name.as_str())
-    .bind(spec.name.to_lowercase())
-    .bind(spec.user_attribute.as_str())
-    .bind(spec.user_attribute.to_lowercase())
-    .bind(spec.claim.as_str())
-    .bind(spec.json_type.as_str())
-    .bind(spec.multivalued)
-    .bind(spec.id_token)
-    .bind(spec.access_token)
-    .bind(spec.userinfo)
-    .bind(spec.introspection)
-    .bind(now_ms)
-    .execute(&mut *conn)
-    .await?;
+    .bind(id);
+    let done = bind_spec(query, spec).bind(now_ms).execute(&mut *conn).await?;
     Ok(done.rows_affected() == 1)
 }
 
