@@ -14,20 +14,9 @@ log_rows=${BENCH_LOG_ROWS:-1000000}
 port=${BENCH_PORT:-3401}
 base="http://127.0.0.1:$port"
 
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-bash scripts/install-tools.sh rust
-npm ci --no-audit --no-fund --loglevel=error
-cargo leptos build --release >/dev/null
-
-work=$(mktemp -d)
-case "$backend" in
-  sqlite) export DATABASE_URL="sqlite://$work/bench.db" ;;
-  postgres)
-    admin=${SCIMHUB_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
-    psql "$admin" -qc "drop database if exists scimhub_bench_dashboard" -c "create database scimhub_bench_dashboard" >/dev/null
-    export DATABASE_URL="${admin%/*}/scimhub_bench_dashboard" ;;
-  *) echo "usage: $0 [sqlite|postgres]" >&2; exit 2 ;;
-esac
+# shellcheck source=scripts/bench/prepare.sh
+. scripts/bench/prepare.sh
+bench_prepare "$backend" scimhub_bench_dashboard
 bin=target/release/scimhub
 start=$(date +%s)
 "$bin" seed bench --users "$users" --log-rows "$log_rows" | grep -v "secret"

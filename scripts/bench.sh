@@ -18,20 +18,9 @@ cycle_duration=${BENCH_CYCLE_DURATION:-120s}
 port=${BENCH_PORT:-3400}
 base="http://127.0.0.1:$port"
 
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-bash scripts/install-tools.sh rust
-npm ci --no-audit --no-fund --loglevel=error
-cargo leptos build --release >/dev/null
-
-work=$(mktemp -d)
-case "$backend" in
-  sqlite) export DATABASE_URL="sqlite://$work/bench.db" ;;
-  postgres)
-    admin=${SCIMHUB_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
-    psql "$admin" -qc "drop database if exists scimhub_bench" -c "create database scimhub_bench" >/dev/null
-    export DATABASE_URL="${admin%/*}/scimhub_bench" ;;
-  *) echo "usage: $0 [sqlite|postgres]" >&2; exit 2 ;;
-esac
+# shellcheck source=scripts/bench/prepare.sh
+. scripts/bench/prepare.sh
+bench_prepare "$backend" scimhub_bench
 bin=target/release/scimhub
 "$bin" tenant create bench --profile azure --public-url "$base" >/dev/null
 export BENCH_TOKEN=$("$bin" secret rotate bench 2>/dev/null | tail -n 1)

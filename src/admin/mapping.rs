@@ -203,8 +203,10 @@ impl MappingBackend for Backend {
     async fn mapper_panel(&self, admin: &AdminIdentity, tenant: &str) -> Result<MapperPanel, AppError> {
         let tenant = self.tenant(admin, tenant).await?;
         let pool = self.state.db.reader();
-        let mapping = TenantMapping::load(pool, &tenant.id).await.map_err(internal)?;
-        let behind = db::user::count_behind(pool, &tenant.id, mapping.revision).await.map_err(internal)?;
+        // The revision first: a change in between shows as progress, never as a finished re-derivation.
+        let revision = db::mapper::revision(pool, &tenant.id).await.map_err(internal)?;
+        let mappers = db::mapper::list(pool, &tenant.id).await.map_err(internal)?;
+        let behind = db::user::count_behind(pool, &tenant.id, revision).await.map_err(internal)?;
         let rederive = if behind == 0 {
             None
         } else {
@@ -215,7 +217,7 @@ impl MappingBackend for Backend {
             azure: tenant.profile == db::tenant::Profile::Azure,
             can_change: admin.can_change(&tenant.name),
             tenant: tenant.name,
-            mappers: mapping.mappers.into_iter().map(mapper_row).collect(),
+            mappers: mappers.into_iter().map(mapper_row).collect(),
             rederive,
         })
     }
@@ -371,25 +373,24 @@ impl MappingBackend for Backend {
         let history = db::log::for_resource(pool, &tenant.id, &user.id, HISTORY_ROWS).await.map_err(internal)?;
         let resource = crate::provisioning::render::user(&user, &groups, &self.state.scim_base_url(&tenant.name));
 
-        let internal_attributes = mapping
-            .mappers
+        let specs = &mapping.specs;
+        let internal_attributes = specs
             .iter()
-            .filter_map(|m| {
-                let value = user.attributes.get(&m.spec.user_attribute)?;
+            .filter_map(|spec| {
+                let value = user.attributes.get(&spec.user_attribute)?;
                 Some(InternalAttribute {
-                    name: m.spec.user_attribute.clone(),
+                    name: spec.user_attribute.clone(),
                     value: value.to_string(),
-                    claim: m.spec.claim.clone(),
+                    claim: spec.claim.clone(),
                 })
             })
             .collect();
-        let specs = mapping.specs();
         let claims = TokenKind::ALL
             .into_iter()
             .map(|token| {
                 let mut claims = Map::new();
                 claims.insert("sub".to_owned(), Value::from(user.id.clone()));
-                claims.extend(mapping::claims(&user.attributes, &specs, token));
+                claims.extend(mapping::claims(&user.attributes, specs, token));
                 ClaimsPreview { token: token.label().to_owned(), claims: pretty(&Value::Object(claims)) }
             })
             .collect();

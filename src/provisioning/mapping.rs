@@ -16,7 +16,7 @@ use scim::schema::ResourceSchema;
 use scim::ScimError;
 use serde_json::{Map, Value};
 
-use crate::db::{self, mapper::StoredMapper, tenant::Profile};
+use crate::db::{self, tenant::Profile};
 use crate::state::AppState;
 
 /// The mappers of one tenant as of one revision.
@@ -24,8 +24,8 @@ use crate::state::AppState;
 pub struct TenantMapping {
     /// The revision these mappers are.
     pub revision: i64,
-    /// The mappers, in the order they apply.
-    pub mappers: Vec<StoredMapper>,
+    /// The mappers' configurations, in the order they apply.
+    pub specs: Vec<MapperSpec>,
     /// The tenant's User resource type: core, enterprise and the custom extensions its mappers
     /// read.
     pub user_schema: &'static ResourceSchema,
@@ -36,43 +36,28 @@ impl TenantMapping {
     /// leaves the users this mapping derives behind, to be caught up, never ahead.
     pub async fn load(pool: &sqlx::AnyPool, tenant_id: &str) -> Result<TenantMapping, sqlx::Error> {
         let revision = db::mapper::revision(pool, tenant_id).await?;
-        let mappers = db::mapper::list(pool, tenant_id).await?;
-        Ok(TenantMapping::new(revision, mappers))
-    }
-
-    /// The mapping of these mappers.
-    pub fn new(revision: i64, mappers: Vec<StoredMapper>) -> TenantMapping {
-        let user_schema = mapping::user_schema(&specs_of(&mappers));
-        TenantMapping { revision, mappers, user_schema }
-    }
-
-    /// The mappers' configurations.
-    pub fn specs(&self) -> Vec<MapperSpec> {
-        specs_of(&self.mappers)
+        let specs: Vec<MapperSpec> = db::mapper::list(pool, tenant_id).await?.into_iter().map(|m| m.spec).collect();
+        let user_schema = mapping::user_schema(&specs);
+        Ok(TenantMapping { revision, specs, user_schema })
     }
 
     /// A user's internal attributes: a value of the wrong JSON type is a 400 `invalidValue`
     /// (under the Azure profile, Entra's string booleans and numbers are coerced first).
     pub fn derive(&self, resource: &Value, tolerance: Tolerance) -> Result<Map<String, Value>, ScimError> {
-        mapping::derive(resource, self.user_schema, &self.specs(), tolerance)
+        mapping::derive(resource, self.user_schema, &self.specs, tolerance)
     }
 
     /// The attributes of a user already stored: a mapper whose value does not fit its type is
     /// left out rather than refusing anything (there is no request to refuse).
     pub fn derive_stored(&self, resource: &Value, tolerance: Tolerance) -> Map<String, Value> {
         let mut attributes = Map::new();
-        for mapper in &self.mappers {
-            if let Ok(one) = mapping::derive(resource, self.user_schema, std::slice::from_ref(&mapper.spec), tolerance)
-            {
+        for spec in &self.specs {
+            if let Ok(one) = mapping::derive(resource, self.user_schema, std::slice::from_ref(spec), tolerance) {
                 attributes.extend(one);
             }
         }
         attributes
     }
-}
-
-fn specs_of(mappers: &[StoredMapper]) -> Vec<MapperSpec> {
-    mappers.iter().map(|m| m.spec.clone()).collect()
 }
 
 /// The request tolerance of a tenant's profile.

@@ -314,6 +314,14 @@ async fn mappers_move_between_tenants_as_json() {
         let answer = FormOutcome::of(backend.import_mappers(&admin, None, &to.name, bad, true).await).unwrap();
         assert!(matches!(answer, FormOutcome::Refused { ref field, .. } if field == "import"), "{bad}: {answer:?}");
     }
+    // An oversized import is refused whole.
+    let many: Vec<MapperSpec> = (0..501).map(|i| spec(&format!("m{i}"), "userName", ClaimType::String)).collect();
+    let answer = FormOutcome::of(
+        backend.import_mappers(&admin, None, &to.name, &serde_json::to_string(&many).unwrap(), true).await,
+    )
+    .unwrap();
+    let FormOutcome::Refused { field, message } = answer else { panic!("501 mappers were imported") };
+    assert_eq!((field.as_str(), message.as_str()), ("import", "at most 500 mappers at once"));
     assert_eq!(backend.mapper_panel(&admin, &to.name).await.unwrap().mappers.len(), 8);
 
     // Replacing keeps only the imported ones.
