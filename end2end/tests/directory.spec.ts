@@ -3,25 +3,11 @@
 // by plain text and by SCIM filter (a bad filter is explained beside the search box), narrows by
 // status, walks back with the browser's history, then opens a group and pages its members.
 import type { Locator, Page } from '@playwright/test';
-import { BASE_URL, cli, expect, lastLine, login, randomSuffix, scim, settled, test } from './helpers';
+import { BASE_URL, bodyRows, cli, expect, lastLine, login, randomSuffix, scim, settled, tableRows, test } from './helpers';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-
-/** A table's rows without its header row. */
-const bodyRows = (table: Locator) => table.getByRole('row').filter({ hasNot: table.page().getByRole('columnheader') });
-
-/** The body rows of a table as objects keyed by column header. */
-async function tableRows(table: Locator): Promise<Record<string, string>[]> {
-  const headers = (await table.getByRole('columnheader').allInnerTexts()).map((h) => h.trim());
-  const result: Record<string, string>[] = [];
-  for (const row of await bodyRows(table).all()) {
-    const cells = (await row.locator('td, th').allInnerTexts()).map((c) => c.trim());
-    result.push(Object.fromEntries(headers.map((h, i) => [h, cells[i] ?? ''])));
-  }
-  return result;
-}
 
 /** The first column of a table's body rows. */
 const firstColumn = async (table: Locator) => (await tableRows(table)).map((r) => Object.values(r)[0]);

@@ -2,7 +2,7 @@
 // scimhub CLI against the e2e database, and raw SCIM requests.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { test as base, expect, type BrowserContext, type Page } from '@playwright/test';
+import { test as base, expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import { BASE_URL, LOCAL_HOSTS, OIDC_ISSUER, REPO_ROOT, SCIMHUB_BIN } from '../support/env';
 
 export { expect, BASE_URL, REPO_ROOT };
@@ -149,4 +149,18 @@ export async function scim(method: string, url: string, token: string, body?: un
 export function randomSuffix(length = 6) {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
   return Array.from({ length }, () => alphabet[Math.floor(Math.random() * alphabet.length)]).join('');
+}
+
+/** A table's rows without its header row. */
+export const bodyRows = (table: Locator) => table.getByRole('row').filter({ hasNot: table.page().getByRole('columnheader') });
+
+/** The body rows of a table as objects keyed by column header. */
+export async function tableRows(table: Locator): Promise<Record<string, string>[]> {
+  const headers = (await table.getByRole('columnheader').allInnerTexts()).map((h) => h.trim());
+  const result: Record<string, string>[] = [];
+  for (const row of await bodyRows(table).all()) {
+    const cells = (await row.locator('td, th').allInnerTexts()).map((c) => c.trim());
+    result.push(Object.fromEntries(headers.map((h, i) => [h, cells[i] ?? ''])));
+  }
+  return result;
 }

@@ -4,15 +4,13 @@
 // SCIM requests — and finds every change in the audit trail.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Locator, Page } from '@playwright/test';
-import { BASE_URL, REPO_ROOT, expect, login, randomSuffix, scim, settled, test } from './helpers';
+import type { Page } from '@playwright/test';
+import { BASE_URL, REPO_ROOT, bodyRows, expect, login, randomSuffix, scim, settled, test } from './helpers';
 
 const SCREENSHOTS = path.join(REPO_ROOT, 'docs', 'screenshots');
 const AZURE_TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 
 /** A table's body rows (the rows without column headers). */
-const bodyRows = (table: Locator) => table.getByRole('row').filter({ hasNot: table.page().getByRole('columnheader') });
-
 /** The status of a SCIM list request with this token. */
 async function scimStatus(endpoint: string, token: string) {
   const r = await scim('GET', `${endpoint}/Users`, token);

@@ -4,16 +4,13 @@
 // time the server cannot read is refused beside its field, and the live tail shows a new request.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Locator, Page } from '@playwright/test';
-import { BASE_URL, REPO_ROOT, cli, expect, lastLine, login, randomSuffix, scim, settled, test } from './helpers';
+import type { Page } from '@playwright/test';
+import { BASE_URL, REPO_ROOT, bodyRows, cli, expect, lastLine, login, randomSuffix, scim, settled, test } from './helpers';
 
 const SCREENSHOTS = path.join(REPO_ROOT, 'docs', 'screenshots');
 const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const CSV_HEADER =
   'time,method,path,operation,status,resourceType,resourceId,userName,scimType,detail,latencyMs,credentialId,clientAddr,userAgent';
-
-/** A table's rows without its header row. */
-const bodyRows = (table: Locator) => table.getByRole('row').filter({ hasNot: table.page().getByRole('columnheader') });
 
 /** The log table. */
 const logTable = (page: Page) => page.locator('table.log');

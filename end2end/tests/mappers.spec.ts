@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import {
-  BASE_URL, REPO_ROOT, cli, consoleErrors, expect, keepOffline, lastLine, login, randomSuffix, scim, settled, test,
+  BASE_URL, REPO_ROOT, bodyRows, cli, consoleErrors, expect, keepOffline, lastLine, login, randomSuffix, scim, settled, tableRows, test,
 } from './helpers';
 
 const SCREENSHOTS = path.join(REPO_ROOT, 'docs', 'screenshots');
@@ -18,20 +18,6 @@ const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const CUSTOM = 'urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const ENTRA_DEFAULTS = ['status', 'loginName', 'firstName', 'manager', 'lastName', 'tag', 'email'];
-
-/** A table's rows without its header row. */
-const bodyRows = (table: Locator) => table.getByRole('row').filter({ hasNot: table.page().getByRole('columnheader') });
-
-/** The body rows of a table as objects keyed by column header. */
-async function tableRows(table: Locator): Promise<Record<string, string>[]> {
-  const headers = (await table.getByRole('columnheader').allInnerTexts()).map((h) => h.trim());
-  const result: Record<string, string>[] = [];
-  for (const row of await bodyRows(table).all()) {
-    const cells = (await row.locator('td, th').allInnerTexts()).map((c) => c.trim());
-    result.push(Object.fromEntries(headers.map((h, i) => [h, cells[i] ?? ''])));
-  }
-  return result;
-}
 
 /** An internal attribute's value as the page shows it (JSON text), without a string's quotes. */
 const unquote = (value: string) => value.replace(/^"(.*)"$/s, '$1');

@@ -2,9 +2,9 @@
 // tenant, Entra's create sequence runs over SCIM, and the dashboard shows the user and the log.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Locator, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import {
-  BASE_URL, REPO_ROOT, cli, expect, lastLine, login, randomSuffix, scim, settled, signInThroughProvider, test,
+  BASE_URL, REPO_ROOT, bodyRows, cli, expect, lastLine, login, randomSuffix, scim, settled, signInThroughProvider, tableRows, test,
 } from './helpers';
 
 const SCREENSHOTS = path.join(REPO_ROOT, 'docs', 'screenshots');
@@ -15,21 +15,6 @@ const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
 /** The signed-in top bar's tenant selector (not the "Tenant name" textbox of the create form). */
 const tenantSelect = (page: Page) => page.getByRole('banner').getByRole('combobox', { name: 'Tenant', exact: true });
-
-/** The body rows of a table as objects keyed by column header. */
-async function tableRows(table: Locator): Promise<Record<string, string>[]> {
-  const headers = (await table.getByRole('columnheader').allInnerTexts()).map((h) => h.trim());
-  const rows = bodyRows(table);
-  const result: Record<string, string>[] = [];
-  for (const row of await rows.all()) {
-    const cells = (await row.locator('td, th').allInnerTexts()).map((c) => c.trim());
-    result.push(Object.fromEntries(headers.map((h, i) => [h, cells[i] ?? ''])));
-  }
-  return result;
-}
-
-/** A table's rows without its header row. */
-const bodyRows = (table: Locator) => table.getByRole('row').filter({ hasNot: table.page().getByRole('columnheader') });
 
 test('admin signs in, creates an Azure tenant, Entra provisions a user, the dashboard shows it', async ({ page }) => {
   const tenant = `Acme-${randomSuffix()}`;
