@@ -287,7 +287,7 @@ impl DirectoryBackend for Backend {
         let Ok(condition) = self.condition(&USER_LIST, query) else {
             return Ok(None);
         };
-        user::count(self.state.db.reader(), &tenant.id, &condition).await.map(Some).map_err(internal)
+        user::count(&self.state.db, &tenant.id, &condition).await.map(Some).map_err(internal)
     }
 
     async fn group_page(
@@ -335,7 +335,7 @@ impl DirectoryBackend for Backend {
         let Ok(condition) = self.condition(&GROUP_LIST, query) else {
             return Ok(None);
         };
-        group::count(self.state.db.reader(), &tenant.id, &condition).await.map(Some).map_err(internal)
+        group::count(&self.state.db, &tenant.id, &condition).await.map(Some).map_err(internal)
     }
 
     async fn group_detail(&self, admin: &AdminIdentity, tenant: &str, group_id: &str) -> Result<GroupDetail, AppError> {

@@ -106,7 +106,7 @@ impl Backend {
     }
 
     async fn user_of(&self, tenant: &Tenant, user_id: &str) -> Result<db::user::UserRecord, AppError> {
-        db::user::get(self.state.db.reader(), &tenant.id, user_id).await.map_err(internal)?.ok_or(AppError::NotFound)
+        db::user::get(&self.state.db, &tenant.id, user_id).await.map_err(internal)?.ok_or(AppError::NotFound)
     }
 
     /// A SCIM caller acting for an administrator, so manual changes take the same path (and
@@ -366,10 +366,8 @@ impl MappingBackend for Backend {
         let pool = self.state.db.reader();
         let user = self.user_of(&tenant, user_id).await?;
         let mapping = TenantMapping::load(pool, &tenant.id).await.map_err(internal)?;
-        let mut conn = pool.acquire().await.map_err(internal)?;
         let groups =
-            db::group::groups_of(&mut conn, &tenant.id, std::slice::from_ref(&user.id)).await.map_err(internal)?;
-        drop(conn);
+            db::group::groups_of(&self.state.db, &tenant.id, std::slice::from_ref(&user.id)).await.map_err(internal)?;
         let history = db::log::for_resource(pool, &tenant.id, &user.id, HISTORY_ROWS).await.map_err(internal)?;
         let resource = crate::provisioning::render::user(&user, &groups, &self.state.scim_base_url(&tenant.name));
 

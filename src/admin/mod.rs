@@ -227,7 +227,7 @@ impl AdminBackend for Backend {
         self.state.log_sink.flush().await;
         let pool = self.state.db.reader();
         let (users, active) = db::user::totals(pool, &tenant.id).await.map_err(internal)?;
-        let groups = db::group::count(pool, &tenant.id, &Where::all()).await.map_err(internal)?;
+        let groups = db::group::count(&self.state.db, &tenant.id, &Where::all()).await.map_err(internal)?;
         let day_ago = self.state.clock.now_ms() - 24 * 3600 * 1000;
         let (requests, errors, last) = db::log::activity(pool, &tenant.id, day_ago).await.map_err(internal)?;
         Ok(TenantOverview {

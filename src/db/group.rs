@@ -10,7 +10,9 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Row};
 
 use super::resource::{self, KeyKind, Position, Seek, Sort, SortColumn, Table, Window};
-use super::sql::{bind_all, placeholders, OrderBy, Where};
+use super::row::RowRead;
+use super::sql::{bind_all, fetch_in, placeholders, Arg, OrderBy, Select, Statement, Where};
+use super::Db;
 
 /// The most ids one statement carries (far below the bind-parameter limits of both dialects).
 pub const CHUNK: usize = 1000;
@@ -131,16 +133,16 @@ const TABLE: Table = Table {
     columns: "group_id, display_name, external_id, resource, version, created_at, updated_at",
 };
 
-fn from_row(row: &AnyRow) -> Result<GroupRecord, sqlx::Error> {
-    let resource: String = row.try_get("resource")?;
+fn from_row(row: &dyn RowRead) -> Result<GroupRecord, sqlx::Error> {
+    let resource = row.text("resource")?;
     Ok(GroupRecord {
-        id: row.try_get("group_id")?,
-        display_name: row.try_get("display_name")?,
-        external_id: row.try_get("external_id")?,
+        id: row.text("group_id")?,
+        display_name: row.text("display_name")?,
+        external_id: row.opt_text("external_id")?,
         resource: serde_json::from_str(&resource).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-        version: row.try_get("version")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
+        version: row.int("version")?,
+        created_at: row.int("created_at")?,
+        updated_at: row.int("updated_at")?,
     })
 }
 
@@ -217,13 +219,13 @@ pub async fn touch<'e>(
     Ok(done.rows_affected() == 1)
 }
 
-/// The group with this id in this tenant.
+/// The group with this id in this tenant, read on `exec` (a transaction, a pool).
 pub async fn get<'e>(
     exec: impl sqlx::Executor<'e, Database = Any>,
     tenant_id: &str,
     id: &str,
 ) -> Result<Option<GroupRecord>, sqlx::Error> {
-    resource::get(exec, &TABLE, tenant_id, id).await?.as_ref().map(from_row).transpose()
+    Ok(fetch_in(exec, &resource::get(&TABLE, tenant_id, id), from_row).await?.pop())
 }
 
 /// Deletes a group with its members and its own memberships in other groups (whose versions
@@ -231,20 +233,20 @@ pub async fn get<'e>(
 pub async fn delete(conn: &mut AnyConnection, tenant_id: &str, id: &str, now_ms: i64) -> Result<bool, sqlx::Error> {
     remove_memberships_of(conn, tenant_id, id, now_ms).await?;
     remove_all_members(conn, tenant_id, id).await?;
-    resource::delete(&mut *conn, &TABLE, tenant_id, id).await
+    Ok(resource::delete(&TABLE, tenant_id, id).execute(conn).await? == 1)
 }
 
 /// One page of the tenant's groups matching `filter` (placeholders from `$2`), by `order`, then in
 /// creation order — stable, so paginated reads see every group once.
 pub async fn list(
-    pool: &sqlx::AnyPool,
+    db: &Db,
     tenant_id: &str,
     filter: &Where,
     order: Option<&OrderBy>,
     offset: u64,
     limit: u64,
 ) -> Result<Vec<GroupRecord>, sqlx::Error> {
-    resource::page(pool, &TABLE, tenant_id, filter, order, offset, limit).await?.iter().map(from_row).collect()
+    db.fetch(&resource::page(&TABLE, tenant_id, filter, order, offset, limit), from_row).await
 }
 
 /// One page of the tenant's groups matching `filter` (placeholders from `$2`) in the order
@@ -285,8 +287,8 @@ pub async fn member_counts(
 }
 
 /// How many of the tenant's groups match `filter` (placeholders from `$2`).
-pub async fn count(pool: &sqlx::AnyPool, tenant_id: &str, filter: &Where) -> Result<u64, sqlx::Error> {
-    resource::count(pool, &TABLE, tenant_id, filter).await
+pub async fn count(db: &Db, tenant_id: &str, filter: &Where) -> Result<u64, sqlx::Error> {
+    resource::counted(db, &resource::count(&TABLE, tenant_id, filter)).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -403,21 +405,24 @@ pub async fn remove_memberships_of(
     member_id: &str,
     now_ms: i64,
 ) -> Result<u64, sqlx::Error> {
-    sqlx::query(
-        "update scim_group set version = version + 1, updated_at = $3 where tenant_id = $1 and group_id in \
-         (select group_id from group_member where tenant_id = $1 and member_id = $2)",
-    )
-    .bind(tenant_id)
-    .bind(member_id)
-    .bind(now_ms)
-    .execute(&mut *conn)
-    .await?;
-    let done = sqlx::query("delete from group_member where tenant_id = $1 and member_id = $2")
-        .bind(tenant_id)
-        .bind(member_id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(done.rows_affected())
+    let [touch_groups, remove] = remove_memberships_statements(tenant_id, member_id, now_ms);
+    touch_groups.execute(&mut *conn).await?;
+    remove.execute(conn).await
+}
+
+/// The statements of [`remove_memberships_of`]: the groups' versions move on, then the rows go.
+pub fn remove_memberships_statements(tenant_id: &str, member_id: &str, now_ms: i64) -> [Statement; 2] {
+    [
+        Statement::new(
+            "update scim_group set version = version + 1, updated_at = $3 where tenant_id = $1 and group_id in \
+             (select group_id from group_member where tenant_id = $1 and member_id = $2)",
+            vec![tenant_id.into(), member_id.into(), now_ms.into()],
+        ),
+        Statement::new(
+            "delete from group_member where tenant_id = $1 and member_id = $2",
+            vec![tenant_id.into(), member_id.into()],
+        ),
+    ]
 }
 
 /// The ids of all members of a group (for replacing the set by difference).
@@ -542,11 +547,7 @@ pub async fn member_count<'e>(
 
 /// The groups these users (or groups) are direct members of: one query per chunk, ordered by
 /// member, then group name.
-pub async fn groups_of(
-    conn: &mut AnyConnection,
-    tenant_id: &str,
-    member_ids: &[String],
-) -> Result<Vec<Membership>, sqlx::Error> {
+pub async fn groups_of(db: &Db, tenant_id: &str, member_ids: &[String]) -> Result<Vec<Membership>, sqlx::Error> {
     let mut out = Vec::new();
     for chunk in member_ids.chunks(CHUNK) {
         let sql = format!(
@@ -555,14 +556,15 @@ pub async fn groups_of(
              where r.tenant_id = $1 and r.member_id in ({}) order by r.member_id, g.display_name, r.group_id",
             placeholders(2, chunk.len())
         );
-        let query = chunk.iter().fold(sqlx::query(&sql).bind(tenant_id), |q, id| q.bind(id.as_str()));
-        for row in query.fetch_all(&mut *conn).await? {
-            out.push(Membership {
-                member_id: row.try_get("member_id")?,
-                group_id: row.try_get("group_id")?,
-                display: row.try_get("display_name")?,
-            });
-        }
+        let args = std::iter::once(tenant_id.into()).chain(chunk.iter().map(|id| Arg::from(id.as_str()))).collect();
+        let decode = |row: &dyn RowRead| {
+            Ok(Membership {
+                member_id: row.text("member_id")?,
+                group_id: row.text("group_id")?,
+                display: row.text("display_name")?,
+            })
+        };
+        out.extend(db.fetch(&Select::new(sql, args), decode).await?);
     }
     Ok(out)
 }

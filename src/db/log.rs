@@ -2,7 +2,7 @@
 
 use sqlx::{Any, AnyPool, Row};
 
-use super::sql::{bind_all, placeholders, Arg};
+use super::sql::{bind_all, placeholders, Arg, Statement};
 
 /// A row to append.
 #[derive(Debug, Clone, Default)]
@@ -70,32 +70,40 @@ pub async fn append_many<'e>(
     if entries.is_empty() {
         return Ok(());
     }
+    let statement = append_statement(entries);
+    bind_all(sqlx::query(&statement.sql), &statement.args).execute(exec).await?;
+    Ok(())
+}
+
+/// The statement that appends these rows (at least one; keep it to a few hundred: 17
+/// parameters a row).
+pub fn append_statement(entries: &[NewLogEntry]) -> Statement {
     let values: Vec<String> =
         (0..entries.len()).map(|r| format!("({})", super::sql::placeholders(r * 17 + 1, 17))).collect();
     let sql = format!("insert into provisioning_log ({WRITE_COLUMNS}) values {}", values.join(", "));
-    let mut query = sqlx::query(&sql);
+    let mut args = Vec::with_capacity(entries.len() * 17);
     for e in entries {
-        query = query
-            .bind(&e.tenant_id)
-            .bind(e.occurred_at)
-            .bind(e.credential_id.as_deref())
-            .bind(&e.method)
-            .bind(&e.path)
-            .bind(&e.operation)
-            .bind(e.resource_type.as_deref())
-            .bind(e.resource_id.as_deref())
-            .bind(e.user_name.as_deref())
-            .bind(i64::from(e.status))
-            .bind(e.scim_type.as_deref())
-            .bind(e.detail.as_deref())
-            .bind(e.latency_us)
-            .bind(e.request_excerpt.as_deref())
-            .bind(e.response_excerpt.as_deref())
-            .bind(e.client_addr.as_deref())
-            .bind(e.user_agent.as_deref());
+        args.extend([
+            Arg::from(e.tenant_id.as_str()),
+            e.occurred_at.into(),
+            e.credential_id.as_deref().into(),
+            e.method.as_str().into(),
+            e.path.as_str().into(),
+            e.operation.as_str().into(),
+            e.resource_type.as_deref().into(),
+            e.resource_id.as_deref().into(),
+            e.user_name.as_deref().into(),
+            i64::from(e.status).into(),
+            e.scim_type.as_deref().into(),
+            e.detail.as_deref().into(),
+            e.latency_us.into(),
+            e.request_excerpt.as_deref().into(),
+            e.response_excerpt.as_deref().into(),
+            e.client_addr.as_deref().into(),
+            e.user_agent.as_deref().into(),
+        ]);
     }
-    query.execute(exec).await?;
-    Ok(())
+    Statement::new(sql, args)
 }
 
 /// Every column but the two excerpts, which only a row's detail shows (up to 8 KiB a row).

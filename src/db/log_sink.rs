@@ -79,9 +79,5 @@ async fn write_batches(db: Db, mut rx: mpsc::Receiver<Message>) {
 }
 
 async fn write(db: &Db, rows: &[NewLogEntry]) -> Result<(), sqlx::Error> {
-    let mut tx = db.writer().begin().await?;
-    for row in rows {
-        log::append(&mut *tx, row).await?;
-    }
-    tx.commit().await
+    db.write(vec![log::append_statement(rows)]).await.map(drop)
 }

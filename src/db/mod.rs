@@ -1,12 +1,16 @@
 //! Storage: one schema in two dialects (SQLite by default, PostgreSQL to scale out), reached
 //! through sqlx's `Any` driver so every query is written once. Each submodule owns one table;
-//! every function that touches tenant data takes the tenant id first.
+//! every function that touches tenant data takes the tenant id first. The SCIM hot paths state
+//! their SQL as values ([`sql::Select`], [`sql::Statement`]) that [`Db::fetch`] and
+//! [`Db::write`] run — on SQLite without sqlx's per-statement thread hand-off ([`direct`]).
 
 pub mod audit;
 pub mod credential;
+pub mod direct;
 pub mod directory;
 pub mod grant;
 pub mod group;
+pub mod group_commit;
 pub mod log;
 pub mod log_retention;
 pub mod log_sink;
@@ -15,6 +19,7 @@ pub mod mapper;
 pub mod onboarding;
 pub mod preference;
 pub mod resource;
+pub mod row;
 pub mod session_store;
 pub mod signing_key;
 pub mod sql;
@@ -23,10 +28,15 @@ pub mod user;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Row};
+use sqlx::AnyPool;
+
+use self::direct::Direct;
+use self::row::RowRead;
+use self::sql::{bind_all, Select, Statement};
 
 /// The SQL dialect behind a pool; queries are shared, a few fragments differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +50,9 @@ pub enum Dialect {
 /// Errors opening or migrating the database.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
+    /// A SQLite database must be a file (its connections share it).
+    #[error("SQLite needs a database file, not {0}")]
+    NotAFile(String),
     /// The URL names no supported database.
     #[error("unsupported database URL (use sqlite://… or postgres://…): {0}")]
     UnsupportedUrl(String),
@@ -56,12 +69,23 @@ pub enum DbError {
 
 /// The database handle: a read pool and a write pool (the same pool on PostgreSQL; on SQLite a
 /// single writer connection, which serialises writes without `SQLITE_BUSY` retries while WAL
-/// lets readers proceed).
+/// lets readers proceed), and on SQLite the direct connections of the hot paths.
 #[derive(Debug, Clone)]
 pub struct Db {
     dialect: Dialect,
     read: AnyPool,
     write: AnyPool,
+    direct: Option<Arc<Direct>>,
+}
+
+/// What became of the statements given to [`Db::write`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// All ran and are committed.
+    Written,
+    /// One changed another number of rows than it expected (another write came first): none
+    /// was kept.
+    Conflict,
 }
 
 /// How SQLite makes commits durable (`PRAGMA synchronous` in WAL mode).
@@ -97,12 +121,15 @@ impl Db {
         let dialect = dialect_of(url)?;
         let db = match dialect {
             Dialect::Sqlite => {
+                let path = sqlite_path(url).ok_or_else(|| DbError::NotAFile(url.to_owned()))?;
                 ensure_sqlite_dir(url)?;
-                let url = with_create_mode(url);
-                let options = AnyConnectOptions::from_str(&url)?;
+                let options = AnyConnectOptions::from_str(&with_create_mode(url))?;
                 let read = sqlite_pool(8, durability).connect_with(options.clone()).await?;
                 let write = sqlite_pool(1, durability).connect_with(options).await?;
-                Db { dialect, read, write }
+                let db = Db { dialect, read, write, direct: None };
+                db.migrate().await?;
+                let direct = Direct::open(Path::new(path), durability, db.write.clone())?;
+                return Ok(Db { direct: Some(Arc::new(direct)), ..db });
             }
             Dialect::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -110,7 +137,7 @@ impl Db {
                     .acquire_timeout(Duration::from_secs(10))
                     .connect(url)
                     .await?;
-                Db { dialect, read: pool.clone(), write: pool }
+                Db { dialect, read: pool.clone(), write: pool, direct: None }
             }
         };
         db.migrate().await?;
@@ -140,6 +167,47 @@ impl Db {
         &self.write
     }
 
+    /// Runs a read and decodes its rows: on SQLite in place, on PostgreSQL through the read pool.
+    pub async fn fetch<T>(
+        &self,
+        select: &Select,
+        decode: impl Fn(&dyn RowRead) -> Result<T, sqlx::Error>,
+    ) -> Result<Vec<T>, sqlx::Error> {
+        match &self.direct {
+            Some(direct) => direct.fetch(select, decode),
+            None => {
+                let rows = bind_all(sqlx::query(&select.sql), &select.args).fetch_all(&self.read).await?;
+                rows.iter().map(|row| decode(row)).collect()
+            }
+        }
+    }
+
+    /// [`Db::fetch`] of a query that finds at most one row.
+    pub async fn fetch_optional<T>(
+        &self,
+        select: &Select,
+        decode: impl Fn(&dyn RowRead) -> Result<T, sqlx::Error>,
+    ) -> Result<Option<T>, sqlx::Error> {
+        Ok(self.fetch(select, decode).await?.into_iter().next())
+    }
+
+    /// Runs `statements` in one transaction: all of them, or — on an error or an unmet
+    /// expectation ([`Outcome::Conflict`]) — none. On SQLite the transaction is shared with
+    /// other requests' statements (group commit); either way it is committed when this returns.
+    pub async fn write(&self, statements: Vec<Statement>) -> Result<Outcome, sqlx::Error> {
+        if let Some(direct) = &self.direct {
+            return direct.write(statements).await;
+        }
+        let mut tx = self.write.begin().await?;
+        for statement in &statements {
+            if !statement.met(statement.execute(&mut tx).await?) {
+                return Ok(Outcome::Conflict);
+            }
+        }
+        tx.commit().await?;
+        Ok(Outcome::Written)
+    }
+
     /// Closes both pools, waiting for checked-out connections.
     pub async fn close(&self) {
         self.write.close().await;
@@ -147,22 +215,29 @@ impl Db {
     }
 }
 
+/// The settings of every SQLite connection: WAL lets readers run beside the writer; NORMAL
+/// survives a process crash (an OS crash may lose the last commits), FULL a power loss; foreign
+/// keys enforce cascades; temporary storage in memory, so the statement journal of a savepoint
+/// (one per request in a group-commit round) is not a file created and removed every round.
+fn sqlite_pragmas(durability: Durability) -> String {
+    format!(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = {}; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+         PRAGMA temp_store = MEMORY;",
+        durability.pragma()
+    )
+}
+
 fn sqlite_pool(max: u32, durability: Durability) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(max)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(30))
+        // A ping would cost a hand-off to the connection's thread on every acquire; a local
+        // file does not drop connections.
+        .test_before_acquire(false)
         .after_connect(move |conn, _meta| {
             Box::pin(async move {
-                // WAL lets readers run beside the writer; NORMAL survives a process crash
-                // (an OS crash may lose the last commits), FULL a power loss; foreign keys
-                // enforce cascades.
-                let pragmas = format!(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = {}; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
-                    durability.pragma()
-                );
-                sqlx::query(&pragmas).execute(&mut *conn).await?;
+                sqlx::query(&sqlite_pragmas(durability)).execute(&mut *conn).await?;
                 Ok(())
             })
         })
@@ -207,7 +282,7 @@ fn with_create_mode(url: &str) -> String {
 
 /// Reads a flag column: BOOLEAN on PostgreSQL, 0/1 INTEGER on SQLite.
 pub(crate) fn get_flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
-    row.try_get::<bool, _>(column).or_else(|_| row.try_get::<i64, _>(column).map(|v| v != 0))
+    row.flag(column)
 }
 
 /// Whether an error is a unique-constraint violation (mapped to 409 `uniqueness` at the edge).
@@ -238,6 +313,8 @@ mod tests {
                 let level: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(pool).await.unwrap();
                 assert_eq!(level, expected, "{durability:?}");
             }
+            let direct = db.fetch(&Select::new("PRAGMA synchronous", vec![]), |row| row.int("synchronous")).await;
+            assert_eq!(direct.unwrap(), vec![expected], "{durability:?}, in place");
             db.close().await;
             std::fs::remove_dir_all(dir).unwrap();
         }

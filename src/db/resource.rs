@@ -1,10 +1,11 @@
-//! What the resource tables (`scim_user`, `scim_group`) share: a read by id, a delete by id,
-//! and filtered, stably ordered pages and counts. Each table module maps the rows.
+//! What the resource tables (`scim_user`, `scim_group`) share: the queries of a read by id, a
+//! delete by id, and filtered, stably ordered pages and counts. Each table module maps the rows.
 
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row};
+use sqlx::Row;
 
-use super::sql::{bind_all, Arg, OrderBy, Where};
+use super::sql::{bind_all, Arg, OrderBy, Select, Statement, Where};
+use super::Db;
 
 /// A table of SCIM resources.
 #[derive(Debug)]
@@ -17,40 +18,28 @@ pub struct Table {
     pub columns: &'static str,
 }
 
-/// The row with this id in this tenant.
-pub async fn get<'e>(
-    exec: impl sqlx::Executor<'e, Database = Any>,
-    table: &Table,
-    tenant_id: &str,
-    id: &str,
-) -> Result<Option<AnyRow>, sqlx::Error> {
+/// The query of the row with this id in this tenant.
+pub fn get(table: &Table, tenant_id: &str, id: &str) -> Select {
     let sql = format!("select {} from {} where tenant_id = $1 and {} = $2", table.columns, table.name, table.id);
-    sqlx::query(&sql).bind(tenant_id).bind(id).fetch_optional(exec).await
+    Select::new(sql, vec![tenant_id.into(), id.into()])
 }
 
-/// Deletes the row with this id; returns whether it existed.
-pub async fn delete<'e>(
-    exec: impl sqlx::Executor<'e, Database = Any>,
-    table: &Table,
-    tenant_id: &str,
-    id: &str,
-) -> Result<bool, sqlx::Error> {
+/// The statement that deletes the row with this id (one row changed if it existed).
+pub fn delete(table: &Table, tenant_id: &str, id: &str) -> Statement {
     let sql = format!("delete from {} where tenant_id = $1 and {} = $2", table.name, table.id);
-    let done = sqlx::query(&sql).bind(tenant_id).bind(id).execute(exec).await?;
-    Ok(done.rows_affected() == 1)
+    Statement::new(sql, vec![tenant_id.into(), id.into()])
 }
 
-/// One page of the tenant's rows matching `filter` (placeholders from `$2`), by `order` and
-/// then in creation order — stable, so paginated imports see every resource once.
-pub async fn page<'e>(
-    exec: impl sqlx::Executor<'e, Database = Any>,
+/// The query of one page of the tenant's rows matching `filter` (placeholders from `$2`), by
+/// `order` and then in creation order — stable, so paginated imports see every resource once.
+pub fn page(
     table: &Table,
     tenant_id: &str,
     filter: &Where,
     order: Option<&OrderBy>,
     offset: u64,
     limit: u64,
-) -> Result<Vec<AnyRow>, sqlx::Error> {
+) -> Select {
     let n = filter.args.len();
     let sql = format!(
         "select {} from {} where tenant_id = $1 and ({}) order by {}created_at, {} limit ${} offset ${}",
@@ -62,18 +51,26 @@ pub async fn page<'e>(
         n + 2,
         n + 3
     );
-    bind_all(sqlx::query(&sql).bind(tenant_id), &filter.args)
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-        .fetch_all(exec)
-        .await
+    let mut args = Vec::with_capacity(n + 3);
+    args.push(tenant_id.into());
+    args.extend(filter.args.iter().cloned());
+    args.push(Arg::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
+    args.push(Arg::Int(i64::try_from(offset).unwrap_or(i64::MAX)));
+    Select::new(sql, args)
 }
 
-/// How many of the tenant's rows match `filter` (placeholders from `$2`).
-pub async fn count(pool: &sqlx::AnyPool, table: &Table, tenant_id: &str, filter: &Where) -> Result<u64, sqlx::Error> {
+/// The query of how many of the tenant's rows match `filter` (placeholders from `$2`), as `n`.
+pub fn count(table: &Table, tenant_id: &str, filter: &Where) -> Select {
     let sql = format!("select count(*) as n from {} where tenant_id = $1 and ({})", table.name, filter.sql);
-    let row = bind_all(sqlx::query(&sql).bind(tenant_id), &filter.args).fetch_one(pool).await?;
-    let n: i64 = row.try_get("n")?;
+    let mut args = Vec::with_capacity(filter.args.len() + 1);
+    args.push(tenant_id.into());
+    args.extend(filter.args.iter().cloned());
+    Select::new(sql, args)
+}
+
+/// Runs a [`count`] query.
+pub async fn counted(db: &Db, select: &Select) -> Result<u64, sqlx::Error> {
+    let n = db.fetch_optional(select, |row| row.int("n")).await?.unwrap_or_default();
     Ok(u64::try_from(n).unwrap_or_default())
 }
 

@@ -4,14 +4,14 @@
 
 use std::collections::HashMap;
 
-use sqlx::any::AnyRow;
-use sqlx::{Any, Row};
+use sqlx::{Any, AnyConnection, Row};
 
 use super::credential::Kind;
-use super::get_flag;
 use super::group::CHUNK;
 use super::resource::{self, KeyKind, Position, Seek, Sort, SortColumn, Table, Window};
-use super::sql::{placeholders, OrderBy, Where};
+use super::row::RowRead;
+use super::sql::{fetch_in, placeholders, OrderBy, Select, Statement, Where};
+use super::Db;
 
 /// A stored user.
 #[derive(Debug, Clone)]
@@ -91,21 +91,21 @@ fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, sqlx::Error> 
     serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
-fn from_row(row: &AnyRow) -> Result<UserRecord, sqlx::Error> {
-    let resource: String = row.try_get("resource")?;
-    let attributes: Option<String> = row.try_get("attributes")?;
+fn from_row(row: &dyn RowRead) -> Result<UserRecord, sqlx::Error> {
+    let resource = row.text("resource")?;
+    let attributes = row.opt_text("attributes")?;
     Ok(UserRecord {
-        id: row.try_get("user_id")?,
-        user_name: row.try_get("user_name")?,
-        external_id: row.try_get("external_id")?,
-        display_name: row.try_get("display_name")?,
-        active: get_flag(row, "active")?,
+        id: row.text("user_id")?,
+        user_name: row.text("user_name")?,
+        external_id: row.opt_text("external_id")?,
+        display_name: row.opt_text("display_name")?,
+        active: row.flag("active")?,
         resource: decode(&resource)?,
-        version: row.try_get("version")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
+        version: row.int("version")?,
+        created_at: row.int("created_at")?,
+        updated_at: row.int("updated_at")?,
         attributes: attributes.as_deref().map(decode).transpose()?.unwrap_or_default(),
-        mapping_revision: row.try_get("mapping_revision")?,
+        mapping_revision: row.int("mapping_revision")?,
     })
 }
 
@@ -118,99 +118,99 @@ fn json_text(map: &serde_json::Map<String, serde_json::Value>) -> String {
     serde_json::to_string(map).unwrap_or_else(|_| String::from("{}"))
 }
 
-/// Inserts a new user (version 1). A taken userName is a unique violation.
-pub async fn insert<'e>(
-    exec: impl sqlx::Executor<'e, Database = Any>,
+/// The statement that inserts a new user (version 1). A taken userName is a unique violation.
+pub fn insert_statement(tenant_id: &str, id: &str, user: &UserWrite<'_>, now_ms: i64) -> Statement {
+    Statement::new(
+        "insert into scim_user (user_id, tenant_id, user_name, user_name_ci, external_id, display_name, \
+         active, resource, password_hash, version, created_at, updated_at, attributes, mapping_revision) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10, $11, $12)",
+        vec![
+            id.into(),
+            tenant_id.into(),
+            user.user_name.into(),
+            fold_user_name(user.user_name).into(),
+            user.external_id.into(),
+            user.display_name.into(),
+            user.active.into(),
+            user.resource.to_string().into(),
+            user.password_hash.into(),
+            now_ms.into(),
+            attributes_text(user).into(),
+            user.mapping_revision.into(),
+        ],
+    )
+}
+
+/// Inserts a new user (version 1) on a sqlx connection (seeding, tests).
+pub async fn insert(
+    conn: &mut AnyConnection,
     tenant_id: &str,
     id: &str,
     user: &UserWrite<'_>,
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "insert into scim_user (user_id, tenant_id, user_name, user_name_ci, external_id, display_name, \
-         active, resource, password_hash, version, created_at, updated_at, attributes, mapping_revision) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10, $11, $12)",
-    )
-    .bind(id)
-    .bind(tenant_id)
-    .bind(user.user_name)
-    .bind(fold_user_name(user.user_name))
-    .bind(user.external_id)
-    .bind(user.display_name)
-    .bind(user.active)
-    .bind(user.resource.to_string())
-    .bind(user.password_hash)
-    .bind(now_ms)
-    .bind(attributes_text(user))
-    .bind(user.mapping_revision)
-    .execute(exec)
-    .await?;
-    Ok(())
+    insert_statement(tenant_id, id, user, now_ms).execute(conn).await.map(drop)
 }
 
-/// Overwrites a user if its version is still `expected_version`; returns whether it did. The
-/// password hash is kept when the write carries none.
-pub async fn update<'e>(
-    exec: impl sqlx::Executor<'e, Database = Any>,
+/// The statement that overwrites a user if its version is still `expected_version` (it expects
+/// to change that one row). The password hash is kept when the write carries none.
+pub fn update_statement(
     tenant_id: &str,
     id: &str,
     user: &UserWrite<'_>,
     expected_version: i64,
     now_ms: i64,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+) -> Statement {
+    Statement::new(
         "update scim_user set user_name = $3, user_name_ci = $4, external_id = $5, display_name = $6, \
          active = $7, resource = $8, password_hash = coalesce($9, password_hash), version = version + 1, \
          updated_at = $10, attributes = $12, mapping_revision = $13 \
          where tenant_id = $1 and user_id = $2 and version = $11",
+        vec![
+            tenant_id.into(),
+            id.into(),
+            user.user_name.into(),
+            fold_user_name(user.user_name).into(),
+            user.external_id.into(),
+            user.display_name.into(),
+            user.active.into(),
+            user.resource.to_string().into(),
+            user.password_hash.into(),
+            now_ms.into(),
+            expected_version.into(),
+            attributes_text(user).into(),
+            user.mapping_revision.into(),
+        ],
     )
-    .bind(tenant_id)
-    .bind(id)
-    .bind(user.user_name)
-    .bind(fold_user_name(user.user_name))
-    .bind(user.external_id)
-    .bind(user.display_name)
-    .bind(user.active)
-    .bind(user.resource.to_string())
-    .bind(user.password_hash)
-    .bind(now_ms)
-    .bind(expected_version)
-    .bind(attributes_text(user))
-    .bind(user.mapping_revision)
-    .execute(exec)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .expecting(1)
 }
 
 /// The user with this id in this tenant.
-pub async fn get<'e>(
-    exec: impl sqlx::Executor<'e, Database = Any>,
-    tenant_id: &str,
-    id: &str,
-) -> Result<Option<UserRecord>, sqlx::Error> {
-    resource::get(exec, &TABLE, tenant_id, id).await?.as_ref().map(from_row).transpose()
+pub async fn get(db: &Db, tenant_id: &str, id: &str) -> Result<Option<UserRecord>, sqlx::Error> {
+    db.fetch_optional(&resource::get(&TABLE, tenant_id, id), from_row).await
 }
 
-/// Deletes a user; returns whether it existed.
-pub async fn delete<'e>(
-    exec: impl sqlx::Executor<'e, Database = Any>,
-    tenant_id: &str,
-    id: &str,
-) -> Result<bool, sqlx::Error> {
-    resource::delete(exec, &TABLE, tenant_id, id).await
+/// The statement that deletes a user if its version is still `expected_version` (it expects to
+/// change that one row).
+pub fn delete_statement(tenant_id: &str, id: &str, expected_version: i64) -> Statement {
+    Statement::new(
+        "delete from scim_user where tenant_id = $1 and user_id = $2 and version = $3",
+        vec![tenant_id.into(), id.into(), expected_version.into()],
+    )
+    .expecting(1)
 }
 
 /// One page of the tenant's users matching `filter` (placeholders from `$2`), by `order`, then in
 /// creation order — stable, so paginated imports see every user once.
-pub async fn list<'e>(
-    exec: impl sqlx::Executor<'e, Database = Any>,
+pub async fn list(
+    db: &Db,
     tenant_id: &str,
     filter: &Where,
     order: Option<&OrderBy>,
     offset: u64,
     limit: u64,
 ) -> Result<Vec<UserRecord>, sqlx::Error> {
-    resource::page(exec, &TABLE, tenant_id, filter, order, offset, limit).await?.iter().map(from_row).collect()
+    db.fetch(&resource::page(&TABLE, tenant_id, filter, order, offset, limit), from_row).await
 }
 
 /// One page of the tenant's users matching `filter` (placeholders from `$2`) in the order
@@ -283,8 +283,8 @@ pub async fn last_writers(
 }
 
 /// How many of the tenant's users match `filter` (placeholders from `$2`).
-pub async fn count(pool: &sqlx::AnyPool, tenant_id: &str, filter: &Where) -> Result<u64, sqlx::Error> {
-    resource::count(pool, &TABLE, tenant_id, filter).await
+pub async fn count(db: &Db, tenant_id: &str, filter: &Where) -> Result<u64, sqlx::Error> {
+    resource::counted(db, &resource::count(&TABLE, tenant_id, filter)).await
 }
 
 /// Counts for the dashboard: (all, active).
@@ -315,8 +315,8 @@ pub async fn behind<'e>(
          order by user_id limit $4",
         TABLE.columns
     );
-    let rows = sqlx::query(&sql).bind(tenant_id).bind(revision).bind(after_id).bind(limit).fetch_all(exec).await?;
-    rows.iter().map(from_row).collect()
+    let select = Select::new(sql, vec![tenant_id.into(), revision.into(), after_id.into(), limit.into()]);
+    fetch_in(exec, &select, from_row).await
 }
 
 /// How many of the tenant's users do not follow the mapping revision `revision`.

@@ -11,15 +11,15 @@ use scim::filter::{CompValue, CompareOp, Filter};
 use scim::path::AttrPath;
 use scim::ScimError;
 use serde_json::{Map, Value};
-use sqlx::{Any, AnyConnection, Transaction};
 
 use super::log::{self, LogDraft, Mutation};
 use super::precondition::Preconditions;
 use super::{password, query_sql, render};
 use crate::db::group::Membership;
+use crate::db::sql::Statement;
 use crate::db::tenant::LinkMatch;
 use crate::db::user::{UserRecord, UserWrite};
-use crate::db::{self, is_unique_violation};
+use crate::db::{self, is_unique_violation, Outcome};
 use crate::error::{ApiError, Error};
 use crate::scim_http::gate::ScimCaller;
 use crate::scim_http::response::{LogFacts, ScimResponse};
@@ -67,26 +67,29 @@ impl UserRequest<'_> {
         }
     }
 
-    /// Writes the log row for a successful mutation in its transaction, then commits.
-    async fn commit_logged(
+    /// Runs a change's statements with its log row, all in one transaction; `None` when a
+    /// statement found the user at another version than expected (nothing was written).
+    async fn write_logged(
         &self,
-        tx: Transaction<'static, Any>,
-        status: StatusCode,
-        operation: &'static str,
-        record: &UserRecord,
-        body: Option<&Value>,
-        detail: Option<String>,
-    ) -> Result<LogFacts, ApiError> {
+        mut statements: Vec<Statement>,
+        change: Change<'_>,
+    ) -> Result<Option<LogFacts>, ApiError> {
         let mutation = Mutation {
-            status,
-            operation,
+            status: change.status,
+            operation: change.operation,
             resource_type: "User",
-            resource_id: &record.id,
-            name: &record.user_name,
-            body,
-            detail,
+            resource_id: &change.record.id,
+            name: &change.record.user_name,
+            body: change.body,
+            detail: change.detail,
         };
-        log::commit_logged(tx, self.draft, mutation).await
+        let (row, facts) = log::mutation_row(self.draft, mutation);
+        statements.push(row);
+        match self.state.db.write(statements).await {
+            Ok(Outcome::Written) => Ok(Some(facts)),
+            Ok(Outcome::Conflict) => Ok(None),
+            Err(e) => Err(Self::map_write_error(e, &change.record.user_name)),
+        }
     }
 
     async fn prepare(&self, body: Value) -> Result<(Prepared, Option<String>), ApiError> {
@@ -122,11 +125,7 @@ impl UserRequest<'_> {
     /// User linking on creation: the one existing user a POST adopts instead of answering 409,
     /// as the tenant's setting matches it (see [`LinkMatch`]). None when linking is off, the
     /// request lacks the value, or no user — or more than one — matches.
-    async fn link_candidate(
-        &self,
-        conn: &mut AnyConnection,
-        write: &UserWrite<'_>,
-    ) -> Result<Option<(UserRecord, LinkMatch)>, ApiError> {
+    async fn link_candidate(&self, write: &UserWrite<'_>) -> Result<Option<(UserRecord, LinkMatch)>, ApiError> {
         let Some(by) = self.caller.tenant.provisioning.link_users_by else {
             return Ok(None);
         };
@@ -154,7 +153,7 @@ impl UserRequest<'_> {
             },
         };
         let condition = query_sql::to_sql(&filter, &query_sql::USERS, self.state.db.dialect(), 2)?;
-        let mut found = db::user::list(&mut *conn, self.tenant_id(), &condition, None, 0, 2).await?;
+        let mut found = db::user::list(&self.state.db, self.tenant_id(), &condition, None, 0, 2).await?;
         Ok(match (found.pop(), found.is_empty()) {
             (Some(user), true) => Some((user, by)),
             _ => None,
@@ -166,18 +165,18 @@ impl UserRequest<'_> {
         let (prepared, password_hash) = self.prepare(body).await?;
         let attributes = self.derive(&prepared.resource)?;
         let write = self.write_of(&prepared.resource, password_hash.as_deref(), &attributes)?;
-        let id = uuid::Uuid::new_v4().to_string();
-        let now = self.state.clock.now_ms();
-        let mut tx = self.state.db.writer().begin().await?;
-        if let Some((existing, by)) = self.link_candidate(&mut tx, &write).await? {
-            return self.adopt(tx, existing, by, &write, query).await;
+        if let Some((existing, by)) = self.link_candidate(&write).await? {
+            return self.adopt(existing, by, &write, query).await;
         }
-        db::user::insert(&mut *tx, self.tenant_id(), &id, &write, now)
-            .await
-            .map_err(|e| Self::map_write_error(e, write.user_name))?;
+        // Time-ordered (v7): new rows land at the end of the id indexes instead of anywhere.
+        let id = uuid::Uuid::now_v7().to_string();
+        let now = self.state.clock.now_ms();
         let record = stored(&id, &write, 1, now, now);
         let body = self.project(&record, &HashMap::new(), &query.attributes, &query.excluded_attributes);
-        let facts = self.commit_logged(tx, StatusCode::CREATED, "create", &record, Some(&body), None).await?;
+        let insert = db::user::insert_statement(self.tenant_id(), &id, &write, now);
+        let change = Change::new(StatusCode::CREATED, "create", &record, Some(&body));
+        // An insert expects nothing, so it never conflicts.
+        let facts = self.write_logged(vec![insert], change).await?.ok_or_else(concurrent_change)?;
         let location = format!("{}/Users/{id}", self.caller.base_url);
         Ok(ScimResponse::created(body, location).with_version(record.version).with_facts(facts))
     }
@@ -187,38 +186,37 @@ impl UserRequest<'_> {
     /// the 201 of a creation, logged as a link.
     async fn adopt(
         &self,
-        mut tx: Transaction<'static, Any>,
         existing: UserRecord,
         by: LinkMatch,
         write: &UserWrite<'_>,
         query: &ListQuery,
     ) -> Result<ScimResponse, ApiError> {
         let now = self.state.clock.now_ms();
-        let updated = db::user::update(&mut *tx, self.tenant_id(), &existing.id, write, existing.version, now)
-            .await
-            .map_err(|e| Self::map_write_error(e, write.user_name))?;
-        if !updated {
-            return Err(concurrent_change());
-        }
         let record = stored(&existing.id, write, existing.version + 1, existing.created_at, now);
         let (attributes, excluded) = (&query.attributes, &query.excluded_attributes);
-        let groups = self.memberships(&mut tx, std::slice::from_ref(&record), attributes, excluded).await?;
+        let groups = self.memberships(std::slice::from_ref(&record), attributes, excluded).await?;
         let body = self.project(&record, &groups, attributes, excluded);
+        let update = db::user::update_statement(self.tenant_id(), &existing.id, write, existing.version, now);
         let detail = format!("linked to the existing user \"{}\" by {}", existing.user_name, by.as_str());
-        let facts = self.commit_logged(tx, StatusCode::CREATED, "link", &record, Some(&body), Some(detail)).await?;
+        let change = Change { detail: Some(detail), ..Change::new(StatusCode::CREATED, "link", &record, Some(&body)) };
+        let facts = self.write_logged(vec![update], change).await?.ok_or_else(concurrent_change)?;
         let location = format!("{}/Users/{}", self.caller.base_url, record.id);
         Ok(ScimResponse::created(body, location).with_version(record.version).with_facts(facts))
     }
 
+    /// The user with this id, or 404.
+    async fn existing(&self, id: &str) -> Result<UserRecord, ApiError> {
+        db::user::get(&self.state.db, self.tenant_id(), id).await?.ok_or_else(|| Self::not_found(id))
+    }
+
     /// GET /Users/{id} (RFC 7644 §3.4.1).
     pub async fn get(&self, id: &str, query: &ListQuery) -> Result<ScimResponse, ApiError> {
-        let mut conn = self.state.db.reader().acquire().await?;
-        let record = db::user::get(&mut *conn, self.tenant_id(), id).await?.ok_or_else(|| Self::not_found(id))?;
+        let record = self.existing(id).await?;
         if self.preconditions.not_modified(record.version) {
             return Ok(ScimResponse::not_modified(record.version).with_facts(read_facts("read", &record)));
         }
         let (attributes, excluded) = (&query.attributes, &query.excluded_attributes);
-        let groups = self.memberships(&mut conn, std::slice::from_ref(&record), attributes, excluded).await?;
+        let groups = self.memberships(std::slice::from_ref(&record), attributes, excluded).await?;
         let body = self.project(&record, &groups, attributes, excluded);
         Ok(ScimResponse::ok(body).with_version(record.version).with_facts(read_facts("read", &record)))
     }
@@ -229,31 +227,25 @@ impl UserRequest<'_> {
         let attributes = self.derive(&prepared.resource)?;
         let write = self.write_of(&prepared.resource, password_hash.as_deref(), &attributes)?;
         let now = self.state.clock.now_ms();
-        let mut tx = self.state.db.writer().begin().await?;
-        let before = db::user::get(&mut *tx, self.tenant_id(), id).await?.ok_or_else(|| Self::not_found(id))?;
+        let before = self.existing(id).await?;
         self.preconditions.check_write(before.version)?;
-        let updated = db::user::update(&mut *tx, self.tenant_id(), id, &write, before.version, now)
-            .await
-            .map_err(|e| Self::map_write_error(e, write.user_name))?;
-        if !updated {
-            return Err(concurrent_change());
-        }
         let record = stored(id, &write, before.version + 1, before.created_at, now);
         let (attributes, excluded) = (&query.attributes, &query.excluded_attributes);
-        let groups = self.memberships(&mut tx, std::slice::from_ref(&record), attributes, excluded).await?;
+        let groups = self.memberships(std::slice::from_ref(&record), attributes, excluded).await?;
         let body = self.project(&record, &groups, attributes, excluded);
-        let operation = change_kind(&before, &record, "replace");
-        let facts = self.commit_logged(tx, StatusCode::OK, operation, &record, Some(&body), None).await?;
+        let update = db::user::update_statement(self.tenant_id(), id, &write, before.version, now);
+        let change = Change::new(StatusCode::OK, change_kind(&before, &record, "replace"), &record, Some(&body));
+        let facts = self.write_logged(vec![update], change).await?.ok_or_else(concurrent_change)?;
         Ok(ScimResponse::ok(body).with_version(record.version).with_facts(facts))
     }
 
-    /// PATCH /Users/{id} (RFC 7644 §3.5.2): all operations apply, or none.
+    /// PATCH /Users/{id} (RFC 7644 §3.5.2): all operations apply, or none. The user is read,
+    /// patched and written back only if no other write came in between (else read again).
     pub async fn patch(&self, id: &str, body: Value, query: &ListQuery) -> Result<ScimResponse, ApiError> {
         let request = PatchRequest::parse(&body, self.caller.tolerance)?;
         let (attributes, excluded) = (&query.attributes, &query.excluded_attributes);
         for _ in 0..PATCH_ATTEMPTS {
-            let mut tx = self.state.db.writer().begin().await?;
-            let before = db::user::get(&mut *tx, self.tenant_id(), id).await?.ok_or_else(|| Self::not_found(id))?;
+            let before = self.existing(id).await?;
             self.preconditions.check_write(before.version)?;
             // PATCH sees the resource as the client does, with its id (a no-path value may
             // repeat it); the id is not stored in the JSON.
@@ -273,56 +265,53 @@ impl UserRequest<'_> {
                 Some(p) => Some(password::hash(p).await?),
                 None => None,
             };
-            let groups = self.memberships(&mut tx, std::slice::from_ref(&before), attributes, excluded).await?;
+            let groups = self.memberships(std::slice::from_ref(&before), attributes, excluded).await?;
             if !changed {
                 let body = self.project(&before, &groups, attributes, excluded);
-                let facts = self.commit_logged(tx, StatusCode::OK, "update", &before, Some(&body), None).await?;
+                let change = Change::new(StatusCode::OK, "update", &before, Some(&body));
+                let facts = self.write_logged(Vec::new(), change).await?.ok_or_else(concurrent_change)?;
                 return Ok(ScimResponse::ok(body).with_version(before.version).with_facts(facts));
             }
             let derived = self.derive(&resource)?;
             let write = self.write_of(&resource, password_hash.as_deref(), &derived)?;
             let now = self.state.clock.now_ms();
-            let updated = db::user::update(&mut *tx, self.tenant_id(), id, &write, before.version, now)
-                .await
-                .map_err(|e| Self::map_write_error(e, write.user_name))?;
-            if !updated {
-                continue;
-            }
             let record = stored(id, &write, before.version + 1, before.created_at, now);
             let body = self.project(&record, &groups, attributes, excluded);
-            let operation = change_kind(&before, &record, "update");
-            let facts = self.commit_logged(tx, StatusCode::OK, operation, &record, Some(&body), None).await?;
-            return Ok(ScimResponse::ok(body).with_version(record.version).with_facts(facts));
+            let update = db::user::update_statement(self.tenant_id(), id, &write, before.version, now);
+            let change = Change::new(StatusCode::OK, change_kind(&before, &record, "update"), &record, Some(&body));
+            if let Some(facts) = self.write_logged(vec![update], change).await? {
+                return Ok(ScimResponse::ok(body).with_version(record.version).with_facts(facts));
+            }
         }
         Err(concurrent_change())
     }
 
-    /// DELETE /Users/{id} (RFC 7644 §3.6).
+    /// DELETE /Users/{id} (RFC 7644 §3.6): the user and its memberships go together.
     pub async fn delete(&self, id: &str) -> Result<ScimResponse, ApiError> {
-        let mut tx = self.state.db.writer().begin().await?;
-        let record = db::user::get(&mut *tx, self.tenant_id(), id).await?.ok_or_else(|| Self::not_found(id))?;
+        let record = self.existing(id).await?;
         self.preconditions.check_write(record.version)?;
-        db::user::delete(&mut *tx, self.tenant_id(), id).await?;
-        db::group::remove_memberships_of(&mut tx, self.tenant_id(), id, self.state.clock.now_ms()).await?;
-        let facts = self.commit_logged(tx, StatusCode::NO_CONTENT, "delete", &record, None, None).await?;
+        let mut statements = vec![db::user::delete_statement(self.tenant_id(), id, record.version)];
+        statements.extend(db::group::remove_memberships_statements(self.tenant_id(), id, self.state.clock.now_ms()));
+        let change = Change::new(StatusCode::NO_CONTENT, "delete", &record, None);
+        let facts = self.write_logged(statements, change).await?.ok_or_else(concurrent_change)?;
         Ok(ScimResponse::no_content().with_facts(facts))
     }
 
     /// GET /Users and POST /Users/.search (RFC 7644 §3.4.2, §3.4.3).
     pub async fn list(&self, query: &ListQuery) -> Result<ScimResponse, ApiError> {
         let plan = self.state.list_plan(query, &query_sql::USERS)?;
-        let pool = self.state.db.reader();
+        let db = &self.state.db;
         let records = if plan.limit == 0 {
             Vec::new()
         } else {
-            db::user::list(pool, self.tenant_id(), &plan.filter, plan.order.as_ref(), plan.offset, plan.limit).await?
+            db::user::list(db, self.tenant_id(), &plan.filter, plan.order.as_ref(), plan.offset, plan.limit).await?
         };
         let total = match plan.total_from_page(records.len()) {
             Some(total) => total,
-            None => db::user::count(pool, self.tenant_id(), &plan.filter).await?,
+            None => db::user::count(db, self.tenant_id(), &plan.filter).await?,
         };
         let (attributes, excluded) = (&query.attributes, &query.excluded_attributes);
-        let groups = self.memberships(&mut *pool.acquire().await?, &records, attributes, excluded).await?;
+        let groups = self.memberships(&records, attributes, excluded).await?;
         let resources = records.iter().map(|r| self.project(r, &groups, attributes, excluded)).collect();
         let facts = LogFacts { operation: Some("list"), resource_type: Some("User"), ..LogFacts::default() };
         Ok(ScimResponse::ok(list_response(resources, total, query.start_index)).with_facts(facts))
@@ -332,7 +321,6 @@ impl UserRequest<'_> {
     /// when the projection returns them.
     async fn memberships(
         &self,
-        conn: &mut AnyConnection,
         records: &[UserRecord],
         attributes: &[scim::path::AttrPath],
         excluded: &[scim::path::AttrPath],
@@ -342,7 +330,7 @@ impl UserRequest<'_> {
             return Ok(by_user);
         }
         let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
-        for membership in db::group::groups_of(conn, self.tenant_id(), &ids).await? {
+        for membership in db::group::groups_of(&self.state.db, self.tenant_id(), &ids).await? {
             by_user.entry(membership.member_id.clone()).or_default().push(membership);
         }
         Ok(by_user)
@@ -382,6 +370,21 @@ impl UserRequest<'_> {
     }
 }
 
+/// A change to a user, as its log row records it.
+struct Change<'a> {
+    status: StatusCode,
+    operation: &'static str,
+    record: &'a UserRecord,
+    body: Option<&'a Value>,
+    detail: Option<String>,
+}
+
+impl<'a> Change<'a> {
+    fn new(status: StatusCode, operation: &'static str, record: &'a UserRecord, body: Option<&'a Value>) -> Self {
+        Change { status, operation, record, body, detail: None }
+    }
+}
+
 /// The record as it now stands in the database.
 fn stored(id: &str, write: &UserWrite<'_>, version: i64, created_at: i64, updated_at: i64) -> UserRecord {
     UserRecord {
@@ -414,7 +417,7 @@ fn read_facts(operation: &'static str, record: &UserRecord) -> LogFacts {
         resource_type: Some("User"),
         resource_id: Some(record.id.clone()),
         user_name: Some(record.user_name.clone()),
-        already_logged: false,
+        ..LogFacts::default()
     }
 }
 

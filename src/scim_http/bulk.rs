@@ -14,7 +14,7 @@ use super::extract::{ScimBody, ScimContext};
 use super::response::{LogFacts, ScimResponse};
 use crate::error::ApiError;
 use crate::provisioning::groups::GroupRequest;
-use crate::provisioning::log::{excerpt, LogDraft, Outcome};
+use crate::provisioning::log::{json_excerpt, LogDraft, LoggedBody, Outcome};
 use crate::provisioning::precondition::Preconditions;
 use crate::provisioning::users::UserRequest;
 
@@ -175,7 +175,7 @@ async fn run(cx: &ScimContext, op: &Operation) -> Result<ScimResponse, ApiError>
     let draft = LogDraft {
         method: op.method.clone(),
         path: op.path.clone(),
-        request_excerpt: op.data.as_ref().and_then(|d| excerpt(d.to_string().as_bytes())),
+        request_excerpt: op.data.clone().map(json_excerpt),
         ..cx.draft.clone()
     };
     let mut headers = HeaderMap::new();
@@ -194,7 +194,7 @@ async fn run(cx: &ScimContext, op: &Operation) -> Result<ScimResponse, ApiError>
             operation: facts.operation.unwrap_or("other").to_owned(),
             resource_type: facts.resource_type.map(str::to_owned),
             resource_id: facts.resource_id,
-            response_body: Some(e.to_json()),
+            response: LoggedBody::of(e.status, &e.to_json()),
             ..Outcome::default()
         });
         cx.state.log_sink.append(entry).await;

@@ -16,7 +16,7 @@ use scim::ScimError;
 
 use crate::db::{self, tenant::Tenant};
 use crate::error::ApiError;
-use crate::provisioning::log::{excerpt, LogDraft, Outcome};
+use crate::provisioning::log::{excerpt, LogDraft, LoggedBody, Outcome};
 use crate::provisioning::mapping::{mapping_of, tolerance_of, TenantMapping};
 use crate::scim_http::response::LogFacts;
 use crate::secret::SecretHash;
@@ -254,7 +254,7 @@ pub(crate) fn facts_from_path(method: &Method, path: &str) -> LogFacts {
         resource_type,
         resource_id: id.map(str::to_owned),
         user_name: None,
-        already_logged: false,
+        ..LogFacts::default()
     }
 }
 
@@ -265,19 +265,31 @@ async fn record(state: &AppState, draft: &LogDraft, defaults: LogFacts, response
         return response;
     }
     let facts = facts.unwrap_or_default();
-    let (parts, body) = response.into_parts();
-    // Our own SCIM responses are bounded by the page size, so buffering them is safe.
-    let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let status = response.status().as_u16();
+    let (response, logged_body) = match facts.response {
+        Some(logged) => (response, logged),
+        None => logged_body_of(response, status).await,
+    };
     let entry = draft.finish(Outcome {
-        status: parts.status.as_u16(),
+        status,
         operation: facts.operation.or(defaults.operation).unwrap_or("other").to_owned(),
         resource_type: facts.resource_type.or(defaults.resource_type).map(str::to_owned),
         resource_id: facts.resource_id.or(defaults.resource_id),
         user_name: facts.user_name,
-        response_body: serde_json::from_slice(&bytes).ok(),
+        response: logged_body,
     });
     state.log_sink.append(entry).await;
-    Response::from_parts(parts, Body::from(bytes))
+    response
+}
+
+/// Reads a response's body for the log (errors and the answers not built as `ScimResponse`),
+/// and the response to send with it.
+async fn logged_body_of(response: Response, status: u16) -> (Response, LoggedBody) {
+    let (parts, body) = response.into_parts();
+    // Our own SCIM responses are bounded by the page size, so buffering them is safe.
+    let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let logged = serde_json::from_slice(&bytes).map(|v| LoggedBody::of(status, &v)).unwrap_or_default();
+    (Response::from_parts(parts, Body::from(bytes)), logged)
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use crate::provisioning::log::LoggedBody;
+
 /// The SCIM media type (RFC 7644 §3.1).
 pub const SCIM_CONTENT_TYPE: &str = "application/scim+json";
 
@@ -21,6 +23,9 @@ pub struct LogFacts {
     pub user_name: Option<String>,
     /// The handler already wrote the log row inside its own transaction.
     pub already_logged: bool,
+    /// The response body as the log keeps it, taken while the body was serialized (so the
+    /// logging layer need not parse it again).
+    pub response: Option<LoggedBody>,
 }
 
 /// A successful SCIM response.
@@ -95,10 +100,14 @@ pub fn weak_etag(version: i64) -> String {
 }
 
 impl IntoResponse for ScimResponse {
-    fn into_response(self) -> Response {
+    fn into_response(mut self) -> Response {
         let mut response = match self.body {
             Some(body) => {
-                let mut r = (self.status, body.to_string()).into_response();
+                let text = body.to_string();
+                if !self.facts.already_logged {
+                    self.facts.response = Some(LoggedBody::sent(self.status.as_u16(), &body, &text));
+                }
+                let mut r = (self.status, text).into_response();
                 r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_CONTENT_TYPE));
                 r
             }

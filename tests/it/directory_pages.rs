@@ -87,7 +87,8 @@ async fn stored_user(
         mapping_revision: 0,
     };
     let id = uuid::Uuid::new_v4().to_string();
-    users::insert(app.state.db.writer(), &t.id, &id, &write, time).await.unwrap();
+    let mut conn = app.state.db.writer().acquire().await.unwrap();
+    users::insert(&mut conn, &t.id, &id, &write, time).await.unwrap();
     id
 }
 

@@ -20,5 +20,6 @@ mod rights;
 mod scim_errors;
 mod scim_groups;
 mod scim_users;
+mod storage;
 mod support;
 mod tenants;

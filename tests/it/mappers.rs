@@ -58,7 +58,7 @@ fn entra_create(user_name: &str, manager: &str, tag: &str) -> String {
 }
 
 async fn attributes(app: &TestApp, t: &TestTenant, id: &str) -> Map<String, Value> {
-    scimhub::db::user::get(app.state.db.reader(), &t.id, id).await.unwrap().unwrap().attributes
+    scimhub::db::user::get(&app.state.db, &t.id, id).await.unwrap().unwrap().attributes
 }
 
 async fn create(app: &TestApp, t: &TestTenant, body: &str) -> String {

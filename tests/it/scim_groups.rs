@@ -387,7 +387,7 @@ async fn ten_thousand_members_are_added_and_removed_in_one_patch_each() {
             attributes: &no_attributes,
             mapping_revision: 0,
         };
-        scimhub::db::user::insert(&mut *tx, &t.id, id, &write, 0).await.unwrap();
+        scimhub::db::user::insert(&mut tx, &t.id, id, &write, 0).await.unwrap();
     }
     tx.commit().await.unwrap();
     let keeper = user(&app, &t, "keeper@big.test").await;

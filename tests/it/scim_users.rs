@@ -134,7 +134,7 @@ async fn passwords_are_hashed_never_returned_and_redacted_in_the_log() {
     let id = r.body["id"].as_str().unwrap();
     let read = app.scim(&t, Method::GET, &format!("/Users/{id}"), None).await;
     assert!(read.body.get("password").is_none());
-    let stored = scimhub::db::user::get(app.state.db.reader(), &t.id, id).await.unwrap().unwrap();
+    let stored = scimhub::db::user::get(&app.state.db, &t.id, id).await.unwrap().unwrap();
     assert!(!stored.resource.to_string().contains("Sup3r"));
     for row in app.log(&t).await {
         let text = format!("{row:?}");
