@@ -1,6 +1,9 @@
 -- wrk script: Entra's initial cycle — for each user, the existence check
 -- GET /Users?filter=userName eq "<new user>" (no match), then POST /Users creating it.
 local counter = 0
+-- Each thread stops once it has created its share of the users (BENCH_CYCLE_USERS / threads).
+local share = tonumber(os.getenv("BENCH_CYCLE_SHARE") or "0")
+local created = 0
 local looked_up = false
 local token = os.getenv("BENCH_TOKEN")
 local base = os.getenv("BENCH_BASE_PATH") .. "/Users"
@@ -28,4 +31,8 @@ end
 
 function response(status, headers, body)
   if status ~= 200 and status ~= 201 then error("unexpected status " .. status) end
+  if status == 201 then
+    created = created + 1
+    if share > 0 and created >= share then wrk.thread:stop() end
+  end
 end
