@@ -10,7 +10,7 @@ use super::credential::Kind;
 use super::group::CHUNK;
 use super::resource::{self, KeyKind, Position, Seek, Sort, SortColumn, Table, Window};
 use super::row::RowRead;
-use super::sql::{fetch_in, placeholders, OrderBy, Select, Statement, Where};
+use super::sql::{fetch_in, placeholders, Arg, OrderBy, Select, Statement, Where};
 use super::Db;
 
 /// A stored user.
@@ -118,26 +118,32 @@ fn json_text(map: &serde_json::Map<String, serde_json::Value>) -> String {
     serde_json::to_string(map).unwrap_or_else(|_| String::from("{}"))
 }
 
+/// The values of a user's written columns, bound at `$3`…`$11` by [`insert_statement`] and
+/// [`update_statement`] alike.
+fn column_args(user: &UserWrite<'_>) -> [Arg; 9] {
+    [
+        user.user_name.into(),
+        fold_user_name(user.user_name).into(),
+        user.external_id.into(),
+        user.display_name.into(),
+        user.active.into(),
+        user.resource.to_string().into(),
+        user.password_hash.into(),
+        attributes_text(user).into(),
+        user.mapping_revision.into(),
+    ]
+}
+
 /// The statement that inserts a new user (version 1). A taken userName is a unique violation.
 pub fn insert_statement(tenant_id: &str, id: &str, user: &UserWrite<'_>, now_ms: i64) -> Statement {
+    let mut args = vec![id.into(), tenant_id.into()];
+    args.extend(column_args(user));
+    args.push(now_ms.into());
     Statement::new(
         "insert into scim_user (user_id, tenant_id, user_name, user_name_ci, external_id, display_name, \
-         active, resource, password_hash, version, created_at, updated_at, attributes, mapping_revision) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10, $11, $12)",
-        vec![
-            id.into(),
-            tenant_id.into(),
-            user.user_name.into(),
-            fold_user_name(user.user_name).into(),
-            user.external_id.into(),
-            user.display_name.into(),
-            user.active.into(),
-            user.resource.to_string().into(),
-            user.password_hash.into(),
-            now_ms.into(),
-            attributes_text(user).into(),
-            user.mapping_revision.into(),
-        ],
+         active, resource, password_hash, attributes, mapping_revision, version, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12)",
+        args,
     )
 }
 
@@ -161,26 +167,15 @@ pub fn update_statement(
     expected_version: i64,
     now_ms: i64,
 ) -> Statement {
+    let mut args = vec![tenant_id.into(), id.into()];
+    args.extend(column_args(user));
+    args.extend([now_ms.into(), expected_version.into()]);
     Statement::new(
         "update scim_user set user_name = $3, user_name_ci = $4, external_id = $5, display_name = $6, \
-         active = $7, resource = $8, password_hash = coalesce($9, password_hash), version = version + 1, \
-         updated_at = $10, attributes = $12, mapping_revision = $13 \
-         where tenant_id = $1 and user_id = $2 and version = $11",
-        vec![
-            tenant_id.into(),
-            id.into(),
-            user.user_name.into(),
-            fold_user_name(user.user_name).into(),
-            user.external_id.into(),
-            user.display_name.into(),
-            user.active.into(),
-            user.resource.to_string().into(),
-            user.password_hash.into(),
-            now_ms.into(),
-            expected_version.into(),
-            attributes_text(user).into(),
-            user.mapping_revision.into(),
-        ],
+         active = $7, resource = $8, password_hash = coalesce($9, password_hash), attributes = $10, \
+         mapping_revision = $11, version = version + 1, updated_at = $12 \
+         where tenant_id = $1 and user_id = $2 and version = $13",
+        args,
     )
     .expecting(1)
 }
