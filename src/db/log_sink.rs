@@ -14,6 +14,9 @@ use super::Db;
 
 /// Rows written in one transaction at most.
 const BATCH: usize = 256;
+/// How long a batch waits for more rows once its first row came (nobody waits for these rows
+/// unless they flush, which writes at once).
+const LINGER: std::time::Duration = std::time::Duration::from_millis(5);
 /// Rows waiting at most before requests wait for the writer.
 const QUEUE: usize = 8192;
 
@@ -57,13 +60,25 @@ async fn write_batches(db: Db, mut rx: mpsc::Receiver<Message>) {
     let mut flushes: Vec<oneshot::Sender<()>> = Vec::new();
     while let Some(first) = rx.recv().await {
         let mut next = Some(first);
-        while let Some(message) = next.take() {
-            match message {
-                Message::Row(row) => rows.push(*row),
-                Message::Flush(done) => flushes.push(done),
+        let deadline = tokio::time::Instant::now() + LINGER;
+        loop {
+            while let Some(message) = next.take() {
+                match message {
+                    Message::Row(row) => rows.push(*row),
+                    Message::Flush(done) => flushes.push(done),
+                }
+                if rows.len() < BATCH {
+                    next = rx.try_recv().ok();
+                }
             }
-            if rows.len() < BATCH {
-                next = rx.try_recv().ok();
+            // A flush is waited for: write now. Otherwise gather a little longer, so that one
+            // commit carries the rows of many requests.
+            if rows.len() >= BATCH || !flushes.is_empty() {
+                break;
+            }
+            match tokio::time::timeout_at(deadline, rx.recv()).await {
+                Ok(Some(message)) => next = Some(message),
+                Ok(None) | Err(_) => break,
             }
         }
         if !rows.is_empty() {
