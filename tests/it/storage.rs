@@ -92,3 +92,40 @@ async fn bad_statements_are_errors_and_change_nothing() {
     assert_eq!(db.write(vec![insert("d", 4)]).await.unwrap(), Outcome::Written);
     assert_eq!(rows(&db).await, vec![("d".into(), 4)]);
 }
+
+async fn logged(db: &Db, tenant_id: &str) -> i64 {
+    let select = Select::new("select count(*) as n from provisioning_log where tenant_id = $1", vec![tenant_id.into()]);
+    db.fetch(&select, |row| row.int("n")).await.unwrap()[0]
+}
+
+#[tokio::test]
+async fn queued_log_rows_are_written_without_a_flush_and_a_flush_writes_at_once() {
+    use scimhub::db::log::NewLogEntry;
+    use scimhub::db::log_sink::LogSink;
+    let db = Db::connect(&fresh_database_url().await).await.unwrap();
+    let tenant =
+        scimhub::db::tenant::insert(db.writer(), "sink", scimhub::db::tenant::Profile::Generic, 0).await.unwrap();
+    let sink = LogSink::spawn(db.clone());
+    let row = |path: &str| NewLogEntry {
+        tenant_id: tenant.id.clone(),
+        method: "GET".into(),
+        path: path.into(),
+        operation: "read".into(),
+        status: 200,
+        ..NewLogEntry::default()
+    };
+    // A lone read's row: nobody flushes, and it is written once the gathering time is over.
+    sink.append(row("/Users/a")).await;
+    let mut waited = 0;
+    while logged(&db, &tenant.id).await == 0 {
+        assert!(waited < 200, "the row was never written");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        waited += 1;
+    }
+    assert_eq!(logged(&db, &tenant.id).await, 1);
+    // The rows queued before a flush are written when it returns.
+    sink.append(row("/Users/b")).await;
+    sink.append(row("/Users/c")).await;
+    sink.flush().await;
+    assert_eq!(logged(&db, &tenant.id).await, 3);
+}
