@@ -5,7 +5,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
-use super::get_flag;
+use super::row::RowRead;
 use super::sql::{bind_all, placeholders, Arg};
 
 /// Who a grant is for.
@@ -104,7 +104,7 @@ fn from_row(row: &AnyRow) -> Result<Grant, sqlx::Error> {
         id: row.try_get("grant_id")?,
         tenant: row.try_get("tenant_name")?,
         principal: Principal::from_columns(&kind, row.try_get("principal")?),
-        read_only: get_flag(row, "read_only")?,
+        read_only: row.flag("read_only")?,
         created_at: row.try_get("created_at")?,
         created_by: row.try_get("created_by")?,
     })

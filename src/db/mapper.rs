@@ -5,7 +5,7 @@ use scim::mapping::{ClaimType, MapperSpec};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Row};
 
-use super::get_flag;
+use super::row::RowRead;
 
 /// A stored mapper.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,11 +30,11 @@ fn from_row(row: &AnyRow) -> Result<StoredMapper, sqlx::Error> {
             user_attribute: row.try_get("user_attribute")?,
             claim: row.try_get("claim")?,
             json_type,
-            multivalued: get_flag(row, "multivalued")?,
-            id_token: get_flag(row, "id_token")?,
-            access_token: get_flag(row, "access_token")?,
-            userinfo: get_flag(row, "userinfo")?,
-            introspection: get_flag(row, "introspection")?,
+            multivalued: row.flag("multivalued")?,
+            id_token: row.flag("id_token")?,
+            access_token: row.flag("access_token")?,
+            userinfo: row.flag("userinfo")?,
+            introspection: row.flag("introspection")?,
         },
     })
 }

@@ -31,12 +31,12 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::AnyPool;
 
 use self::direct::Direct;
 use self::row::RowRead;
-use self::sql::{bind_all, Select, Statement};
+use self::sql::{Select, Statement};
 
 /// The SQL dialect behind a pool; queries are shared, a few fragments differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,10 +175,7 @@ impl Db {
     ) -> Result<Vec<T>, sqlx::Error> {
         match &self.direct {
             Some(direct) => direct.fetch(select, decode),
-            None => {
-                let rows = bind_all(sqlx::query(&select.sql), &select.args).fetch_all(&self.read).await?;
-                rows.iter().map(|row| decode(row)).collect()
-            }
+            None => sql::fetch_in(&self.read, select, decode).await,
         }
     }
 
@@ -278,11 +275,6 @@ fn with_create_mode(url: &str) -> String {
     } else {
         format!("{url}?mode=rwc")
     }
-}
-
-/// Reads a flag column: BOOLEAN on PostgreSQL, 0/1 INTEGER on SQLite.
-pub(crate) fn get_flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
-    row.flag(column)
 }
 
 /// Whether an error is a unique-constraint violation (mapped to 409 `uniqueness` at the edge).

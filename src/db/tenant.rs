@@ -4,7 +4,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
-use super::get_flag;
+use super::row::RowRead;
 use super::sql::{bind_all, placeholders, Arg};
 
 /// Which request shapes a tenant's SCIM endpoint tolerates.
@@ -348,12 +348,12 @@ fn from_row(row: &AnyRow) -> Result<Tenant, sqlx::Error> {
         name: row.try_get("name")?,
         display_name: row.try_get("display_name")?,
         profile: Profile::parse(&profile).unwrap_or(Profile::Generic),
-        scim_enabled: get_flag(row, "scim_enabled")?,
+        scim_enabled: row.flag("scim_enabled")?,
         disabled_at: row.try_get("disabled_at")?,
         created_at: row.try_get("created_at")?,
         auth: AuthSettings {
             azure_tenant_id: row.try_get("azure_tenant_id")?,
-            remote_token_auth: get_flag(row, "remote_token_auth")?,
+            remote_token_auth: row.flag("remote_token_auth")?,
             token_ttl_secs: row.try_get("token_ttl_secs")?,
             azure_audiences: list_from_column(row.try_get("azure_audiences")?),
             azure_subjects: list_from_column(row.try_get("azure_subjects")?),
