@@ -17,7 +17,9 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 use sqlx::error::{DatabaseError, ErrorKind};
 use sqlx::AnyPool;
+use tokio::runtime::Handle;
 
+use super::checkpoint::Checkpointer;
 use super::group_commit::GroupCommit;
 use super::row::RowRead;
 use super::sql::{Arg, Select, Statement};
@@ -39,22 +41,27 @@ pub struct Direct {
     durability: Durability,
     idle: Mutex<Vec<Connection>>,
     writer: GroupCommit,
+    _checkpoints: Checkpointer,
 }
 
 impl Direct {
-    /// Opens the writer connection and starts the group-commit writer; `lock` is sqlx's writer
-    /// pool, whose one connection every SQLite write holds (so sqlx's writes and the writer
-    /// thread's never overlap).
+    /// Opens the writer connection and starts the group-commit writer and the checkpointer;
+    /// `lock` is sqlx's writer pool, whose one connection every SQLite write holds (so sqlx's
+    /// writes and the writer thread's never overlap).
     pub fn open(path: &Path, durability: Durability, lock: AnyPool) -> Result<Direct, sqlx::Error> {
         let connection = open_connection(path, durability).map_err(error)?;
         // The writer touches the index pages of every insert; a larger cache keeps them in
         // memory instead of re-reading them from the file each round.
         connection.pragma_update(None, "cache_size", WRITER_CACHE_KIB).map_err(error)?;
+        // Checkpoints are the checkpointer's (`db::checkpoint`), not the writer's.
+        connection.pragma_update(None, "wal_autocheckpoint", 0).map_err(error)?;
+        let checkpointer = open_connection(path, durability).map_err(error)?;
         Ok(Direct {
             path: path.to_owned(),
             durability,
             idle: Mutex::new(Vec::new()),
-            writer: GroupCommit::start(connection, lock).map_err(sqlx::Error::Io)?,
+            writer: GroupCommit::start(connection, lock.clone()).map_err(sqlx::Error::Io)?,
+            _checkpoints: Checkpointer::start(checkpointer, lock).map_err(sqlx::Error::Io)?,
         })
     }
 
@@ -97,6 +104,18 @@ impl Direct {
             idle.push(connection);
         }
     }
+}
+
+/// Starts a thread that runs `work` with the current Tokio runtime, on which it may wait for
+/// sqlx's write connection, as its context (sqlx hands a dropped connection back to its pool on
+/// a task). Must be called inside a Tokio runtime.
+pub fn spawn_thread(name: &str, work: impl FnOnce(&Handle) + Send + 'static) -> std::io::Result<()> {
+    let runtime = Handle::current();
+    std::thread::Builder::new().name(name.into()).spawn(move || {
+        let _context = runtime.enter();
+        work(&runtime);
+    })?;
+    Ok(())
 }
 
 /// A connection with the settings sqlx's connections get (WAL, durability, foreign keys,

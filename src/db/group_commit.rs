@@ -1,16 +1,27 @@
 //! Group commit for SQLite: one writer thread owns the write connection and runs the statements
-//! of many requests in one transaction, each request's in a savepoint of its own, so that one
-//! request's failure undoes only its own statements. A request is answered after the
-//! transaction that holds its statements committed — with `synchronous = FULL`, after the fsync
-//! that made it durable — so one commit (and one fsync) serves every request that arrived while
-//! the previous one ran.
+//! of many requests in one transaction. A request is answered after the transaction that holds
+//! its statements committed — with `synchronous = FULL`, after the fsync that made it durable —
+//! so one commit (and one fsync) serves every request that arrived while the previous one ran.
 //!
-//! A round holds sqlx's one SQLite write connection while it runs, so the writes the rest of the
-//! program makes through sqlx never interleave with a round (and never see `SQLITE_BUSY`).
+//! One request's failure undoes only its own statements. A request whose *first* statement
+//! fails or changes fewer rows than expected changed nothing (SQLite undoes a failed statement
+//! on its own), so rounds run without savepoints; only when a request fails after one of its
+//! statements took effect is the round rolled back and run again with each request in a
+//! savepoint of its own. (A savepoint per request costs a copy of every page the request
+//! touches into the statement journal — the same dozen index pages again for each request of
+//! a round.)
+//!
+//! The thread takes its jobs from the queue itself and holds sqlx's one SQLite write connection
+//! while rounds follow one another (for at most [`HOLD`] at a time), so the writes the rest of
+//! the program makes through sqlx never interleave with a round (and never see `SQLITE_BUSY`).
+
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 use sqlx::AnyPool;
-use tokio::sync::{mpsc, oneshot};
+use tokio::runtime::Handle;
+use tokio::sync::oneshot;
 
 use super::direct::{self, SqliteFailure};
 use super::sql::Statement;
@@ -18,6 +29,13 @@ use super::Outcome;
 
 /// Requests committed in one transaction at most.
 const ROUND: usize = 512;
+/// How long the writer keeps sqlx's write connection while rounds follow one another; then it
+/// lets a waiting sqlx write go first.
+const HOLD: Duration = Duration::from_millis(10);
+/// How long a round waits for more jobs while it has fewer than the round before: a commit
+/// writes every page it changed, so fewer, fuller rounds write less (measured: 5 requests a
+/// round became 8.5 under a create load, docs/benchmarks.md).
+const LINGER: Duration = Duration::from_micros(300);
 
 type Answer = Result<Outcome, sqlx::Error>;
 
@@ -27,26 +45,20 @@ struct Job {
     answer: oneshot::Sender<Answer>,
 }
 
-/// The jobs of one transaction, and the signal that it is over.
-struct Round {
-    jobs: Vec<Job>,
-    finished: oneshot::Sender<()>,
-}
-
 /// The sending side of the writer: cheap to share, one per database.
 #[derive(Debug)]
 pub struct GroupCommit {
-    jobs: mpsc::UnboundedSender<Job>,
+    jobs: Sender<Job>,
 }
 
 impl GroupCommit {
-    /// Starts the writer thread on `connection`, and the task that gathers requests into rounds
-    /// on the current Tokio runtime. Both stop when the last handle is dropped.
+    /// Starts the writer thread on `connection`; `lock` is sqlx's write pool, whose one
+    /// connection the thread holds while it writes. Must be called inside a Tokio runtime, on
+    /// which the thread waits for that connection. The thread stops when the last handle is
+    /// dropped.
     pub fn start(connection: Connection, lock: AnyPool) -> std::io::Result<GroupCommit> {
-        let (jobs, queue) = mpsc::unbounded_channel();
-        let (rounds, to_write) = std::sync::mpsc::channel();
-        std::thread::Builder::new().name("sqlite-writer".into()).spawn(move || write_rounds(&connection, &to_write))?;
-        tokio::spawn(gather(queue, lock, rounds));
+        let (jobs, queue) = mpsc::channel();
+        direct::spawn_thread("sqlite-writer", move |runtime| write_rounds(&connection, &queue, &lock, runtime))?;
         Ok(GroupCommit { jobs })
     }
 
@@ -59,83 +71,110 @@ impl GroupCommit {
     }
 }
 
-/// Takes the jobs that are waiting, holds sqlx's write connection, hands the round to the writer
-/// thread and waits for it to finish; the jobs that arrive meanwhile make the next round.
-async fn gather(mut queue: mpsc::UnboundedReceiver<Job>, lock: AnyPool, rounds: std::sync::mpsc::Sender<Round>) {
-    while let Some(first) = queue.recv().await {
-        let mut jobs = vec![first];
-        let held = lock.acquire().await;
-        take_waiting(&mut queue, &mut jobs);
-        let held = match held {
+/// The writer thread: waits for a job, takes sqlx's write connection, and commits rounds of the
+/// jobs waiting until none are left or [`HOLD`] is over; until every handle is gone.
+fn write_rounds(connection: &Connection, queue: &Receiver<Job>, lock: &AnyPool, runtime: &Handle) {
+    let mut last_round = 1;
+    while let Ok(first) = queue.recv() {
+        let held = match runtime.block_on(lock.acquire()) {
             Ok(held) => held,
             Err(e) => {
                 let failure = format!("the SQLite write lock is unavailable: {e}");
-                for job in jobs {
+                for job in waiting(first, queue, 1) {
                     let _ = job.answer.send(Err(sqlx::Error::Protocol(failure.clone())));
                 }
                 continue;
             }
         };
-        let (finished, over) = oneshot::channel();
-        if rounds.send(Round { jobs, finished }).is_err() {
-            return;
+        let since = Instant::now();
+        let mut next = Some(first);
+        while let Some(first) = next {
+            let jobs = waiting(first, queue, last_round);
+            last_round = jobs.len();
+            let (batches, answers): (Vec<_>, Vec<_>) = jobs.into_iter().map(|j| (j.statements, j.answer)).unzip();
+            for (answer, outcome) in answers.into_iter().zip(commit_round(connection, &batches)) {
+                let _ = answer.send(outcome);
+            }
+            next = if since.elapsed() < HOLD { queue.try_recv().ok() } else { None };
         }
-        let _ = over.await;
         drop(held);
     }
 }
 
-fn take_waiting(queue: &mut mpsc::UnboundedReceiver<Job>, jobs: &mut Vec<Job>) {
+/// `first` and the jobs waiting behind it, [`ROUND`] at most; while fewer than `expected` (the
+/// size of the round before), waits up to [`LINGER`] for more.
+fn waiting(first: Job, queue: &Receiver<Job>, expected: usize) -> Vec<Job> {
+    let mut jobs = vec![first];
+    let deadline = Instant::now() + LINGER;
     while jobs.len() < ROUND {
         match queue.try_recv() {
             Ok(job) => jobs.push(job),
+            Err(_) if jobs.len() < expected => {
+                match queue.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                    Ok(job) => jobs.push(job),
+                    Err(_) => break,
+                }
+            }
             Err(_) => break,
         }
     }
+    jobs
 }
 
-/// The writer thread: one transaction per round, until the gathering task is gone.
-fn write_rounds(connection: &Connection, rounds: &std::sync::mpsc::Receiver<Round>) {
-    for Round { jobs, finished } in rounds {
-        let (batches, answers): (Vec<_>, Vec<_>) = jobs.into_iter().map(|j| (j.statements, j.answer)).unzip();
-        for (answer, outcome) in answers.into_iter().zip(commit_round(connection, &batches)) {
-            let _ = answer.send(outcome);
-        }
-        let _ = finished.send(());
-    }
-}
-
-/// Runs each batch in a savepoint of one transaction and commits; the outcome of each batch.
+/// Runs the batches in one transaction and commits; the outcome of each batch.
 fn commit_round(connection: &Connection, batches: &[Vec<Statement>]) -> Vec<Answer> {
     let fail_all = |e: rusqlite::Error| {
+        if !connection.is_autocommit() {
+            let _ = run(connection, "ROLLBACK");
+        }
         let failure = direct::failure(e).unwrap_or_else(|other| SqliteFailure::other(other.to_string()));
         batches.iter().map(|_| Err(failure.clone().into_sqlx())).collect()
     };
     if let Err(e) = run(connection, "BEGIN IMMEDIATE") {
         return fail_all(e);
     }
-    let mut outcomes = Vec::with_capacity(batches.len());
-    for batch in batches {
-        match apply_in_savepoint(connection, batch) {
-            Ok(outcome) => outcomes.push(outcome),
-            Err(e) => {
+    let outcomes = match apply_plain(connection, batches) {
+        Some(outcomes) => outcomes,
+        None => {
+            // A request failed after a statement of its own took effect: start over, each
+            // request in a savepoint.
+            if !connection.is_autocommit() {
                 let _ = run(connection, "ROLLBACK");
-                return fail_all(e);
+            }
+            let each = run(connection, "BEGIN IMMEDIATE")
+                .and_then(|()| batches.iter().map(|batch| apply_in_savepoint(connection, batch)).collect());
+            match each {
+                Ok(outcomes) => outcomes,
+                Err(e) => return fail_all(e),
             }
         }
+    };
+    match run(connection, "COMMIT") {
+        Ok(()) => outcomes,
+        Err(e) => fail_all(e),
     }
-    if let Err(e) = run(connection, "COMMIT") {
-        let _ = run(connection, "ROLLBACK");
-        return fail_all(e);
+}
+
+/// Runs every batch in the open transaction without savepoints; `None` if one failed after a
+/// statement of its own took effect (only a savepoint could undo that one alone) or SQLite
+/// ended the transaction.
+fn apply_plain(connection: &Connection, batches: &[Vec<Statement>]) -> Option<Vec<Answer>> {
+    let mut outcomes = Vec::with_capacity(batches.len());
+    for batch in batches {
+        let (outcome, partial) = apply(connection, batch);
+        if partial || connection.is_autocommit() {
+            return None;
+        }
+        outcomes.push(outcome);
     }
-    outcomes
+    Some(outcomes)
 }
 
 /// Runs one request's statements in a savepoint, undone unless all ran and met their
 /// expectations. The outer error is the savepoint's own failure, which ends the round.
 fn apply_in_savepoint(connection: &Connection, statements: &[Statement]) -> Result<Answer, rusqlite::Error> {
     run(connection, "SAVEPOINT request")?;
-    let outcome = apply(connection, statements);
+    let (outcome, _) = apply(connection, statements);
     if !matches!(outcome, Ok(Outcome::Written)) {
         run(connection, "ROLLBACK TO request")?;
     }
@@ -143,13 +182,18 @@ fn apply_in_savepoint(connection: &Connection, statements: &[Statement]) -> Resu
     Ok(outcome)
 }
 
-fn apply(connection: &Connection, statements: &[Statement]) -> Answer {
-    for statement in statements {
-        if !statement.met(direct::execute(connection, statement)?) {
-            return Ok(Outcome::Conflict);
-        }
+/// Runs the statements in order up to the first that fails or misses its expectation; the
+/// outcome, and whether a statement before that one ran (and may have changed something).
+fn apply(connection: &Connection, statements: &[Statement]) -> (Answer, bool) {
+    for (position, statement) in statements.iter().enumerate() {
+        let outcome = match direct::execute(connection, statement) {
+            Ok(changed) if statement.met(changed) => continue,
+            Ok(_) => Ok(Outcome::Conflict),
+            Err(e) => Err(e),
+        };
+        return (outcome, position > 0);
     }
-    Ok(Outcome::Written)
+    (Ok(Outcome::Written), false)
 }
 
 fn run(connection: &Connection, sql: &str) -> rusqlite::Result<()> {

@@ -5,7 +5,12 @@
 //!
 //! A request's answer does not wait for its read row; a full queue (the database cannot keep up)
 //! makes requests wait rather than lose rows. `flush` waits until everything queued before it is
-//! written: readers of the log (the dashboard, shutdown, tests) call it first.
+//! written: readers of the log (the dashboard, shutdown, tests) call it first, and so does every
+//! change (its own row must come after the rows of the requests before it). With nothing
+//! queued, a flush returns at once.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -29,25 +34,35 @@ enum Message {
 #[derive(Debug, Clone)]
 pub struct LogSink {
     queue: mpsc::Sender<Message>,
+    /// Rows queued and not yet written (or given up on).
+    unwritten: Arc<AtomicUsize>,
 }
 
 impl LogSink {
     /// Starts the writer task on the current Tokio runtime.
     pub fn spawn(db: Db) -> LogSink {
         let (queue, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(write_batches(db, rx));
-        LogSink { queue }
+        let unwritten = Arc::new(AtomicUsize::new(0));
+        tokio::spawn(write_batches(db, rx, unwritten.clone()));
+        LogSink { queue, unwritten }
     }
 
     /// Queues a row.
     pub async fn append(&self, entry: NewLogEntry) {
+        self.unwritten.fetch_add(1, Ordering::AcqRel);
         if self.queue.send(Message::Row(Box::new(entry))).await.is_err() {
+            self.unwritten.fetch_sub(1, Ordering::AcqRel);
             tracing::error!("the provisioning log writer has stopped; a row was lost");
         }
     }
 
     /// Waits until every row queued before this call is written.
     pub async fn flush(&self) {
+        // Every row counts itself before it is queued and is counted off after it is written:
+        // none outstanding means the rows queued before this call are written.
+        if self.unwritten.load(Ordering::Acquire) == 0 {
+            return;
+        }
         let (done, wait) = oneshot::channel();
         if self.queue.send(Message::Flush(done)).await.is_ok() {
             let _ = wait.await;
@@ -55,7 +70,7 @@ impl LogSink {
     }
 }
 
-async fn write_batches(db: Db, mut rx: mpsc::Receiver<Message>) {
+async fn write_batches(db: Db, mut rx: mpsc::Receiver<Message>, unwritten: Arc<AtomicUsize>) {
     let mut rows: Vec<NewLogEntry> = Vec::with_capacity(BATCH);
     let mut flushes: Vec<oneshot::Sender<()>> = Vec::new();
     while let Some(first) = rx.recv().await {
@@ -85,6 +100,7 @@ async fn write_batches(db: Db, mut rx: mpsc::Receiver<Message>) {
             if let Err(e) = write(&db, &rows).await {
                 tracing::error!(error = %e, rows = rows.len(), "could not write provisioning-log rows");
             }
+            unwritten.fetch_sub(rows.len(), Ordering::AcqRel);
             rows.clear();
         }
         for done in flushes.drain(..) {

@@ -5,6 +5,7 @@
 //! [`Db::write`] run — on SQLite without sqlx's per-statement thread hand-off ([`direct`]).
 
 pub mod audit;
+pub mod checkpoint;
 pub mod credential;
 pub mod direct;
 pub mod directory;

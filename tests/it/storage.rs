@@ -48,29 +48,38 @@ async fn an_unmet_expectation_undoes_the_batch() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_batches_keep_their_own_outcomes() {
     let db = scratch().await;
-    // 200 requests at once, every tenth with the key of the one before it: on SQLite they share
-    // transactions, and each failure must undo only its own statements.
+    // 200 requests at once; on SQLite they share transactions, and each failure must undo only
+    // its own statements. Every tenth takes the key of the one before it — half of those as
+    // their first statement, half after an insert of their own that must be undone too — and
+    // every tenth from the fifth on ends with an expectation nothing meets.
     let key = |i: i64| if i % 10 == 9 { format!("k{:03}", i - 1) } else { format!("k{i:03}") };
+    let unmet = Statement::new("update scratch set v = v where k = 'nowhere'", vec![]).expecting(1);
     let writes: Vec<_> = (0..200)
         .map(|i| {
-            let (db, key) = (db.clone(), key(i));
-            tokio::spawn(async move { (i, db.write(vec![insert(&key, i), insert(&format!("x{i:03}"), i)]).await) })
+            let (own, other) = (insert(&key(i), i), insert(&format!("x{i:03}"), i));
+            let statements = match i % 20 {
+                19 => vec![other, own],
+                4 | 14 => vec![own, other, unmet.clone()],
+                _ => vec![own, other],
+            };
+            let db = db.clone();
+            tokio::spawn(async move { (i, db.write(statements).await) })
         })
         .collect();
     let mut expected = Vec::new();
     let mut refused = Vec::new();
+    let mut conflicts = Vec::new();
     for write in writes {
         match write.await.unwrap() {
-            (i, Ok(outcome)) => {
-                assert_eq!(outcome, Outcome::Written, "request {i}");
-                expected.extend([(key(i), i), (format!("x{i:03}"), i)]);
-            }
+            (i, Ok(Outcome::Written)) => expected.extend([(key(i), i), (format!("x{i:03}"), i)]),
+            (i, Ok(Outcome::Conflict)) => conflicts.push(i),
             (i, Err(e)) => {
                 assert!(is_unique_violation(&e), "request {i}: {e:?}");
                 refused.push(key(i));
             }
         }
     }
+    assert_eq!(conflicts, (0..20).map(|p| p * 10 + 4).collect::<Vec<_>>());
     // Of each pair that shares a key, exactly one request was refused, whichever came second.
     let pairs: Vec<String> = (0..20).map(|p| format!("k{:03}", p * 10 + 8)).collect();
     refused.sort();
