@@ -18,6 +18,9 @@ const PAUSE: Duration = Duration::from_millis(50);
 /// WAL frames (pages) from which the WAL is restarted under the write lock: 64 MiB of 4 KiB
 /// pages.
 const RESTART_FRAMES: i64 = 16_384;
+/// How long a restart waits for the readers still in the WAL (a long export, say) while it
+/// holds the write lock; then it gives up until the next time, having copied what it could.
+const READER_WAIT: Duration = Duration::from_millis(100);
 
 /// The checkpointing thread of one database; it stops when this is dropped.
 #[derive(Debug)]
@@ -29,6 +32,7 @@ impl Checkpointer {
     /// Starts the thread on a connection of its own; `lock` is sqlx's write pool, whose one
     /// connection every SQLite writer holds. Must be called inside a Tokio runtime.
     pub fn start(connection: Connection, lock: AnyPool) -> std::io::Result<Checkpointer> {
+        connection.busy_timeout(READER_WAIT).map_err(std::io::Error::other)?;
         let (stop, stopped) = mpsc::channel::<()>();
         super::direct::spawn_thread("sqlite-checkpoint", move |runtime| {
             // The WAL's length when it was last restarted: a WAL that has not grown since
