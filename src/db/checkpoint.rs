@@ -43,7 +43,8 @@ impl Checkpointer {
                     if frames < RESTART_FRAMES || frames == restarted_at {
                         return Ok(());
                     }
-                    let held = runtime.block_on(lock.acquire());
+                    // No write lock: the pool is closing, and so is the program.
+                    let Ok(held) = runtime.block_on(lock.acquire()) else { return Ok(()) };
                     let restarted = checkpoint(&connection, "RESTART");
                     drop(held);
                     restarted_at = restarted?;
