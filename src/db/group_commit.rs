@@ -124,9 +124,7 @@ fn waiting(first: Job, queue: &Receiver<Job>, expected: usize) -> Vec<Job> {
 /// Runs the batches in one transaction and commits; the outcome of each batch.
 fn commit_round(connection: &Connection, batches: &[Vec<Statement>]) -> Vec<Answer> {
     let fail_all = |e: rusqlite::Error| {
-        if !connection.is_autocommit() {
-            let _ = run(connection, "ROLLBACK");
-        }
+        roll_back(connection);
         let failure = direct::failure(e).unwrap_or_else(|other| SqliteFailure::other(other.to_string()));
         batches.iter().map(|_| Err(failure.clone().into_sqlx())).collect()
     };
@@ -138,9 +136,7 @@ fn commit_round(connection: &Connection, batches: &[Vec<Statement>]) -> Vec<Answ
         None => {
             // A request failed after a statement of its own took effect: start over, each
             // request in a savepoint.
-            if !connection.is_autocommit() {
-                let _ = run(connection, "ROLLBACK");
-            }
+            roll_back(connection);
             let each = run(connection, "BEGIN IMMEDIATE")
                 .and_then(|()| batches.iter().map(|batch| apply_in_savepoint(connection, batch)).collect());
             match each {
@@ -194,6 +190,13 @@ fn apply(connection: &Connection, statements: &[Statement]) -> (Answer, bool) {
         return (outcome, position > 0);
     }
     (Ok(Outcome::Written), false)
+}
+
+/// Rolls back the open transaction, if SQLite has not already ended it.
+fn roll_back(connection: &Connection) {
+    if !connection.is_autocommit() {
+        let _ = run(connection, "ROLLBACK");
+    }
 }
 
 fn run(connection: &Connection, sql: &str) -> rusqlite::Result<()> {
