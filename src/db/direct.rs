@@ -27,10 +27,6 @@ use super::{Durability, Outcome};
 
 /// Idle read connections kept for reuse; more are opened while many readers run at once.
 const IDLE_READERS: usize = 8;
-/// The writer connection's page cache, in KiB (as SQLite's negative `cache_size`).
-const WRITER_CACHE_KIB: i64 = -16_384;
-/// How much of the database file a read connection maps into memory.
-const READER_MMAP_BYTES: i64 = 1 << 30;
 /// Prepared statements each connection keeps.
 const STATEMENT_CACHE: usize = 128;
 
@@ -50,9 +46,11 @@ impl Direct {
     /// writes and the writer thread's never overlap).
     pub fn open(path: &Path, durability: Durability, lock: AnyPool) -> Result<Direct, sqlx::Error> {
         let connection = open_connection(path, durability).map_err(error)?;
-        // The writer touches the index pages of every insert; a larger cache keeps them in
-        // memory instead of re-reading them from the file each round.
-        connection.pragma_update(None, "cache_size", WRITER_CACHE_KIB).map_err(error)?;
+        // The writer keeps SQLite's default page cache (2 MiB): when a B-tree page splits,
+        // SQLite renumbers the new pages through page 262,145, and the next commit then walks
+        // every page in the cache to drop it again; with 16 MiB that walk was a tenth of the
+        // writer's time (docs/architecture.md).
+
         // Checkpoints are the checkpointer's (`db::checkpoint`), not the writer's.
         connection.pragma_update(None, "wal_autocheckpoint", 0).map_err(error)?;
         let checkpointer = open_connection(path, durability).map_err(error)?;
@@ -90,9 +88,11 @@ impl Direct {
             None => {
                 let connection = open_connection(&self.path, self.durability).map_err(error)?;
                 connection.pragma_update(None, "query_only", true).map_err(error)?;
-                // Pages read straight from the mapped file: no copy into each connection's
-                // cache, which every commit of the writer would invalidate anyway.
-                connection.pragma_update(None, "mmap_size", READER_MMAP_BYTES).map_err(error)?;
+                // No memory map (`mmap_size` stays 0): in WAL mode SQLite unmaps a connection's
+                // whole map when a read transaction finds that another connection committed,
+                // which under writes is every read — an munmap, TLB shoot-downs on every core
+                // and a page fault per page touched again. Copying the few pages of an indexed
+                // lookup from the kernel's page cache costs less (docs/architecture.md).
                 Ok(connection)
             }
         }
