@@ -7,7 +7,7 @@
 # on an empty tenant, and stops once it has created BENCH_USERS users (the time it took is
 # printed), so the other workloads run with that many users present.
 # Prints wrk's figures (requests/s, latency percentiles) and the server's peak RSS, also split
-# into its own memory (anonymous) and the pages of the database file it maps (file-backed).
+# into its own memory (anonymous) and file-backed pages (the binary and its libraries).
 # First it measures the machine's ceiling, a bare axum handler (scripts/bench/ceiling), with the
 # same wrk settings: the goals were set where that ceiling is about 72,000 requests/s.
 set -euo pipefail
@@ -26,13 +26,14 @@ base="http://127.0.0.1:$port"
 bench_prepare "$backend" scimhub_bench
 bin=target/release/scimhub
 
-cargo build --release --locked -p ceiling >/dev/null 2>&1
+cargo build --release --locked -p ceiling >/dev/null
 target/release/ceiling "127.0.0.1:$port" &
 ceiling=$!
 for _ in $(seq 1 50); do curl -fs "$base/" >/dev/null && break; sleep 0.1; done
 echo "== ceiling: a bare axum handler ($threads threads, $connections connections, $duration)"
 wrk -t"$threads" -c"$connections" -d"$duration" --latency "$base/" | grep -E 'Requests/sec|  (50|99)%'
-kill $ceiling; wait $ceiling 2>/dev/null || true
+kill $ceiling 2>/dev/null || true
+wait $ceiling 2>/dev/null || true
 "$bin" tenant create bench --profile azure --public-url "$base" >/dev/null
 export BENCH_TOKEN=$("$bin" secret rotate bench 2>/dev/null | tail -n 1)
 export BENCH_BASE_PATH=/realms/bench/scim/v2
