@@ -165,7 +165,8 @@ test('users and groups: pages, sorting, plain and SCIM-filter search, status, a 
   await page.getByRole('searchbox', { name: 'Search groups' }).fill('displayName eq "engineering"');
   await page.getByRole('checkbox', { name: 'SCIM filter' }).check();
   await page.getByRole('button', { name: 'Search', exact: true }).click();
-  expect(await firstColumn(groups)).toEqual(['Engineering']);
+  // The count reads "1 group matches" before and after this search: wait for the row itself.
+  await expect.poll(() => firstColumn(groups)).toEqual(['Engineering']);
 
   // The group's page: facts, members in pages of 50, its SCIM resource and its history.
   await groups.getByRole('link', { name: 'Engineering' }).click();
