@@ -26,7 +26,7 @@ use crate::clock::{SharedClock, SystemClock};
 use crate::config::ServeConfig;
 use crate::db::session_store::DbSessionStore;
 use crate::db::Db;
-use crate::state::AppState;
+use crate::state::{AppState, Shared};
 
 /// How long an idle dashboard session lives.
 const SESSION_IDLE: time::Duration = time::Duration::hours(8);
@@ -55,7 +55,7 @@ impl AppStateBuilder {
         let oidc = OidcLogin::new(self.config.oidc.clone(), self.config.public_url.base())?;
         let throttle = crate::scim_http::throttle::Throttle::new(self.config.rate_limit).map(Arc::new);
         let cache_ttl = std::time::Duration::from_millis(self.config.cache_ttl_ms);
-        Ok(AppState {
+        Ok(AppState::new(Shared {
             throttle,
             log_sink: crate::db::log_sink::LogSink::spawn(db.clone()),
             tenants: crate::state::tenant_cache(cache_ttl),
@@ -68,7 +68,7 @@ impl AppStateBuilder {
             leptos: leptos_options()?,
             oidc: Arc::new(oidc),
             remote_keys: Arc::new(crate::oauth::remote_keys::RemoteKeys::new()?),
-        })
+        }))
     }
 }
 

@@ -17,9 +17,28 @@ use crate::oauth::remote_keys::RemoteKeys;
 use crate::provisioning::mapping::{Rederivations, TenantMapping};
 use crate::secret::SecretHash;
 
-/// Shared state: cheap to clone.
+/// Shared state: one reference count to clone (the router clones it into every request, once
+/// per layer that takes state).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    /// The state of a process with these parts.
+    pub fn new(shared: Shared) -> Self {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] shares.
+pub struct Shared {
     /// The database.
     pub db: Db,
     /// The settings of this process.

@@ -1,8 +1,6 @@
 //! Groups end to end through the router: Entra ID's and Okta's group cycles, members as set
 //! operations (10,000 at a time), the user's `groups`, deletions, atomicity and the log.
 
-use std::sync::Arc;
-
 use axum::http::{Method, StatusCode};
 use scimhub::db::group as store;
 use scimhub::db::tenant::Profile;
@@ -363,12 +361,8 @@ async fn deleting_a_user_or_a_group_removes_its_memberships() {
 
 #[tokio::test]
 async fn ten_thousand_members_are_added_and_removed_in_one_patch_each() {
-    let mut app = TestApp::new().await;
     // 10,000 members make a body of about 600 KB: above the tests' default limit.
-    let mut config = (*app.state.config).clone();
-    config.max_body_bytes = 4 * 1024 * 1024;
-    app.state.config = Arc::new(config);
-    app.router = scimhub::router(app.state.clone());
+    let app = TestApp::with_config(|config| config.max_body_bytes = 4 * 1024 * 1024).await;
     let t = app.tenant("big", Profile::Azure).await;
 
     let ids: Vec<String> = (0..10_000).map(|_| uuid::Uuid::new_v4().to_string()).collect();
