@@ -4,7 +4,14 @@ local counter = 0
 local token = os.getenv("BENCH_TOKEN")
 local path = os.getenv("BENCH_BASE_PATH") .. "/Users/"
 
+-- Every thread's Lua state starts math.random from the same seed: unseeded, both threads would
+-- pick the same users in lockstep (and PATCH the same user at the same moment).
+function setup(thread)
+  thread:set("seed", math.random(1, 2147483647))
+end
+
 function init(args)
+  math.randomseed(seed)
   for line in io.lines(os.getenv("BENCH_IDS_FILE")) do ids[#ids + 1] = line end
 end
 
