@@ -43,9 +43,6 @@ pub struct GroupRequest<'a> {
     pub preconditions: &'a Preconditions,
 }
 
-/// How many times a PATCH retries after losing an optimistic-concurrency race.
-const PATCH_ATTEMPTS: usize = 3;
-
 /// A member named in a request: its id and the type the client declared, if it did.
 #[derive(Debug, Clone)]
 struct MemberRef {
@@ -198,7 +195,7 @@ impl GroupRequest<'_> {
     pub async fn patch(&self, id: &str, body: Value, query: &ListQuery) -> Result<ScimResponse, ApiError> {
         let request = PatchRequest::parse(&body, self.caller.tolerance)?;
         let plan = self.plan(request)?;
-        for _ in 0..PATCH_ATTEMPTS {
+        for _ in 0..super::PATCH_ATTEMPTS {
             let mut tx = self.state.db.writer().begin().await?;
             let before = store::get(&mut *tx, self.tenant_id(), id).await?.ok_or_else(|| Self::not_found(id))?;
             self.preconditions.check_write(before.version)?;

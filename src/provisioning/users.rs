@@ -37,9 +37,6 @@ pub struct UserRequest<'a> {
     pub preconditions: &'a Preconditions,
 }
 
-/// How many times a PATCH retries after losing an optimistic-concurrency race.
-const PATCH_ATTEMPTS: usize = 3;
-
 impl UserRequest<'_> {
     fn tenant_id(&self) -> &str {
         &self.caller.tenant.id
@@ -244,7 +241,7 @@ impl UserRequest<'_> {
     pub async fn patch(&self, id: &str, body: Value, query: &ListQuery) -> Result<ScimResponse, ApiError> {
         let request = PatchRequest::parse(&body, self.caller.tolerance)?;
         let (attributes, excluded) = (&query.attributes, &query.excluded_attributes);
-        for _ in 0..PATCH_ATTEMPTS {
+        for _ in 0..super::PATCH_ATTEMPTS {
             let before = self.existing(id).await?;
             self.preconditions.check_write(before.version)?;
             // PATCH sees the resource as the client does, with its id (a no-path value may

@@ -565,3 +565,29 @@ async fn group_operations_are_logged_with_their_member_changes() {
     );
     assert!(log.iter().all(|e| e.resource_id.as_deref() == Some(id.as_str()) && e.credential_id.is_some()));
 }
+
+#[tokio::test]
+async fn concurrent_member_patches_of_one_group_all_apply() {
+    // Entra adds members in parallel requests; each must land, whichever order they commit in.
+    let app = std::sync::Arc::new(TestApp::new().await);
+    let t = std::sync::Arc::new(app.tenant("acme", Profile::Azure).await);
+    let mut users = Vec::new();
+    for i in 0..16 {
+        users.push(user(&app, &t, &format!("m{i}@acme.test")).await);
+    }
+    let id = group(&app, &t, "Parallel", &[]).await;
+    let patches: Vec<_> = users
+        .iter()
+        .map(|member| {
+            let (app, t, id, member) = (app.clone(), t.clone(), id.clone(), member.clone());
+            tokio::spawn(async move {
+                patch(&app, &t, &id, json!([{"op": "add", "path": "members", "value": [{"value": member}]}])).await
+            })
+        })
+        .collect();
+    for p in patches {
+        let r = p.await.unwrap();
+        assert!(r.status == StatusCode::NO_CONTENT || r.status == StatusCode::OK, "{} {:?}", r.status, r.body);
+    }
+    assert_eq!(sorted(member_ids(&get(&app, &t, &id).await)), sorted(users));
+}

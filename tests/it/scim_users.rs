@@ -263,3 +263,33 @@ async fn users_created_without_active_are_active_and_say_so() {
     let active = app.scim(&t, Method::GET, "/Users?filter=active%20eq%20true", None).await;
     assert_eq!(active.body["totalResults"], 1);
 }
+
+#[tokio::test]
+async fn concurrent_patches_of_one_user_all_apply() {
+    // Sixteen PATCHes of the same user at once: every one that loses the optimistic race reads
+    // again and retries, so all of them succeed and the user carries each one's change.
+    let app = std::sync::Arc::new(TestApp::new().await);
+    let t = std::sync::Arc::new(app.tenant("acme", Profile::Azure).await);
+    let created = app.scim(&t, Method::POST, "/Users", Some(&entra_user("busy@acme.test", "ext-busy"))).await;
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let patches: Vec<_> = (0..16)
+        .map(|i| {
+            let (app, t, id) = (app.clone(), t.clone(), id.clone());
+            tokio::spawn(async move {
+                let op = json!({"op": "add", "path": "emails", "value": [{"value": format!("alias{i}@acme.test")}]});
+                let body = json!({"schemas": [PATCH], "Operations": [op]}).to_string();
+                app.scim(&t, Method::PATCH, &format!("/Users/{id}"), Some(&body)).await
+            })
+        })
+        .collect();
+    for patch in patches {
+        let r = patch.await.unwrap();
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    }
+    let user = app.scim(&t, Method::GET, &format!("/Users/{id}"), None).await.body;
+    assert_eq!(user["meta"]["version"], "W/\"17\"");
+    let emails: Vec<&str> = user["emails"].as_array().unwrap().iter().map(|e| e["value"].as_str().unwrap()).collect();
+    for i in 0..16 {
+        assert!(emails.contains(&format!("alias{i}@acme.test").as_str()), "alias{i} missing from {emails:?}");
+    }
+}
