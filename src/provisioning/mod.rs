@@ -15,5 +15,5 @@ pub mod users;
 /// How many times a PATCH reads its resource again and retries after another change to it
 /// committed first (optimistic concurrency). Every lost race means another request's change
 /// went in, so N PATCHes of one resource at once need at most N attempts (Entra sends a group's
-/// members in parallel requests); a bound this high is never reached short of a runaway client.
+/// members in parallel requests); only more than this many at once can still answer 409.
 const PATCH_ATTEMPTS: usize = 64;
