@@ -154,13 +154,17 @@ export function randomSuffix(length = 6) {
 /** A table's rows without its header row. */
 export const bodyRows = (table: Locator) => table.getByRole('row').filter({ hasNot: table.page().getByRole('columnheader') });
 
-/** The body rows of a table as objects keyed by column header. */
+/**
+ * The body rows of a table as objects keyed by column header, read in one snapshot of the DOM:
+ * reading row by row could count the rows of one render and read the cells of the next.
+ */
 export async function tableRows(table: Locator): Promise<Record<string, string>[]> {
-  const headers = (await table.getByRole('columnheader').allInnerTexts()).map((h) => h.trim());
-  const result: Record<string, string>[] = [];
-  for (const row of await bodyRows(table).all()) {
-    const cells = (await row.locator('td, th').allInnerTexts()).map((c) => c.trim());
-    result.push(Object.fromEntries(headers.map((h, i) => [h, cells[i] ?? ''])));
-  }
-  return result;
+  return table.evaluate((element) => {
+    const text = (cell: Element) => (cell as HTMLElement).innerText.trim();
+    const headers = Array.from(element.querySelectorAll('thead th'), text);
+    return Array.from(element.querySelectorAll('tbody tr'), (row) => {
+      const cells = Array.from(row.querySelectorAll('td, th'), text);
+      return Object.fromEntries(headers.map((h, i) => [h, cells[i] ?? '']));
+    });
+  });
 }
