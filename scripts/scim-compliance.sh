@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the third-party SCIM compliance suite scim2-tester (PyPI, through scim2-cli) against a
-# freshly started scimhub (the debug build, on a temporary SQLite database). Exits non-zero on
-# any failed check. Called by scripts/test.sh after `cargo leptos build`.
+# freshly started scimhub (`SCIMHUB_BIN`, the debug build unless set, on a temporary SQLite
+# database). Exits non-zero on any failed check. scripts/test.sh runs it on the release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

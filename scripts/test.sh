@@ -20,11 +20,6 @@ step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "build: server and hydrated dashboard (cargo leptos)"
-# cargo-leptos adds its own `--cfg erase_components` to RUSTFLAGS; passing ours too would double
-# the flag and rebuild the whole tree.
-(unset RUSTFLAGS; cargo leptos build)
-
 step "unit and integration tests on SQLite"
 SCIMHUB_TEST_BACKEND=sqlite cargo nextest run --workspace --locked --no-fail-fast
 
@@ -33,6 +28,15 @@ step "integration tests on PostgreSQL"
 psql "$PG_ADMIN_URL" -Atc "select datname from pg_database where datname like 'scimhub_it_%'" |
   while read -r db; do psql "$PG_ADMIN_URL" -qc "drop database if exists $db" >/dev/null; done
 SCIMHUB_TEST_BACKEND=postgres cargo nextest run --test it --locked --no-fail-fast
+
+# The compliance suite, the browser tests and the smoke test all run the release build, the one
+# the README's run command starts: one `cargo leptos` build instead of a debug and a release one.
+step "release build: server and hydrated dashboard (cargo leptos)"
+npm ci --no-audit --no-fund --loglevel=error
+# cargo-leptos adds its own `--cfg erase_components` to RUSTFLAGS; passing ours too would double
+# the flag and rebuild the whole tree.
+(unset RUSTFLAGS; cargo leptos build --release)
+export SCIMHUB_BIN=target/release/scimhub
 
 step "third-party SCIM compliance suite (scim2-tester)"
 bash scripts/scim-compliance.sh
@@ -44,12 +48,10 @@ psql "$PG_ADMIN_URL" -qc "drop database if exists scimhub_e2e" >/dev/null
 psql "$PG_ADMIN_URL" -qc "create database scimhub_e2e" >/dev/null
 (cd end2end && SCIMHUB_E2E_DATABASE_URL="${PG_ADMIN_URL%/*}/scimhub_e2e" npx playwright test)
 
-step "release build and smoke test (what the README's run command starts)"
-npm ci --no-audit --no-fund --loglevel=error
-(unset RUSTFLAGS; cargo leptos build --release)
+step "smoke test of the release build (what the README's run command starts)"
 smoke=$(mktemp -d)
 DATABASE_URL="sqlite://$smoke/smoke.db" LEPTOS_SITE_ROOT=target/site \
-  target/release/scimhub serve --listen 127.0.0.1:3299 --public-url http://127.0.0.1:3299 >"$smoke/log" 2>&1 &
+  "$SCIMHUB_BIN" serve --listen 127.0.0.1:3299 --public-url http://127.0.0.1:3299 >"$smoke/log" 2>&1 &
 smoke_pid=$!
 for _ in $(seq 1 50); do curl -fs http://127.0.0.1:3299/healthz >/dev/null && break; sleep 0.2; done
 curl -fs http://127.0.0.1:3299/login | grep -q "Sign in to scimhub" || { cat "$smoke/log"; kill $smoke_pid; exit 1; }
