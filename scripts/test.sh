@@ -27,7 +27,9 @@ step "integration tests on PostgreSQL"
 # Databases left by an interrupted earlier run are dropped first.
 psql "$PG_ADMIN_URL" -Atc "select datname from pg_database where datname like 'scimhub_it_%'" |
   while read -r db; do psql "$PG_ADMIN_URL" -qc "drop database if exists $db" >/dev/null; done
-SCIMHUB_TEST_BACKEND=postgres cargo nextest run --test it --locked --no-fail-fast
+# `--workspace` with a filter, not `--test it`: the same feature set as the step before, so the
+# test binary it built is reused instead of rebuilt.
+SCIMHUB_TEST_BACKEND=postgres cargo nextest run --workspace --locked --no-fail-fast -E 'binary_id(scimhub::it)'
 
 # The compliance suite, the browser tests and the smoke test all run the release build, the one
 # the README's run command starts: one `cargo leptos` build instead of a debug and a release one.
