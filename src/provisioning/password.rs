@@ -3,6 +3,7 @@
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
 use argon2::Argon2;
+use subtle::ConstantTimeEq;
 
 use crate::error::Error;
 
@@ -19,9 +20,42 @@ pub async fn hash(password: String) -> Result<String, Error> {
     .map_err(|e| Error::Internal(format!("password hashing task failed: {e}")))?
 }
 
+/// The hash of the last password given, so that a request which retries (a PATCH that lost an
+/// optimistic-concurrency race) runs Argon2 once, not once per attempt.
+#[derive(Default)]
+pub struct HashOnce {
+    last: Option<(String, String)>,
+}
+
+impl HashOnce {
+    /// The hash of `password`: the one computed before if it was the same password.
+    pub async fn hash(&mut self, password: String) -> Result<String, Error> {
+        if let Some((plain, hashed)) = &self.last {
+            if bool::from(plain.as_bytes().ct_eq(password.as_bytes())) {
+                return Ok(hashed.clone());
+            }
+        }
+        let hashed = hash(password.clone()).await?;
+        self.last = Some((password, hashed.clone()));
+        Ok(hashed)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use argon2::{PasswordHash, PasswordVerifier};
+
+    #[tokio::test]
+    async fn hash_once_reuses_the_hash_of_the_same_password_only() {
+        let mut once = super::HashOnce::default();
+        let first = once.hash("correct horse".into()).await.unwrap();
+        // Every fresh hash has its own random salt: an equal string is the reused one.
+        assert_eq!(once.hash("correct horse".into()).await.unwrap(), first);
+        let other = once.hash("battery staple".into()).await.unwrap();
+        assert_ne!(other, first);
+        let parsed = PasswordHash::new(&other).unwrap();
+        assert!(argon2::Argon2::default().verify_password(b"battery staple", &parsed).is_ok());
+    }
 
     #[tokio::test]
     async fn hashes_verify_and_never_contain_the_password() {

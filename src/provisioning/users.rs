@@ -241,6 +241,7 @@ impl UserRequest<'_> {
     pub async fn patch(&self, id: &str, body: Value, query: &ListQuery) -> Result<ScimResponse, ApiError> {
         let request = PatchRequest::parse(&body, self.caller.tolerance)?;
         let (attributes, excluded) = (&query.attributes, &query.excluded_attributes);
+        let mut hasher = password::HashOnce::default();
         for _ in 0..super::PATCH_ATTEMPTS {
             let before = self.existing(id).await?;
             self.preconditions.check_write(before.version)?;
@@ -259,7 +260,7 @@ impl UserRequest<'_> {
                 obj.remove("id");
             }
             let password_hash = match resource::take_password(&mut resource) {
-                Some(p) => Some(password::hash(p).await?),
+                Some(p) => Some(hasher.hash(p).await?),
                 None => None,
             };
             let groups = self.memberships(std::slice::from_ref(&before), attributes, excluded).await?;
