@@ -73,7 +73,36 @@ pub struct ServeConfig {
     pub cache_ttl_ms: u64,
     #[command(flatten)]
     #[allow(missing_docs)]
+    pub connections: ConnectionLimits,
+    #[command(flatten)]
+    #[allow(missing_docs)]
     pub oidc: OidcConfig,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub auth_failures: AuthFailureArgs,
+}
+
+/// The limit on failed authentications per client address (SCIM API and token endpoint).
+#[derive(Debug, Clone, Args)]
+pub struct AuthFailureArgs {
+    /// Refused authentications (missing, invalid or expired credentials, unknown tenants) one
+    /// client address may have at once; after that it gets 429 with `Retry-After`, before any
+    /// credential check, until `--auth-failure-interval-ms` allows one more. Valid credentials
+    /// never count. The address is the TCP peer: behind a reverse proxy, the proxy's. 0 turns
+    /// the limit off.
+    #[arg(long, env = "SCIMHUB_AUTH_FAILURE_BURST", default_value_t = 20)]
+    pub auth_failure_burst: u32,
+    /// Milliseconds after which an address over the limit may fail once more.
+    #[arg(long, env = "SCIMHUB_AUTH_FAILURE_INTERVAL_MS", default_value_t = 1000)]
+    pub auth_failure_interval_ms: u64,
+}
+
+impl AuthFailureArgs {
+    /// The limiter these settings describe (`None`: off).
+    pub fn limit(&self) -> Option<crate::scim_http::throttle::FailureLimit> {
+        let interval = std::time::Duration::from_millis(self.auth_failure_interval_ms);
+        crate::scim_http::throttle::FailureLimit::new(self.auth_failure_burst, interval)
+    }
 }
 
 pub use crate::db::Durability;
@@ -105,5 +134,36 @@ impl OidcConfig {
     /// Whether enough is set to offer OIDC sign-in.
     pub fn is_configured(&self) -> bool {
         self.oidc_issuer.is_some() && self.oidc_client_id.is_some()
+    }
+}
+
+/// How long and how many HTTP connections the server keeps (`server::listen`).
+#[derive(Debug, Clone, Args)]
+pub struct ConnectionLimits {
+    /// Seconds a client has to send a whole request head, counted from the connection's start
+    /// or from the first byte of a later request on it; then the connection is closed.
+    #[arg(long, env = "SCIMHUB_HEADER_READ_TIMEOUT", default_value_t = ConnectionLimits::HEADER_READ_SECS, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout_secs: u64,
+    /// Seconds a keep-alive connection may sit idle between requests before it is closed.
+    #[arg(long, env = "SCIMHUB_KEEP_ALIVE_TIMEOUT", default_value_t = ConnectionLimits::KEEP_ALIVE_SECS, value_parser = clap::value_parser!(u64).range(1..))]
+    pub keep_alive_timeout_secs: u64,
+    /// Most connections served at once; more wait in the listen backlog until one closes.
+    #[arg(long, env = "SCIMHUB_MAX_CONNECTIONS", default_value_t = ConnectionLimits::MAX_CONNECTIONS)]
+    pub max_connections: usize,
+}
+
+impl ConnectionLimits {
+    const HEADER_READ_SECS: u64 = 10;
+    const KEEP_ALIVE_SECS: u64 = 60;
+    const MAX_CONNECTIONS: usize = 1024;
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout_secs: Self::HEADER_READ_SECS,
+            keep_alive_timeout_secs: Self::KEEP_ALIVE_SECS,
+            max_connections: Self::MAX_CONNECTIONS,
+        }
     }
 }

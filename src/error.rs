@@ -65,6 +65,24 @@ impl IntoResponse for ApiError {
         if status == StatusCode::UNAUTHORIZED {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"scimhub\""));
         }
+        if let Some(seconds) = self.0.retry_after_secs {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_temporary_refusal_carries_retry_after() {
+        let wait = std::time::Duration::from_millis(59_500);
+        let response = ApiError(ScimError::new(503, None, "later").with_retry_after(wait)).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "60");
+        let plain = ApiError(ScimError::new(503, None, "down")).into_response();
+        assert!(plain.headers().get(header::RETRY_AFTER).is_none());
     }
 }

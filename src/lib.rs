@@ -21,5 +21,6 @@ pub mod scim_http;
 pub mod secret;
 pub mod server;
 pub mod state;
+pub mod trace;
 
 pub use server::{router, AppStateBuilder};

@@ -1,7 +1,6 @@
 //! Assembling and running the HTTP server: the SCIM API, the sign-in routes and the Leptos
 //! dashboard (with its session layer and page guard) on one router.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use app::backend::DynBackend;
@@ -11,10 +10,10 @@ use axum::http::StatusCode;
 use axum::http::{header, HeaderValue};
 use axum::middleware::from_fn_with_state;
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower::ServiceExt as _;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -27,6 +26,8 @@ use crate::config::ServeConfig;
 use crate::db::session_store::DbSessionStore;
 use crate::db::Db;
 use crate::state::{AppState, Shared};
+
+mod listen;
 
 /// How long an idle dashboard session lives.
 const SESSION_IDLE: time::Duration = time::Duration::hours(8);
@@ -52,11 +53,14 @@ impl AppStateBuilder {
     /// Connects and migrates the database and prepares sign-in.
     pub async fn build(self) -> anyhow::Result<AppState> {
         let db = Db::connect_with(&self.config.database.database_url, self.config.durability).await?;
+        // Names stored before uniqueness was decided after NFC get their new fold once.
+        crate::db::user::refold_queued(&db).await?;
         let oidc = OidcLogin::new(self.config.oidc.clone(), self.config.public_url.base())?;
         let throttle = crate::scim_http::throttle::Throttle::new(self.config.rate_limit).map(Arc::new);
         let cache_ttl = std::time::Duration::from_millis(self.config.cache_ttl_ms);
         Ok(AppState::new(Shared {
             throttle,
+            auth_failures: self.config.auth_failures.limit().map(Arc::new),
             log_sink: crate::db::log_sink::LogSink::spawn(db.clone()),
             tenants: crate::state::tenant_cache(cache_ttl),
             bearers: crate::state::bearer_cache(cache_ttl),
@@ -77,8 +81,15 @@ fn leptos_options() -> anyhow::Result<LeptosOptions> {
     Ok(leptos::config::get_configuration(None)?.leptos_options)
 }
 
-/// The whole HTTP surface.
+/// The whole HTTP surface. SCIM paths are brought to their canonical spelling before routing
+/// (`scim_http::edge`); handlers still see the client's URI as `OriginalUri`.
 pub fn router(state: AppState) -> Router {
+    let routes = routes(state);
+    Router::new().fallback_service(routes.map_request(crate::scim_http::edge::canonicalize))
+}
+
+/// The routes, without the path canonicalization in front of them.
+fn routes(state: AppState) -> Router {
     let backend: DynBackend = Arc::new(crate::admin::Backend::new(state.clone()));
     let leptos = state.leptos.clone();
     let pages = Router::new()
@@ -112,7 +123,7 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             std::time::Duration::from_secs(state.config.request_timeout_secs),
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(crate::trace::RedactedSpan))
         .with_state(state)
 }
 
@@ -165,20 +176,13 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let drain = std::time::Duration::from_secs(state.config.request_timeout_secs + 5);
     let stopping = Arc::new(tokio::sync::Notify::new());
     let signalled = stopping.clone();
-    // Answers go out as they are written: without TCP_NODELAY a response written in pieces (a
-    // streamed page, an export) waits for the client's delayed ACK, ~40 ms on Linux.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "could not set TCP_NODELAY");
-        }
+    let limits = listen::Limits::from(&state.config.connections);
+    let server = listen::serve(listener, router(state), limits, async move {
+        shutdown_signal().await;
+        signalled.notify_one();
     });
-    let server = axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            signalled.notify_one();
-        });
     tokio::select! {
-        done = server => done?,
+        () = server => {},
         () = async { stopping.notified().await; tokio::time::sleep(drain).await } => {
             tracing::warn!(seconds = drain.as_secs(), "in-flight requests did not finish in time; stopping anyway");
         }

@@ -53,6 +53,9 @@ pub struct Shared {
     pub remote_keys: Arc<RemoteKeys>,
     /// Per-credential rate limiting of the SCIM API (`None`: off).
     pub throttle: Option<Arc<crate::scim_http::throttle::Throttle>>,
+    /// The limit on failed authentications per source address, before authentication, of the
+    /// SCIM API and the token endpoint (`None`: off).
+    pub auth_failures: Option<Arc<crate::scim_http::throttle::FailureLimit>>,
     /// The provisioning-log rows of requests that changed nothing, written in batches.
     pub log_sink: LogSink,
     /// Tenants by name (`None`: no such tenant), for a moment.
@@ -119,16 +122,18 @@ impl AppState {
 }
 
 impl AppState {
-    /// A SCIM list request on the resource type `mapping` describes, translated to SQL with this
-    /// process's limits.
+    /// A SCIM list request on the resource type `mapping` describes, its attribute names
+    /// resolved against `schema` (a tenant's), translated to SQL with this process's limits.
     pub fn list_plan(
         &self,
         query: &scim::list::ListQuery,
         mapping: &'static crate::provisioning::query_sql::Mapping,
+        schema: &'static scim::schema::ResourceSchema,
     ) -> Result<crate::provisioning::query_sql::ListPlan, scim::ScimError> {
         crate::provisioning::query_sql::plan(
             query,
             mapping,
+            schema,
             self.db.dialect(),
             &self.filter_limits(),
             self.config.max_page_size,

@@ -327,12 +327,36 @@ pub fn backend() -> Result<DynBackend, AppError> {
     use_context::<DynBackend>().ok_or(AppError::Internal)
 }
 
-/// The backend and the signed-in administrator; `Unauthenticated` when nobody is signed in.
-pub async fn authed() -> Result<(DynBackend, AdminIdentity), AppError> {
+/// The backend and the administrator signed in on this request, if any.
+pub async fn signed_in() -> Result<(DynBackend, Option<AdminIdentity>), AppError> {
     let backend = backend()?;
     let parts = use_context::<Parts>().ok_or(AppError::Internal)?;
-    let admin = backend.current_admin(&parts).await?.ok_or(AppError::Unauthenticated)?;
+    let admin = backend.current_admin(&parts).await?;
     Ok((backend, admin))
+}
+
+/// The backend and the signed-in administrator; `Unauthenticated` when nobody is signed in
+/// (see [`unauthenticated`] for the answer's status).
+pub async fn authed() -> Result<(DynBackend, AdminIdentity), AppError> {
+    let (backend, admin) = signed_in().await?;
+    let admin = admin.ok_or_else(unauthenticated)?;
+    Ok((backend, admin))
+}
+
+/// `AppError::Unauthenticated`, with status 401 on the answer when the browser called a server
+/// function: leptos answers every server-function error with 500, which the server's trace
+/// layer logs at error level, so anyone could fill the log by calling without a session. While
+/// a page renders on the server (its server functions are called directly, the request is the
+/// page's), the page's status stays as it is.
+fn unauthenticated() -> AppError {
+    let response = use_context::<leptos_axum::ResponseOptions>();
+    let path = use_context::<Parts>().map(|parts| parts.uri.path().to_owned());
+    if let (Some(response), Some(path)) = (response, path) {
+        if leptos::server_fn::axum::server_fn_paths().any(|(fn_path, _)| fn_path == path) {
+            response.set_status(http::StatusCode::UNAUTHORIZED);
+        }
+    }
+    AppError::Unauthenticated
 }
 
 /// Like [`authed`], with the address the request came from (for the audit trail of changes).

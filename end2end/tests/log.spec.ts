@@ -10,7 +10,7 @@ import { BASE_URL, REPO_ROOT, bodyRows, cli, expect, lastLine, login, randomSuff
 const SCREENSHOTS = path.join(REPO_ROOT, 'docs', 'screenshots');
 const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const CSV_HEADER =
-  'time,method,path,operation,status,resourceType,resourceId,userName,scimType,detail,latencyMs,credentialId,clientAddr,userAgent';
+  'time,method,path,operation,status,resourceType,resourceId,userName,scimType,detail,latencyMs,credentialId,clientAddr,userAgent,repeatCount,lastSeen';
 
 /** The log table. */
 const logTable = (page: Page) => page.locator('table.log');

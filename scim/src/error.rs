@@ -61,12 +61,21 @@ pub struct ScimError {
     pub scim_type: Option<ScimType>,
     /// A human-readable message for the client (never internal details).
     pub detail: String,
+    /// For a temporary refusal (429, 503): whole seconds before the client should try again,
+    /// sent as the `Retry-After` header (RFC 9110 §10.2.3), not in the body.
+    pub retry_after_secs: Option<u64>,
 }
 
 impl ScimError {
     /// An error with the given status and keyword.
     pub fn new(status: u16, scim_type: Option<ScimType>, detail: impl Into<String>) -> Self {
-        Self { status, scim_type, detail: detail.into() }
+        Self { status, scim_type, detail: detail.into(), retry_after_secs: None }
+    }
+
+    /// This error with a `Retry-After` of `wait`, rounded up to whole seconds and at least one
+    /// (`Retry-After: 0` would invite an immediate retry).
+    pub fn with_retry_after(self, wait: std::time::Duration) -> Self {
+        Self { retry_after_secs: Some(retry_after_secs(wait)), ..self }
     }
 
     /// 400 with a `scimType`.
@@ -156,6 +165,11 @@ impl ScimError {
 /// Shorthand for results whose error is a [`ScimError`].
 pub type Result<T, E = ScimError> = std::result::Result<T, E>;
 
+/// A wait in whole seconds for `Retry-After`: rounded up, at least 1.
+pub fn retry_after_secs(wait: std::time::Duration) -> u64 {
+    wait.as_secs().saturating_add(u64::from(wait.subsec_nanos() > 0)).max(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,6 +186,18 @@ mod tests {
                 "detail": "userName \"bjensen\" is taken",
             })
         );
+    }
+
+    #[test]
+    fn retry_after_rounds_up_to_whole_seconds_and_stays_out_of_the_body() {
+        use std::time::Duration;
+        let seconds = |wait| ScimError::new(503, None, "later").with_retry_after(wait).retry_after_secs;
+        assert_eq!(seconds(Duration::from_millis(59_001)), Some(60));
+        assert_eq!(seconds(Duration::from_secs(60)), Some(60));
+        assert_eq!(seconds(Duration::ZERO), Some(1));
+        assert_eq!(ScimError::new(503, None, "later").retry_after_secs, None);
+        let body = ScimError::new(429, None, "slow down").with_retry_after(Duration::from_secs(3)).to_json();
+        assert_eq!(body, json!({"schemas": [ERROR_SCHEMA], "status": "429", "detail": "slow down"}));
     }
 
     #[test]

@@ -11,7 +11,9 @@ pub mod list;
 pub mod mapping;
 pub mod patch;
 pub mod path;
+pub mod redact;
 pub mod resource;
 pub mod schema;
+pub mod text;
 
 pub use error::{ScimError, ScimType};

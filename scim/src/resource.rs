@@ -422,6 +422,12 @@ pub(crate) fn normalize_value(
     if value.is_null() {
         return Ok(None);
     }
+    // Client input only: a stored resource is read back as it is, so a PATCH that leaves an
+    // old look-alike name alone still applies; every value a client sends (create, replace,
+    // PATCH) passes here.
+    if let (Mode::Input, Value::String(text)) = (ctx.mode, &value) {
+        crate::text::check_attribute(path, text)?;
+    }
     if is_manager(def) {
         return normalize_manager(def, value, path, ctx);
     }
@@ -555,7 +561,10 @@ fn normalize_single(
     }
 }
 
-/// Validates the sub-attributes of a complex value; unknown ones are rejected (input) or kept.
+/// Validates the sub-attributes of a complex value; unknown ones are rejected (input), kept
+/// (stored data), or dropped from a reference (a value with `$ref`) under the Azure profile:
+/// Entra describes the members it adds with more than `value`, `$ref` and `type` (e.g.
+/// `displayName`), and those extras change nothing scimhub stores.
 fn normalize_complex(
     def: &'static AttributeDef,
     obj: Map<String, Value>,
@@ -565,11 +574,16 @@ fn normalize_complex(
     let mut out = Bucket::default();
     for (key, value) in obj {
         let Some(sub) = def.sub_attribute(&key) else {
-            if ctx.mode == Mode::Stored {
-                out.map.entry(key).or_insert(value);
-                continue;
+            match (ctx.mode, ctx.tolerance) {
+                (Mode::Stored, _) => {
+                    out.map.entry(key).or_insert(value);
+                }
+                (Mode::Input, Tolerance::Azure) if def.sub_attribute("$ref").is_some() => {}
+                (Mode::Input, _) => {
+                    return Err(ScimError::invalid_value(format!("unknown attribute \"{path}.{key}\"")));
+                }
             }
-            return Err(ScimError::invalid_value(format!("unknown attribute \"{path}.{key}\"")));
+            continue;
         };
         if ctx.mode == Mode::Input && sub.mutability == Mutability::ReadOnly {
             continue;

@@ -16,6 +16,7 @@ use app::AppError;
 use scim::filter::{CompValue, CompareOp, Filter};
 use scim::list::ListQuery;
 use scim::path::AttrPath;
+use scim::schema::ResourceSchema;
 use serde_json::Value;
 
 use super::mapping::pretty;
@@ -27,6 +28,7 @@ use crate::db::resource::{KeyKind, Position, Seek, Sort, SortColumn, Window};
 use crate::db::sql::{Arg, Where};
 use crate::db::user::{self, Writer};
 use crate::db::{self, tenant::Tenant};
+use crate::provisioning::mapping::mapping_of;
 use crate::provisioning::query_sql::{self, Mapping, GROUPS, USERS};
 
 /// Groups with at most this many members show them in the SCIM resource on their page.
@@ -45,6 +47,9 @@ struct TextSearch {
 /// A list of one resource type: its SCIM mapping, what plain text searches, how it sorts.
 struct ListKind {
     mapping: &'static Mapping,
+    /// Whether SCIM filters resolve against the tenant's User resource type (its custom
+    /// extensions) rather than the mapping's static schema.
+    tenant_schema: bool,
     text: TextSearch,
     has_status: bool,
     sort: fn(Option<SortKey>) -> SortColumn,
@@ -52,6 +57,7 @@ struct ListKind {
 
 const USER_LIST: ListKind = ListKind {
     mapping: &USERS,
+    tenant_schema: true,
     text: TextSearch { columns: &["userName", "displayName"], elements: &[("emails", "value")] },
     has_status: true,
     sort: |key| match key {
@@ -64,6 +70,7 @@ const USER_LIST: ListKind = ListKind {
 
 const GROUP_LIST: ListKind = ListKind {
     mapping: &GROUPS,
+    tenant_schema: false,
     text: TextSearch { columns: &["displayName"], elements: &[] },
     has_status: false,
     sort: |key| match key {
@@ -74,14 +81,28 @@ const GROUP_LIST: ListKind = ListKind {
 };
 
 impl Backend {
-    /// The condition `query` puts on the rows of `list` (placeholders from `$2`), or why its
-    /// SCIM filter is refused.
-    fn condition(&self, list: &ListKind, query: &DirectoryQuery) -> Result<Where, String> {
+    /// The schema the SCIM filters of `list` resolve against in `tenant`: for users the tenant's
+    /// User resource type, with the custom extensions its mappers read.
+    async fn filter_schema(&self, list: &ListKind, tenant: &Tenant) -> Result<&'static ResourceSchema, AppError> {
+        Ok(match list.tenant_schema {
+            true => mapping_of(&self.state, &tenant.id).await.map_err(internal)?.user_schema,
+            false => list.mapping.schema,
+        })
+    }
+
+    /// The condition `query` puts on the rows of `list` (placeholders from `$2`), its SCIM
+    /// filter resolved against `schema`, or why that filter is refused.
+    fn condition(
+        &self,
+        list: &ListKind,
+        schema: &'static ResourceSchema,
+        query: &DirectoryQuery,
+    ) -> Result<Where, String> {
         let mut condition = if query.search.is_empty() {
             Where::all()
         } else if query.scim_filter {
             let request = ListQuery { filter: Some(query.search.clone()), ..ListQuery::default() };
-            self.state.list_plan(&request, list.mapping).map_err(|e| e.detail)?.filter
+            self.state.list_plan(&request, list.mapping, schema).map_err(|e| e.detail)?.filter
         } else {
             text_search(&query.search, list, self.state.db.dialect()).map_err(|e| e.detail)?
         };
@@ -247,7 +268,8 @@ impl DirectoryBackend for Backend {
         query: &DirectoryQuery,
     ) -> Result<UserPage, AppError> {
         let tenant = self.tenant(admin, tenant).await?;
-        let condition = match self.condition(&USER_LIST, query) {
+        let schema = self.filter_schema(&USER_LIST, &tenant).await?;
+        let condition = match self.condition(&USER_LIST, schema, query) {
             Ok(condition) => condition,
             Err(message) => return Ok(refused(message)),
         };
@@ -284,7 +306,8 @@ impl DirectoryBackend for Backend {
         query: &DirectoryQuery,
     ) -> Result<Option<u64>, AppError> {
         let tenant = self.tenant(admin, tenant).await?;
-        let Ok(condition) = self.condition(&USER_LIST, query) else {
+        let schema = self.filter_schema(&USER_LIST, &tenant).await?;
+        let Ok(condition) = self.condition(&USER_LIST, schema, query) else {
             return Ok(None);
         };
         user::count(&self.state.db, &tenant.id, &condition).await.map(Some).map_err(internal)
@@ -297,7 +320,8 @@ impl DirectoryBackend for Backend {
         query: &DirectoryQuery,
     ) -> Result<GroupPage, AppError> {
         let tenant = self.tenant(admin, tenant).await?;
-        let condition = match self.condition(&GROUP_LIST, query) {
+        let schema = self.filter_schema(&GROUP_LIST, &tenant).await?;
+        let condition = match self.condition(&GROUP_LIST, schema, query) {
             Ok(condition) => condition,
             Err(message) => return Ok(refused(message)),
         };
@@ -332,7 +356,8 @@ impl DirectoryBackend for Backend {
         query: &DirectoryQuery,
     ) -> Result<Option<u64>, AppError> {
         let tenant = self.tenant(admin, tenant).await?;
-        let Ok(condition) = self.condition(&GROUP_LIST, query) else {
+        let schema = self.filter_schema(&GROUP_LIST, &tenant).await?;
+        let Ok(condition) = self.condition(&GROUP_LIST, schema, query) else {
             return Ok(None);
         };
         group::count(&self.state.db, &tenant.id, &condition).await.map(Some).map_err(internal)

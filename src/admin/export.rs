@@ -136,6 +136,8 @@ impl ExportRow for LogRow {
         "credentialId",
         "clientAddr",
         "userAgent",
+        "repeatCount",
+        "lastSeen",
     ];
 
     fn fields(&self) -> Vec<Cow<'_, str>> {
@@ -157,6 +159,8 @@ impl ExportRow for LogRow {
             text(&self.credential_id),
             text(&self.client_addr),
             text(&self.user_agent),
+            self.repeat_count.to_string().into(),
+            text(&self.last_seen),
         ]
     }
 }
@@ -401,9 +405,14 @@ mod tests {
             credential_id: None,
             client_addr: None,
             user_agent: Some("@evil".into()),
+            repeat_count: 1,
+            last_seen: None,
         };
         assert_eq!(r.fields().len(), LogRow::HEADER.len());
-        let text = String::from_utf8(csv_chunk(&[r], false)).unwrap();
-        assert_eq!(text, "t,GET,/Users,list,200,,,,,,1.500,,,'@evil\n");
+        let text = String::from_utf8(csv_chunk(std::slice::from_ref(&r), false)).unwrap();
+        assert_eq!(text, "t,GET,/Users,list,200,,,,,,1.500,,,'@evil,1,\n");
+        let repeated = LogRow { status: 401, repeat_count: 137, last_seen: Some("t2".into()), ..r };
+        let text = String::from_utf8(csv_chunk(&[repeated], false)).unwrap();
+        assert!(text.ends_with(",137,t2\n"), "{text}");
     }
 }

@@ -23,6 +23,8 @@ const MAX_FIELD_CHARS: usize = 256;
 pub(super) fn log_row(r: db::log::LogEntry) -> LogRow {
     let e = r.entry;
     LogRow {
+        repeat_count: r.repeat_count,
+        last_seen: r.last_seen_at.map(rfc3339_ms),
         id: r.id,
         time: rfc3339_ms(e.occurred_at),
         method: e.method,

@@ -1,9 +1,9 @@
 //! The administrator stored in the session, and the page guard that sends everyone else to
-//! the sign-in page.
+//! the sign-in page and keeps what signed-in administrators see out of every cache.
 
 use app::dto::AdminIdentity;
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
@@ -37,10 +37,24 @@ fn is_public(path: &str) -> bool {
     path == "/login" || path.starts_with("/auth/") || path.starts_with("/api/") || path == "/healthz"
 }
 
+/// Whether a path is a server function's: its answers carry tenant data too.
+fn is_server_fn(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+/// Marks a response as not to be stored by the browser or any cache (RFC 9111 §5.2.2.5): the
+/// pages, server-function answers and exports of a signed-in administrator would otherwise stay
+/// readable from the browser's cache after signing out, on a shared machine.
+fn no_store(mut response: Response) -> Response {
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
 /// Redirects page requests without a signed-in administrator (or one whose rights were all
 /// revoked) to `/login`. A tenant page (`/tenants/<name>/…`) of a tenant the administrator may
 /// not see — or that does not exist — is answered with status 404: the page itself shows
-/// nothing of the tenant, and the status says so too.
+/// nothing of the tenant, and the status says so too. What passes the guard, and every
+/// server-function answer, is marked `Cache-Control: no-store`; the sign-in page is not.
 pub async fn require_admin(
     State(state): State<AppState>,
     session: Session,
@@ -49,7 +63,8 @@ pub async fn require_admin(
 ) -> Response {
     let path = request.uri().path().to_owned();
     if is_public(&path) {
-        return next.run(request).await;
+        let response = next.run(request).await;
+        return if is_server_fn(&path) { no_store(response) } else { response };
     }
     let identity = match current_admin(&session).await {
         Ok(Some(identity)) => identity,
@@ -79,7 +94,7 @@ pub async fn require_admin(
     if hidden {
         *response.status_mut() = StatusCode::NOT_FOUND;
     }
-    response
+    no_store(response)
 }
 
 #[cfg(test)]

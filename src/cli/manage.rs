@@ -5,7 +5,7 @@
 use anyhow::bail;
 use serde_json::{json, Value};
 
-use super::{find_tenant, open};
+use super::{find_tenant, open, retry};
 use crate::clock::{rfc3339_ms, Clock, SystemClock};
 use crate::config::DatabaseArgs;
 use crate::db::audit::NewAuditEntry;
@@ -77,7 +77,7 @@ pub(super) async fn audit(db: &Db, tenant: Option<&Tenant>, action: &str, detail
         detail,
         client_addr: None,
     };
-    db::audit::append(db.writer(), &entry).await?;
+    retry::when_busy(|| db::audit::append(db.writer(), &entry)).await?;
     Ok(())
 }
 
@@ -89,7 +89,8 @@ pub async fn set_disabled(database: &DatabaseArgs, name: &str, disabled: bool) -
         println!("Tenant {} is already {}.", t.name, if disabled { "disabled" } else { "enabled" });
         return Ok(());
     }
-    tenant::set_disabled(db.writer(), &t.id, disabled, SystemClock.now_ms()).await?;
+    let now = SystemClock.now_ms();
+    retry::when_busy(|| tenant::set_disabled(db.writer(), &t.id, disabled, now)).await?;
     let action = if disabled { "tenant.disable" } else { "tenant.enable" };
     audit(&db, Some(&t), action, json!({ "name": t.name })).await?;
     if disabled {
@@ -108,7 +109,7 @@ pub async fn delete_tenant(database: &DatabaseArgs, name: &str, confirm: &str) -
     let db = open(database).await?;
     let t = find_tenant(&db, name).await?;
     let (users, _) = db::user::totals(db.reader(), &t.id).await?;
-    tenant::delete(db.writer(), &t.id).await?;
+    retry::when_busy(|| tenant::delete(db.writer(), &t.id)).await?;
     let detail = json!({ "name": t.name, "displayName": t.display_name, "users": users });
     audit(&db, Some(&t), "tenant.delete", detail).await?;
     tracing::warn!(tenant = %t.name, users, "tenant deleted from the command line");
@@ -122,8 +123,8 @@ pub async fn grant(args: &GrantArgs) -> anyhow::Result<()> {
     let db = open(&args.database).await?;
     let scope = args.scope(&db).await?;
     let now = SystemClock.now_ms();
-    grant::put(db.writer(), scope.as_ref().map(|t| t.id.as_str()), &principal, args.read_only, now, &operator())
-        .await?;
+    let (tenant_id, by) = (scope.as_ref().map(|t| t.id.as_str()), operator());
+    retry::when_busy(|| grant::put(db.writer(), tenant_id, &principal, args.read_only, now, &by)).await?;
     let detail = json!({ "kind": principal.kind(), "principal": principal.value(), "readOnly": args.read_only });
     audit(&db, scope.as_ref(), "admin.grant", detail).await?;
     let what = match &scope {
@@ -140,7 +141,8 @@ pub async fn revoke(args: &GrantArgs) -> anyhow::Result<()> {
     let principal = args.principal()?;
     let db = open(&args.database).await?;
     let scope = args.scope(&db).await?;
-    if !grant::revoke(db.writer(), scope.as_ref().map(|t| t.id.as_str()), &principal).await? {
+    let tenant_id = scope.as_ref().map(|t| t.id.as_str());
+    if !retry::when_busy(|| grant::revoke(db.writer(), tenant_id, &principal)).await? {
         bail!("{} {} has no such right (see `scimhub admin list`)", principal.kind(), principal.value());
     }
     let detail = json!({ "kind": principal.kind(), "principal": principal.value() });

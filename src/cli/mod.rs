@@ -1,6 +1,7 @@
 //! The command line (a stable contract: automation and the tests depend on it).
 
 mod manage;
+mod retry;
 mod seed;
 
 use std::sync::Arc;
@@ -334,7 +335,8 @@ async fn create_tenant(
         bail!("unknown profile \"{profile}\": use generic or azure");
     };
     let db = open(database).await?;
-    match tenant::insert_named(db.writer(), name, display_name, profile, Arc::new(SystemClock).now_ms()).await {
+    let now = Arc::new(SystemClock).now_ms();
+    match retry::when_busy(|| tenant::insert_named(db.writer(), name, display_name, profile, now)).await {
         Ok(t) => {
             let detail = json!({ "name": t.name, "displayName": t.display_name, "profile": t.profile.as_str() });
             manage::audit(&db, Some(&t), "tenant.create", detail).await?;
@@ -356,7 +358,7 @@ async fn reset_directory(database: &DatabaseArgs, name: &str, confirm: &str) -> 
     let Some(t) = tenant::by_name(db.reader(), name).await? else {
         bail!("no tenant named \"{name}\" (names are case-sensitive; see `scimhub tenant list`)");
     };
-    let removed = db::directory::reset(db.writer(), &t.id).await?;
+    let removed = retry::when_busy(|| db::directory::reset(db.writer(), &t.id)).await?;
     manage::audit(&db, Some(&t), "directory.reset", json!({ "users": removed.users, "groups": removed.groups }))
         .await?;
     tracing::warn!(tenant = %t.name, users = removed.users, groups = removed.groups, "directory reset from the command line");
@@ -438,7 +440,8 @@ async fn configure_tenant(
     let db = open(database).await?;
     let t = find_tenant(&db, name).await?;
     let settings = apply_changes(&t.settings(), changes)?;
-    if !tenant::update_settings(db.writer(), &t.id, &settings, SystemClock.now_ms()).await? {
+    let now = SystemClock.now_ms();
+    if !retry::when_busy(|| tenant::update_settings(db.writer(), &t.id, &settings, now)).await? {
         bail!("the tenant \"{name}\" was deleted meanwhile");
     }
     let (before, after) = (settings_dto(&t.settings()), settings_dto(&settings));
@@ -507,8 +510,9 @@ async fn rotate_secret(args: &RotateArgs) -> anyhow::Result<()> {
     let t = find_tenant(&db, &args.tenant).await?;
     let secret = Secret::generate("scimhub_");
     let now = SystemClock.now_ms();
+    let (hash, grace_ms) = (secret.hash(), args.grace_ms());
     let rotated =
-        db::credential::rotate(db.writer(), &t.id, Kind::Bearer, &secret.hash(), now, args.grace_ms()).await?;
+        retry::when_busy(|| db::credential::rotate(db.writer(), &t.id, Kind::Bearer, &hash, now, grace_ms)).await?;
     let detail = json!({ "graceSecs": args.grace, "superseded": rotated.superseded });
     manage::audit(&db, Some(&t), "scim_secret.rotate", detail).await?;
     eprintln!("New SCIM secret token for tenant {} (shown once{}):", t.name, args.previous(rotated.superseded, now));
@@ -519,7 +523,8 @@ async fn rotate_secret(args: &RotateArgs) -> anyhow::Result<()> {
 async fn revoke_secret(database: &DatabaseArgs, name: &str) -> anyhow::Result<()> {
     let db = open(database).await?;
     let t = find_tenant(&db, name).await?;
-    let revoked = db::credential::revoke_bearer(db.writer(), &t.id, SystemClock.now_ms()).await?;
+    let now = SystemClock.now_ms();
+    let revoked = retry::when_busy(|| db::credential::revoke_bearer(db.writer(), &t.id, now)).await?;
     manage::audit(&db, Some(&t), "scim_secret.revoke", json!({ "revoked": revoked })).await?;
     println!("Revoked {revoked} SCIM secret token(s) of tenant {}.", t.name);
     Ok(())
@@ -530,8 +535,10 @@ async fn rotate_client_secret(args: &RotateArgs, public_url: &PublicUrlArgs) -> 
     let t = find_tenant(&db, &args.tenant).await?;
     let secret = Secret::generate("scimhub_cs_");
     let now = SystemClock.now_ms();
+    let (hash, grace_ms) = (secret.hash(), args.grace_ms());
     let rotated =
-        db::credential::rotate(db.writer(), &t.id, Kind::ClientSecret, &secret.hash(), now, args.grace_ms()).await?;
+        retry::when_busy(|| db::credential::rotate(db.writer(), &t.id, Kind::ClientSecret, &hash, now, grace_ms))
+            .await?;
     let detail = json!({ "clientId": rotated.client_id, "graceSecs": args.grace, "superseded": rotated.superseded });
     manage::audit(&db, Some(&t), "client_secret.rotate", detail).await?;
     let endpoint = format!("{}/realms/{}/protocol/openid-connect/token", public_url.base(), t.name);
@@ -550,7 +557,9 @@ async fn rotate_client_secret(args: &RotateArgs, public_url: &PublicUrlArgs) -> 
 async fn revoke_client_secret(database: &DatabaseArgs, name: &str, client_id: Option<&str>) -> anyhow::Result<()> {
     let db = open(database).await?;
     let t = find_tenant(&db, name).await?;
-    let revoked = db::credential::revoke_client_secrets(db.writer(), &t.id, client_id, SystemClock.now_ms()).await?;
+    let now = SystemClock.now_ms();
+    let revoked =
+        retry::when_busy(|| db::credential::revoke_client_secrets(db.writer(), &t.id, client_id, now)).await?;
     manage::audit(&db, Some(&t), "client_secret.revoke", json!({ "revoked": revoked })).await?;
     println!("Revoked {revoked} client secret(s) of tenant {}.", t.name);
     if revoked > 0 {
@@ -565,7 +574,8 @@ async fn revoke_client_secret(database: &DatabaseArgs, name: &str, client_id: Op
 async fn rotate_signing_key(database: &DatabaseArgs, name: &str) -> anyhow::Result<()> {
     let db = open(database).await?;
     let t = find_tenant(&db, name).await?;
-    let (kid, retired) = crate::oauth::keys::rotate(&db, &t.id, SystemClock.now_ms()).await?;
+    let now = SystemClock.now_ms();
+    let (kid, retired) = retry::when_busy(|| crate::oauth::keys::rotate(&db, &t.id, now)).await?;
     manage::audit(&db, Some(&t), "signing_key.rotate", json!({ "kid": kid, "retired": retired })).await?;
     println!("Tenant {} now signs its access tokens with key {kid}.", t.name);
     if let Some(old) = retired {

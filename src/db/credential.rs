@@ -156,7 +156,7 @@ pub async fn rotate(
     now_ms: i64,
     grace_ms: i64,
 ) -> Result<Rotated, sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     let client_id = match kind {
         Kind::Bearer => None,
         Kind::ClientSecret => {

@@ -14,7 +14,7 @@ pub struct Removed {
 /// Deletes every user, group and membership of the tenant in one transaction; its settings,
 /// credentials and logs stay.
 pub async fn reset(pool: &AnyPool, tenant_id: &str) -> Result<Removed, sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     sqlx::query("delete from group_member where tenant_id = $1").bind(tenant_id).execute(&mut *tx).await?;
     let groups = sqlx::query("delete from scim_group where tenant_id = $1").bind(tenant_id).execute(&mut *tx).await?;
     let users = sqlx::query("delete from scim_user where tenant_id = $1").bind(tenant_id).execute(&mut *tx).await?;

@@ -120,7 +120,7 @@ pub async fn put(
     now_ms: i64,
     by: &str,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     delete_in(&mut tx, tenant_id, principal).await?;
     sqlx::query(
         "insert into admin_grant (grant_id, tenant_id, principal_kind, principal, read_only, created_at, created_by) \
@@ -140,7 +140,7 @@ pub async fn put(
 
 /// Removes the grant of `principal` on `tenant_id` (or the platform); returns whether it existed.
 pub async fn revoke(pool: &AnyPool, tenant_id: Option<&str>, principal: &Principal) -> Result<bool, sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     let removed = delete_in(&mut tx, tenant_id, principal).await?;
     tx.commit().await?;
     Ok(removed)

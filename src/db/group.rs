@@ -110,9 +110,10 @@ pub struct Membership {
     pub display: String,
 }
 
-/// The case-folded displayName that the `displayName` filter compares (caseExact false).
+/// The folded displayName that the `displayName` filter compares (caseExact false): NFC, then
+/// lower case, as userNames are.
 pub fn fold_display_name(display_name: &str) -> String {
-    display_name.to_lowercase()
+    scim::text::fold(display_name)
 }
 
 /// The orders of the dashboard's group list, each led by an index of `scim_group`.

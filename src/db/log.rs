@@ -50,6 +50,18 @@ pub struct LogEntry {
     pub id: i64,
     /// The values written.
     pub entry: NewLogEntry,
+    /// How many requests the row stands for: 1, or more for repeated identical refusals
+    /// ([`is_refusal`]), the first of which arrived at `occurred_at`.
+    pub repeat_count: u64,
+    /// When the last of those requests arrived (ms), if the row stands for more than one.
+    pub last_seen_at: Option<i64>,
+}
+
+/// Whether a row records a refusal that repeats aggregate into one row: an error of the
+/// client's (4xx) without an authenticated credential — a missing, wrong or expired token, a
+/// disabled tenant. Nothing that changed data is one.
+pub fn is_refusal(e: &NewLogEntry) -> bool {
+    e.credential_id.is_none() && (400..500).contains(&e.status)
 }
 
 /// Appends a row.
@@ -83,39 +95,98 @@ pub fn append_statement(entries: &[NewLogEntry]) -> Statement {
     let sql = format!("insert into provisioning_log ({WRITE_COLUMNS}) values {}", values.join(", "));
     let mut args = Vec::with_capacity(entries.len() * 17);
     for e in entries {
-        args.extend([
-            Arg::from(e.tenant_id.as_str()),
-            e.occurred_at.into(),
-            e.credential_id.as_deref().into(),
-            e.method.as_str().into(),
-            e.path.as_str().into(),
-            e.operation.as_str().into(),
-            e.resource_type.as_deref().into(),
-            e.resource_id.as_deref().into(),
-            e.user_name.as_deref().into(),
-            i64::from(e.status).into(),
-            e.scim_type.as_deref().into(),
-            e.detail.as_deref().into(),
-            e.latency_us.into(),
-            e.request_excerpt.as_deref().into(),
-            e.response_excerpt.as_deref().into(),
-            e.client_addr.as_deref().into(),
-            e.user_agent.as_deref().into(),
-        ]);
+        push_values(&mut args, e);
     }
+    Statement::new(sql, args)
+}
+
+/// The values of a row, in the order of [`WRITE_COLUMNS`].
+fn push_values(args: &mut Vec<Arg>, e: &NewLogEntry) {
+    args.extend([
+        Arg::from(e.tenant_id.as_str()),
+        e.occurred_at.into(),
+        e.credential_id.as_deref().into(),
+        e.method.as_str().into(),
+        e.path.as_str().into(),
+        e.operation.as_str().into(),
+        e.resource_type.as_deref().into(),
+        e.resource_id.as_deref().into(),
+        e.user_name.as_deref().into(),
+        i64::from(e.status).into(),
+        e.scim_type.as_deref().into(),
+        e.detail.as_deref().into(),
+        e.latency_us.into(),
+        e.request_excerpt.as_deref().into(),
+        e.response_excerpt.as_deref().into(),
+        e.client_addr.as_deref().into(),
+        e.user_agent.as_deref().into(),
+    ]);
+}
+
+/// What makes refusals identical: one row stands for those of a short window.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RefusalKey {
+    /// The tenant.
+    pub tenant_id: String,
+    /// The client's address.
+    pub client_addr: Option<String>,
+    /// HTTP status.
+    pub status: u16,
+    /// SCIM error keyword.
+    pub scim_type: Option<String>,
+    /// SCIM error detail: the reason.
+    pub detail: Option<String>,
+}
+
+impl RefusalKey {
+    /// The key of a refusal row.
+    pub fn of(e: &NewLogEntry) -> RefusalKey {
+        RefusalKey {
+            tenant_id: e.tenant_id.clone(),
+            client_addr: e.client_addr.clone(),
+            status: e.status,
+            scim_type: e.scim_type.clone(),
+            detail: e.detail.clone(),
+        }
+    }
+}
+
+/// The statement that records that the refusal row of `key` that arrived at `first_seen` (the
+/// latest such row without credential) stands for `count` requests, the last of which arrived
+/// at `last_seen_at`. Found through the time index.
+pub fn refusal_count_statement(key: &RefusalKey, first_seen: i64, count: u64, last_seen_at: i64) -> Statement {
+    let sql = "update provisioning_log set repeat_count = $1, last_seen_at = $2 where log_id = \
+               (select max(log_id) from provisioning_log where tenant_id = $3 and occurred_at = $4 \
+               and credential_id is null and status = $5 and coalesce(client_addr, '') = $6 \
+               and coalesce(scim_type, '') = $7 and coalesce(detail, '') = $8)";
+    let text = |v: &Option<String>| Arg::from(v.as_deref().unwrap_or_default());
+    let args = vec![
+        Arg::Int(i64::try_from(count).unwrap_or(i64::MAX)),
+        Arg::Int(last_seen_at),
+        Arg::from(key.tenant_id.as_str()),
+        Arg::Int(first_seen),
+        Arg::Int(i64::from(key.status)),
+        text(&key.client_addr),
+        text(&key.scim_type),
+        text(&key.detail),
+    ];
     Statement::new(sql, args)
 }
 
 /// Every column but the two excerpts, which only a row's detail shows (up to 8 KiB a row).
 const LIST_COLUMNS: &str = "log_id, tenant_id, occurred_at, credential_id, method, path, operation, resource_type, \
-                            resource_id, user_name, status, scim_type, detail, latency_us, client_addr, user_agent";
+                            resource_id, user_name, status, scim_type, detail, latency_us, client_addr, user_agent, \
+                            repeat_count, last_seen_at";
 
 /// A row read with `select *` (`excerpts`) or with [`LIST_COLUMNS`].
 fn from_row(row: &sqlx::any::AnyRow, excerpts: bool) -> Result<LogEntry, sqlx::Error> {
     let status: i64 = row.try_get("status")?;
+    let repeat_count: i64 = row.try_get("repeat_count")?;
     let excerpt = |name: &str| if excerpts { row.try_get(name) } else { Ok(None) };
     Ok(LogEntry {
         id: row.try_get("log_id")?,
+        repeat_count: u64::try_from(repeat_count).unwrap_or(1).max(1),
+        last_seen_at: row.try_get("last_seen_at")?,
         entry: NewLogEntry {
             tenant_id: row.try_get("tenant_id")?,
             occurred_at: row.try_get("occurred_at")?,
@@ -539,6 +610,8 @@ pub struct Bucket {
 /// Two reads, each of an index that holds what it needs: the requests are one count per
 /// interval over the time index (no row is read), the errors a read of the outcome index's two
 /// error classes, from the first id the intervals may hold (few rows, read to learn their time).
+/// A row that stands for repeated refusals ([`is_refusal`], always an error) counts as many
+/// requests and errors; the error read adds its repeats to the requests.
 pub async fn histogram(
     pool: &AnyPool,
     tenant_id: &str,
@@ -569,6 +642,9 @@ pub async fn histogram(
         let (index, n): (i64, i64) = (row.try_get("bucket")?, row.try_get("n")?);
         Ok((usize::try_from(index).unwrap_or(usize::MAX), u64::try_from(n).unwrap_or(0)))
     };
+    let count_of = |row: &sqlx::any::AnyRow, column: &str| -> Result<u64, sqlx::Error> {
+        Ok(u64::try_from(row.try_get::<i64, _>(column)?).unwrap_or(0))
+    };
     for row in bind_all(sqlx::query(&counts.join(" union all ")), &args).fetch_all(pool).await? {
         let (i, n) = counted(&row)?;
         if let Some(b) = buckets.get_mut(i) {
@@ -578,7 +654,8 @@ pub async fn histogram(
     let first = id_before(pool, tenant_id, since_ms).await?.unwrap_or(0);
     let errors = |class: u8| {
         format!(
-            "select (occurred_at - $2) / $3 as bucket, count(*) as n from provisioning_log \
+            "select (occurred_at - $2) / $3 as bucket, cast(sum(repeat_count) as bigint) as n, \
+             cast(sum(repeat_count - 1) as bigint) as repeats from provisioning_log \
              where tenant_id = $1 and status / 100 = {class} and log_id > $5 \
              and occurred_at + 0 >= $2 and occurred_at + 0 < $4 group by 1"
         )
@@ -595,6 +672,7 @@ pub async fn histogram(
         let (i, n) = counted(&row)?;
         if let Some(b) = buckets.get_mut(i) {
             b.errors += n;
+            b.requests += count_of(&row, "repeats")?;
         }
     }
     Ok(buckets)
@@ -652,10 +730,12 @@ pub async fn credential_choices(
     Ok(choices)
 }
 
-/// The tenant's request and error counts since `since_ms`, and the time of its last request.
+/// The tenant's request and error counts since `since_ms` (a row of repeated refusals counts
+/// as many), and the time of its last request.
 pub async fn activity(pool: &AnyPool, tenant_id: &str, since_ms: i64) -> Result<(u64, u64, Option<i64>), sqlx::Error> {
     let row = sqlx::query(
-        "select count(*) as n, coalesce(sum(case when status >= 400 then 1 else 0 end), 0) as e, \
+        "select coalesce(cast(sum(repeat_count) as bigint), 0) as n, \
+         coalesce(cast(sum(case when status >= 400 then repeat_count else 0 end) as bigint), 0) as e, \
          (select max(occurred_at) from provisioning_log where tenant_id = $1) as last \
          from provisioning_log where tenant_id = $1 and occurred_at >= $2",
     )

@@ -33,7 +33,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::AnyPool;
+use sqlx::{Any, AnyPool, Transaction};
 
 use self::direct::Direct;
 use self::row::RowRead;
@@ -276,6 +276,35 @@ fn with_create_mode(url: &str) -> String {
     } else {
         format!("{url}?mode=rwc")
     }
+}
+
+/// Begins a transaction that writes. On SQLite it is `BEGIN IMMEDIATE`, which takes the write
+/// lock at once and waits for it on the busy timeout. A deferred transaction that reads before
+/// it writes cannot wait: when another connection — the server's writer, seen from the command
+/// line — holds the lock or committed since the read, SQLite answers `SQLITE_BUSY` ("database is
+/// locked") at once rather than let two writers wait on each other. On PostgreSQL, a plain begin.
+pub async fn begin_write(pool: &AnyPool) -> Result<Transaction<'static, Any>, sqlx::Error> {
+    if pool.connect_options().database_url.scheme() == "sqlite" {
+        pool.begin_with("BEGIN IMMEDIATE").await
+    } else {
+        pool.begin().await
+    }
+}
+
+/// Whether an error is SQLite's "database is locked" (`SQLITE_BUSY` or `SQLITE_LOCKED`, any
+/// extended code): another connection held a lock past the busy timeout, or a deferred
+/// transaction could not upgrade. The statement or transaction changed nothing; it may be run
+/// again.
+pub fn is_busy(err: &sqlx::Error) -> bool {
+    const BUSY: i32 = 5;
+    const LOCKED: i32 = 6;
+    let sqlx::Error::Database(db) = err else {
+        return false;
+    };
+    let sqlite = db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+        || db.try_downcast_ref::<direct::SqliteFailure>().is_some();
+    sqlite
+        && db.code().and_then(|code| code.parse::<i32>().ok()).is_some_and(|code| matches!(code & 0xff, BUSY | LOCKED))
 }
 
 /// Whether an error is a unique-constraint violation (mapped to 409 `uniqueness` at the edge).

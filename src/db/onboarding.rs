@@ -53,14 +53,16 @@ pub async fn first_user_operation(
     sqlx::query(&sql).bind(tenant_id).bind(operation).fetch_optional(pool).await?.as_ref().map(evidence).transpose()
 }
 
-/// The number of failed requests since `since_ms` and the newest of them.
+/// The number of failed requests since `since_ms` (a row of repeated refusals counts as many)
+/// and the newest of them.
 pub async fn errors_since(
     pool: &AnyPool,
     tenant_id: &str,
     since_ms: i64,
 ) -> Result<(u64, Option<Evidence>), sqlx::Error> {
     let count: i64 = sqlx::query_scalar(
-        "select count(*) from provisioning_log where tenant_id = $1 and occurred_at >= $2 and status >= 400",
+        "select coalesce(cast(sum(repeat_count) as bigint), 0) from provisioning_log \
+         where tenant_id = $1 and occurred_at >= $2 and status >= 400",
     )
     .bind(tenant_id)
     .bind(since_ms)

@@ -2,6 +2,10 @@
 //! and are shared by replicas. Written here rather than taken from tower-sessions-sqlx-store
 //! because that crate needs typed pools per dialect, and scimhub reaches both dialects through
 //! one `Any` pool and one set of migrations.
+//!
+//! The session id is the administrator's credential, so it is stored as its SHA-256 (hex), like
+//! every other secret: every call hashes the id on the way in, and someone who reads the table
+//! or a backup cannot take over a session.
 
 use async_trait::async_trait;
 use sqlx::Row;
@@ -44,7 +48,7 @@ impl DbSessionStore {
              on conflict (session_id) {on_conflict}"
         );
         let done = sqlx::query(&sql)
-            .bind(record.id.to_string())
+            .bind(key(&record.id))
             .bind(data)
             .bind(to_ms(record.expiry_date))
             .execute(self.db.writer())
@@ -52,6 +56,11 @@ impl DbSessionStore {
             .map_err(backend)?;
         Ok(done.rows_affected())
     }
+}
+
+/// The key a session is stored under: the hash of its id.
+fn key(id: &Id) -> String {
+    crate::secret::SecretHash::of(&id.to_string()).as_str().to_owned()
 }
 
 fn backend(e: impl std::fmt::Display) -> Error {
@@ -75,7 +84,7 @@ impl SessionStore for DbSessionStore {
 
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
         let row = sqlx::query("select data, expires_at from admin_session where session_id = $1 and expires_at > $2")
-            .bind(id.to_string())
+            .bind(key(id))
             .bind(to_ms(time::OffsetDateTime::now_utc()))
             .fetch_optional(self.db.reader())
             .await
@@ -92,7 +101,7 @@ impl SessionStore for DbSessionStore {
 
     async fn delete(&self, id: &Id) -> Result<()> {
         sqlx::query("delete from admin_session where session_id = $1")
-            .bind(id.to_string())
+            .bind(key(id))
             .execute(self.db.writer())
             .await
             .map_err(backend)?;

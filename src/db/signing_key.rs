@@ -108,7 +108,7 @@ pub async fn rotate(
     now_ms: i64,
     old_expires_at: i64,
 ) -> Result<Option<String>, sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     let retired: Option<String> =
         sqlx::query_scalar("select kid from signing_key where tenant_id = $1 and retired_at is null")
             .bind(tenant_id)

@@ -61,9 +61,10 @@ pub struct UserWrite<'a> {
     pub mapping_revision: i64,
 }
 
-/// The case-folded userName that the unique index compares (userName has caseExact false).
+/// The folded userName that the unique index and filters compare (userName has caseExact
+/// false): NFC, then lower case, so canonically equivalent spellings are one name.
 pub fn fold_user_name(user_name: &str) -> String {
-    user_name.to_lowercase()
+    scim::text::fold(user_name)
 }
 
 /// The orders of the dashboard's user list, each led by an index of `scim_user`.
@@ -347,4 +348,113 @@ pub async fn set_attributes<'e>(
     .execute(exec)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// What [`refold_queued`] did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Refolded {
+    /// Users and groups whose stored fold changed.
+    pub changed: u64,
+    /// Users left with their old fold because another user of the tenant already has the new
+    /// one: two userNames that differ only in Unicode normalisation, both accepted before the
+    /// fold was NFC. Both stay reachable by id; renaming or deleting one ends the clash.
+    pub clashes: u64,
+}
+
+/// A folded name column whose rows migration 0009 queues in `unicode_refold`.
+struct FoldedColumn {
+    kind: &'static str,
+    table: &'static str,
+    id: &'static str,
+    name: &'static str,
+    folded: &'static str,
+    fold: fn(&str) -> String,
+    /// Whether a unique index covers (tenant, fold).
+    unique: bool,
+}
+
+const FOLDED_COLUMNS: [FoldedColumn; 2] = [
+    FoldedColumn {
+        kind: "user",
+        table: "scim_user",
+        id: "user_id",
+        name: "user_name",
+        folded: "user_name_ci",
+        fold: fold_user_name,
+        unique: true,
+    },
+    FoldedColumn {
+        kind: "group",
+        table: "scim_group",
+        id: "group_id",
+        name: "display_name",
+        folded: "display_name_ci",
+        fold: super::group::fold_display_name,
+        unique: false,
+    },
+];
+
+/// How many queued rows one transaction refolds.
+const REFOLD_CHUNK: usize = 500;
+
+/// Refolds the users and groups that migration 0009 queued in `unicode_refold` (those with
+/// non-ASCII names, whose fold changed when it became NFC, then lower case) and empties the
+/// queue. Run at start-up, before serving; once the queue is empty it costs one lookup per kind.
+pub async fn refold_queued(db: &Db) -> Result<Refolded, sqlx::Error> {
+    let mut outcome = Refolded::default();
+    for column in &FOLDED_COLUMNS {
+        refold(db, column, &mut outcome).await?;
+    }
+    if outcome != Refolded::default() {
+        tracing::info!(changed = outcome.changed, clashes = outcome.clashes, "refolded non-ASCII names (NFC)");
+    }
+    Ok(outcome)
+}
+
+async fn refold(db: &Db, c: &FoldedColumn, outcome: &mut Refolded) -> Result<(), sqlx::Error> {
+    let FoldedColumn { kind, table, id, name, folded, .. } = c;
+    let select = format!(
+        "select q.id, t.tenant_id, t.{name} as name, t.{folded} as folded from unicode_refold q \
+         join {table} t on t.{id} = q.id where q.kind = $1 order by q.id limit {REFOLD_CHUNK}"
+    );
+    // Where the fold is unique, a row whose new fold another row has keeps its old one.
+    let guard = if c.unique {
+        format!(" and not exists (select 1 from {table} o where o.tenant_id = $3 and o.{folded} = $1 and o.{id} <> $2)")
+    } else {
+        String::new()
+    };
+    let update = format!("update {table} set {folded} = $1 where {id} = $2 and tenant_id = $3{guard}");
+    loop {
+        let mut tx = db.writer().begin().await?;
+        let rows = sqlx::query(&select).bind(*kind).fetch_all(&mut *tx).await?;
+        if rows.is_empty() {
+            // What is left was deleted since the migration queued it.
+            sqlx::query("delete from unicode_refold where kind = $1").bind(*kind).execute(&mut *tx).await?;
+            return tx.commit().await;
+        }
+        for row in rows {
+            let row_id: String = row.try_get("id")?;
+            let tenant_id: String = row.try_get("tenant_id")?;
+            let old: String = row.try_get("folded")?;
+            let new = (c.fold)(&row.try_get::<String, _>("name")?);
+            if new != old {
+                let done = sqlx::query(&update).bind(&new).bind(&row_id).bind(&tenant_id).execute(&mut *tx).await?;
+                if done.rows_affected() == 1 {
+                    outcome.changed += 1;
+                } else {
+                    outcome.clashes += 1;
+                    tracing::warn!(
+                        tenant_id = %tenant_id, user_id = %row_id,
+                        "two userNames of this tenant differ only in Unicode normalisation; this one keeps its old fold"
+                    );
+                }
+            }
+            sqlx::query("delete from unicode_refold where kind = $1 and id = $2")
+                .bind(*kind)
+                .bind(&row_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+    }
 }

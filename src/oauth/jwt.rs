@@ -64,7 +64,10 @@ pub enum JwtError {
     RemoteAuthOff,
     /// The issuer's keys could not be fetched, so the token cannot be verified now.
     #[error("the token issuer's signing keys cannot be fetched; try again later")]
-    KeysUnavailable,
+    KeysUnavailable {
+        /// When the next fetch is allowed (sent as `Retry-After`).
+        retry_after: std::time::Duration,
+    },
     /// A database failure.
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
@@ -74,7 +77,9 @@ impl From<JwtError> for ApiError {
     fn from(e: JwtError) -> Self {
         match e {
             JwtError::Db(e) => Error::from(e).into(),
-            JwtError::KeysUnavailable => ApiError(ScimError::new(503, None, e.to_string())),
+            JwtError::KeysUnavailable { retry_after } => {
+                ApiError(ScimError::new(503, None, e.to_string()).with_retry_after(retry_after))
+            }
             other => ApiError(ScimError::unauthorized(other.to_string())),
         }
     }

@@ -33,14 +33,17 @@ pub fn router() -> Router<AppState> {
 
 /// `GET /realms/{tenant}/protocol/openid-connect/certs`: the JWK set (RFC 7517) of the tenant's
 /// keys that are still published — the active one and retired ones whose tokens may not have
-/// expired yet. Empty until the first token is issued.
+/// expired yet. Empty until the first token is issued, and for every name no tenant has (after
+/// the same reads), so the answer does not tell whether a tenant exists.
 async fn certs(State(state): State<AppState>, Path(tenant): Path<String>) -> Response {
-    let found = match db::tenant::by_name(state.db.reader(), &tenant).await {
-        Ok(Some(t)) => t,
-        Ok(None) => return unknown_tenant(&tenant),
+    if db::tenant::validate_name(&tenant).is_err() {
+        return not_a_tenant_name(&tenant);
+    }
+    let tenant_id = match db::tenant::by_name(state.db.reader(), &tenant).await {
+        Ok(found) => found.map(|t| t.id).unwrap_or_default(),
         Err(e) => return internal(e),
     };
-    match db::signing_key::published(state.db.reader(), &found.id, state.clock.now_ms()).await {
+    match db::signing_key::published(state.db.reader(), &tenant_id, state.clock.now_ms()).await {
         Ok(jwks) => {
             let keys: Vec<Value> = jwks.iter().filter_map(|k| serde_json::from_str(k).ok()).collect();
             document(json!({ "keys": keys }))
@@ -50,13 +53,14 @@ async fn certs(State(state): State<AppState>, Path(tenant): Path<String>) -> Res
 }
 
 /// `GET /realms/{tenant}/.well-known/openid-configuration`: the authorization server metadata
-/// (RFC 8414 fields, at the OpenID discovery path clients look for).
+/// (RFC 8414 fields, at the OpenID discovery path clients look for). It follows from the name
+/// alone, so every valid tenant name has one, whether or not a tenant has it: the answer does
+/// not tell.
 async fn openid_configuration(State(state): State<AppState>, Path(tenant): Path<String>) -> Response {
-    match db::tenant::by_name(state.db.reader(), &tenant).await {
-        Ok(Some(t)) => document(discovery_document(&jwt::issuer(&state, &t.name))),
-        Ok(None) => unknown_tenant(&tenant),
-        Err(e) => internal(e),
+    if db::tenant::validate_name(&tenant).is_err() {
+        return not_a_tenant_name(&tenant);
     }
+    document(discovery_document(&jwt::issuer(&state, &tenant)))
 }
 
 /// The discovery document of the authorization server with this issuer.
@@ -81,8 +85,10 @@ fn document(body: Value) -> Response {
     response
 }
 
-fn unknown_tenant(name: &str) -> Response {
-    let body = json!({"error": "invalid_request", "error_description": format!("no tenant named \"{name}\"")});
+/// The answer for a path segment that no tenant can be named (none could ever exist there).
+fn not_a_tenant_name(name: &str) -> Response {
+    let description = format!("\"{}\" is not a tenant name", name.chars().take(64).collect::<String>());
+    let body = json!({"error": "invalid_request", "error_description": description});
     (StatusCode::NOT_FOUND, Json(body)).into_response()
 }
 

@@ -3,6 +3,12 @@
 //! refresh (keys roll over), but at most one fetch per URL a minute, so tokens with made-up
 //! key ids cannot make scimhub hammer the identity provider. When a refresh fails, the keys
 //! fetched before keep working for up to a day. Times come from the application clock.
+//!
+//! Only a key set that was fetched, and is the latest answer of its URL, can prove a `kid`
+//! unknown (401). While the last attempt failed (or gave no usable key), a `kid` the usable
+//! keys lack is a temporary failure: [`JwtError::KeysUnavailable`] with the time until the next
+//! fetch is allowed, which the client gets as `503` with `Retry-After`. Requests that arrive
+//! while a fetch is under way wait for its outcome instead of answering from the state before.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -21,6 +27,8 @@ pub const MIN_REFRESH_INTERVAL_MS: i64 = 60_000;
 pub const STALE_LIMIT_MS: i64 = 86_400_000;
 /// The largest JWKS document accepted.
 const MAX_JWKS_BYTES: usize = 256 * 1024;
+/// The shortest `Retry-After` given while the keys cannot be fetched (ms).
+const MIN_RETRY_MS: i64 = 1_000;
 
 /// Errors fetching a key set (logged, never shown to clients).
 #[derive(Debug, thiserror::Error)]
@@ -33,18 +41,70 @@ enum FetchError {
     TooLarge,
     #[error("not a JWK set: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("no RSA signature key with a key id in the set")]
+    NoKeys,
 }
 
+/// What the cache knows about one URL.
 #[derive(Default)]
 struct Entry {
-    /// RSA signature keys by `kid`.
-    keys: HashMap<String, Jwk>,
+    /// Verification keys by `kid`, from the last fetch that gave any.
+    keys: HashMap<String, DecodingKey>,
     /// When `keys` were fetched (ms); `None` before the first successful fetch.
     fetched_at: Option<i64>,
-    /// When a fetch was last attempted (ms), successful or not.
+    /// When the last fetch that completed was started (ms), successful or not.
     attempted_at: Option<i64>,
+    /// Whether that fetch failed (or gave no usable key).
+    failed: bool,
     /// Serialises the fetches of this URL.
     fetching: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// What to do about a `kid`, given what the cache knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decision {
+    /// The cached key is usable.
+    Use,
+    /// Fetch the set (or wait for the fetch under way) and decide again.
+    Fetch,
+    /// The latest set, fetched successfully, has no such key.
+    Unknown,
+    /// The last fetch failed and no usable key has this `kid`: try again after this long (ms).
+    Unavailable(i64),
+}
+
+impl Entry {
+    fn decide(&self, kid: &str, now_ms: i64) -> Decision {
+        let known = self.keys.contains_key(kid);
+        let age = self.fetched_at.map(|t| now_ms - t);
+        if known && age.is_some_and(|a| a < TTL_MS) {
+            return Decision::Use;
+        }
+        let Some(attempted_at) = self.attempted_at else {
+            return Decision::Fetch;
+        };
+        let next_fetch_at = attempted_at.saturating_add(MIN_REFRESH_INTERVAL_MS);
+        if now_ms >= next_fetch_at {
+            Decision::Fetch
+        } else if known && age.is_some_and(|a| a < STALE_LIMIT_MS) {
+            Decision::Use
+        } else if self.failed {
+            Decision::Unavailable((next_fetch_at - now_ms).max(MIN_RETRY_MS))
+        } else {
+            Decision::Unknown
+        }
+    }
+
+    /// Records the outcome of a fetch started at `started_ms`. A failed fetch keeps the keys
+    /// fetched before.
+    fn record(&mut self, started_ms: i64, fetched: Option<HashMap<String, DecodingKey>>) {
+        self.attempted_at = Some(started_ms);
+        self.failed = fetched.is_none();
+        if let Some(keys) = fetched {
+            self.keys = keys;
+            self.fetched_at = Some(started_ms);
+        }
+    }
 }
 
 /// The in-memory cache of remote key sets, shared by all requests of this process.
@@ -57,15 +117,6 @@ impl std::fmt::Debug for RemoteKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RemoteKeys").finish_non_exhaustive()
     }
-}
-
-/// What the cache knows about a `kid` of a URL.
-struct Lookup {
-    key: Option<Jwk>,
-    fresh: bool,
-    usable_stale: bool,
-    may_fetch: bool,
-    fetching: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl RemoteKeys {
@@ -81,56 +132,34 @@ impl RemoteKeys {
 
     /// The verification key with this `kid` published at `url`.
     pub async fn key(&self, url: &str, kid: &str, now_ms: i64) -> Result<DecodingKey, JwtError> {
-        let first = self.lookup(url, kid, now_ms);
-        if first.fresh {
-            if let Some(jwk) = first.key {
-                return to_decoding_key(&jwk);
-            }
+        if let Some(answer) = self.answer(url, kid, now_ms) {
+            return answer;
         }
-        if !first.may_fetch {
-            return match first.key {
-                Some(jwk) if first.usable_stale => to_decoding_key(&jwk),
-                _ => Err(JwtError::UnknownKey),
-            };
-        }
-        let _fetching = first.fetching.lock().await;
+        let fetching = self.with_entry(url, |e| e.fetching.clone());
+        let _fetching = fetching.lock().await;
         // Another request may have fetched while this one waited.
-        let again = self.lookup(url, kid, now_ms);
-        if !again.may_fetch {
-            return match again.key {
-                Some(jwk) if again.usable_stale => to_decoding_key(&jwk),
-                _ => Err(JwtError::UnknownKey),
-            };
+        if let Some(answer) = self.answer(url, kid, now_ms) {
+            return answer;
         }
-        self.with_entry(url, |e| e.attempted_at = Some(now_ms));
-        match self.fetch(url).await {
-            Ok(keys) => {
-                let found = keys.get(kid).cloned();
-                self.with_entry(url, |e| {
-                    e.keys = keys;
-                    e.fetched_at = Some(now_ms);
-                });
-                found.as_ref().map(to_decoding_key).unwrap_or(Err(JwtError::UnknownKey))
-            }
+        let fetched = match self.fetch(url).await {
+            Ok(keys) => Some(keys),
             Err(error) => {
                 tracing::warn!(%url, %error, "could not fetch the token issuer's signing keys");
-                match again.key {
-                    Some(jwk) if again.usable_stale => to_decoding_key(&jwk),
-                    Some(_) => Err(JwtError::KeysUnavailable),
-                    None if again.usable_stale => Err(JwtError::UnknownKey),
-                    None => Err(JwtError::KeysUnavailable),
-                }
+                None
             }
-        }
+        };
+        self.with_entry(url, |e| e.record(now_ms, fetched));
+        // Not `Fetch` again: the attempt just recorded is younger than the refresh interval.
+        self.answer(url, kid, now_ms).unwrap_or(Err(unavailable(MIN_REFRESH_INTERVAL_MS)))
     }
 
-    fn lookup(&self, url: &str, kid: &str, now_ms: i64) -> Lookup {
-        self.with_entry(url, |e| Lookup {
-            key: e.keys.get(kid).cloned(),
-            fresh: e.fetched_at.is_some_and(|t| now_ms - t < TTL_MS),
-            usable_stale: e.fetched_at.is_some_and(|t| now_ms - t < STALE_LIMIT_MS),
-            may_fetch: e.attempted_at.is_none_or(|t| now_ms - t >= MIN_REFRESH_INTERVAL_MS),
-            fetching: e.fetching.clone(),
+    /// The answer the cache gives now, or `None` when the set must be fetched first.
+    fn answer(&self, url: &str, kid: &str, now_ms: i64) -> Option<Result<DecodingKey, JwtError>> {
+        self.with_entry(url, |e| match e.decide(kid, now_ms) {
+            Decision::Use => Some(e.keys.get(kid).cloned().ok_or(JwtError::UnknownKey)),
+            Decision::Fetch => None,
+            Decision::Unknown => Some(Err(JwtError::UnknownKey)),
+            Decision::Unavailable(wait_ms) => Some(Err(unavailable(wait_ms))),
         })
     }
 
@@ -140,7 +169,7 @@ impl RemoteKeys {
         f(entries.entry(url.to_owned()).or_default())
     }
 
-    async fn fetch(&self, url: &str) -> Result<HashMap<String, Jwk>, FetchError> {
+    async fn fetch(&self, url: &str) -> Result<HashMap<String, DecodingKey>, FetchError> {
         let mut response = self.client.get(url).send().await?;
         if !response.status().is_success() {
             return Err(FetchError::Status(response.status().as_u16()));
@@ -152,13 +181,23 @@ impl RemoteKeys {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(parse_jwks(&body)?)
+        let keys = parse_jwks(&body)?;
+        if keys.is_empty() {
+            // Microsoft always publishes keys: an empty set is a broken answer, not a revocation
+            // of every key, so it is treated as a failed fetch.
+            return Err(FetchError::NoKeys);
+        }
+        Ok(keys)
     }
+}
+
+fn unavailable(wait_ms: i64) -> JwtError {
+    JwtError::KeysUnavailable { retry_after: Duration::from_millis(wait_ms.max(MIN_RETRY_MS).unsigned_abs()) }
 }
 
 /// The RSA signature keys with a `kid` of a JWK set; keys of other types or uses, and keys
 /// this library cannot read, are skipped rather than failing the whole set.
-fn parse_jwks(body: &[u8]) -> Result<HashMap<String, Jwk>, serde_json::Error> {
+fn parse_jwks(body: &[u8]) -> Result<HashMap<String, DecodingKey>, serde_json::Error> {
     #[derive(serde::Deserialize)]
     struct Set {
         keys: Vec<serde_json::Value>,
@@ -170,17 +209,25 @@ fn parse_jwks(body: &[u8]) -> Result<HashMap<String, Jwk>, serde_json::Error> {
         .filter_map(|v| serde_json::from_value::<Jwk>(v).ok())
         .filter(|jwk| matches!(jwk.algorithm, AlgorithmParameters::RSA(_)))
         .filter(|jwk| jwk.common.public_key_use.as_ref().is_none_or(|u| *u == PublicKeyUse::Signature))
-        .filter_map(|jwk| Some((jwk.common.key_id.clone()?, jwk)))
+        .filter_map(|jwk| Some((jwk.common.key_id.clone()?, DecodingKey::from_jwk(&jwk).ok()?)))
         .collect())
-}
-
-fn to_decoding_key(jwk: &Jwk) -> Result<DecodingKey, JwtError> {
-    DecodingKey::from_jwk(jwk).map_err(|_| JwtError::UnknownKey)
 }
 
 #[cfg(test)]
 mod tests {
+    use std::future::Future;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::Poll;
+
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+    use tokio::sync::Notify;
+
     use super::*;
+
+    const T0: i64 = 1_800_000_000_000;
+    /// A public RSA key in JWK form (the modulus need not be a real one to be parsed).
+    const RSA: &str = r#"{"kty": "RSA", "use": "sig", "kid": "a", "n": "sXch", "e": "AQAB"}"#;
 
     #[test]
     fn only_rsa_signature_keys_with_an_id_are_kept() {
@@ -198,5 +245,119 @@ mod tests {
         ids.sort();
         assert_eq!(ids, ["a", "b"]);
         assert!(parse_jwks(b"{}").is_err());
+    }
+
+    fn set(kids: &[&str]) -> Option<HashMap<String, DecodingKey>> {
+        let jwk: Jwk = serde_json::from_str(RSA).unwrap();
+        let key = DecodingKey::from_jwk(&jwk).unwrap();
+        Some(kids.iter().map(|kid| ((*kid).to_owned(), key.clone())).collect())
+    }
+
+    #[test]
+    fn a_set_fetched_successfully_decides_known_and_unknown_keys() {
+        let mut entry = Entry::default();
+        assert_eq!(entry.decide("a", T0), Decision::Fetch, "nothing fetched yet");
+        entry.record(T0, set(&["a"]));
+        assert_eq!(entry.decide("a", T0), Decision::Use);
+        // A kid the latest set lacks is unknown until the next fetch is allowed.
+        assert_eq!(entry.decide("x", T0 + MIN_REFRESH_INTERVAL_MS - 1), Decision::Unknown);
+        assert_eq!(entry.decide("x", T0 + MIN_REFRESH_INTERVAL_MS), Decision::Fetch);
+        assert_eq!(entry.decide("a", T0 + TTL_MS - 1), Decision::Use);
+        assert_eq!(entry.decide("a", T0 + TTL_MS), Decision::Fetch, "the set's lifetime is over");
+    }
+
+    #[test]
+    fn while_fetching_fails_an_unverifiable_kid_is_a_temporary_failure() {
+        let mut entry = Entry::default();
+        entry.record(T0, None);
+        // Not "unknown": nothing was fetched that could prove it so.
+        assert_eq!(entry.decide("a", T0), Decision::Unavailable(MIN_REFRESH_INTERVAL_MS));
+        assert_eq!(entry.decide("a", T0 + 20_000), Decision::Unavailable(MIN_REFRESH_INTERVAL_MS - 20_000));
+        assert_eq!(entry.decide("a", T0 + MIN_REFRESH_INTERVAL_MS - 10), Decision::Unavailable(MIN_RETRY_MS));
+        assert_eq!(entry.decide("a", T0 + MIN_REFRESH_INTERVAL_MS), Decision::Fetch);
+
+        // Keys fetched before keep working when a refresh fails; a kid they lack (a key rolled
+        // over while the URL is unreachable) waits for a fetch that works.
+        entry.record(T0, set(&["a"]));
+        let later = T0 + TTL_MS;
+        entry.record(later, None);
+        assert_eq!(entry.decide("a", later), Decision::Use);
+        assert_eq!(entry.decide("new", later), Decision::Unavailable(MIN_REFRESH_INTERVAL_MS));
+        // …for a day.
+        let day = T0 + STALE_LIMIT_MS;
+        entry.record(day, None);
+        assert_eq!(entry.decide("a", day), Decision::Unavailable(MIN_REFRESH_INTERVAL_MS));
+        // A fetch that works again ends the failure.
+        entry.record(day + MIN_REFRESH_INTERVAL_MS, set(&["b"]));
+        assert_eq!(entry.decide("a", day + MIN_REFRESH_INTERVAL_MS), Decision::Unknown);
+        assert_eq!(entry.decide("b", day + MIN_REFRESH_INTERVAL_MS), Decision::Use);
+    }
+
+    /// A JWKS server that answers `body` with `status`; the first request waits for `release`.
+    struct Jwks {
+        url: String,
+        hits: Arc<AtomicUsize>,
+        arrived: Arc<Notify>,
+        release: Arc<Notify>,
+    }
+
+    async fn jwks(status: StatusCode, body: &'static str) -> Jwks {
+        let hits = Arc::new(AtomicUsize::new(0));
+        let (arrived, release) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+        let (h, a, r) = (hits.clone(), arrived.clone(), release.clone());
+        let app = axum::Router::new().route(
+            "/keys",
+            axum::routing::get(move || {
+                let (h, a, r) = (h.clone(), a.clone(), r.clone());
+                async move {
+                    if h.fetch_add(1, Ordering::SeqCst) == 0 {
+                        a.notify_one();
+                        r.notified().await;
+                    }
+                    (status, body).into_response()
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/keys", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Jwks { url, hits, arrived, release }
+    }
+
+    fn retry_after(result: Result<DecodingKey, JwtError>) -> Duration {
+        match result {
+            Err(JwtError::KeysUnavailable { retry_after }) => retry_after,
+            Err(other) => panic!("expected KeysUnavailable, got {other:?}"),
+            Ok(_) => panic!("expected KeysUnavailable, got a key"),
+        }
+    }
+
+    #[tokio::test]
+    async fn requests_during_a_failing_fetch_wait_for_it_and_get_a_temporary_failure() {
+        let server = jwks(StatusCode::BAD_GATEWAY, "down").await;
+        let keys = Arc::new(RemoteKeys::new().unwrap());
+        let first = tokio::spawn({
+            let (keys, url) = (keys.clone(), server.url.clone());
+            async move { keys.key(&url, "a", T0).await }
+        });
+        server.arrived.notified().await;
+        // The first request is fetching: a second one waits for that fetch's outcome rather
+        // than answering from the state before it.
+        let mut second = std::pin::pin!(keys.key(&server.url, "a", T0 + 1_000));
+        let pending = std::future::poll_fn(|cx| Poll::Ready(second.as_mut().poll(cx).is_pending())).await;
+        assert!(pending, "a request during the fetch answered without waiting for it");
+        server.release.notify_one();
+        assert_eq!(retry_after(first.await.unwrap()), Duration::from_millis(MIN_REFRESH_INTERVAL_MS.unsigned_abs()));
+        assert_eq!(retry_after(second.await), Duration::from_millis(59_000));
+        assert_eq!(retry_after(keys.key(&server.url, "a", T0 + 59_999).await), Duration::from_secs(1));
+        assert_eq!(server.hits.load(Ordering::SeqCst), 1, "one fetch per refresh interval");
+    }
+
+    #[tokio::test]
+    async fn an_empty_key_set_is_a_failed_fetch() {
+        let server = jwks(StatusCode::OK, r#"{"keys": []}"#).await;
+        server.release.notify_one();
+        let keys = RemoteKeys::new().unwrap();
+        assert_eq!(retry_after(keys.key(&server.url, "a", T0).await), Duration::from_secs(60));
     }
 }

@@ -2,10 +2,16 @@
 //! client credentials grant (RFC 6749 §4.4) with `client_secret_basic` or `client_secret_post`
 //! client authentication (§2.3.1). It answers an ES256-signed JWT access token (RFC 9068
 //! profile) for the tenant's SCIM endpoint, and errors as JSON per §5.2.
+//!
+//! An unknown tenant answers exactly as a wrong client secret does (`invalid_client`, after
+//! the same work), so tenant names cannot be told from the answers; both count against the
+//! client's address ([`crate::scim_http::throttle::FailureLimit`]).
+
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, Extensions, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -14,7 +20,8 @@ use serde::Serialize;
 use super::jwt::{issuer, ACCESS_TOKEN_TYPE, SCOPE};
 use super::keys::{self, KeyError, ALGORITHM};
 use crate::db::credential::Kind;
-use crate::db::{self, tenant::Tenant};
+use crate::db::{self, tenant};
+use crate::scim_http::throttle;
 use crate::secret::SecretHash;
 use crate::state::AppState;
 
@@ -40,9 +47,10 @@ pub enum TokenError {
     /// authentication off).
     #[error("{0}")]
     UnauthorizedClient(String),
-    /// No tenant has this name.
-    #[error("no tenant named \"{0}\"")]
-    UnknownTenant(String),
+    /// Too many failed client authentications from the client's address: come back after
+    /// this long.
+    #[error("too many failed client authentications from this address; retry after {} s", scim::error::retry_after_secs(*.0))]
+    SlowDown(Duration),
     /// A platform administrator disabled the tenant.
     #[error("tenant \"{0}\" is disabled by a platform administrator")]
     TenantDisabled(String),
@@ -66,7 +74,8 @@ impl TokenError {
             TokenError::UnsupportedGrantType(_) => (StatusCode::BAD_REQUEST, "unsupported_grant_type"),
             TokenError::InvalidScope(_) => (StatusCode::BAD_REQUEST, "invalid_scope"),
             TokenError::UnauthorizedClient(_) => (StatusCode::BAD_REQUEST, "unauthorized_client"),
-            TokenError::UnknownTenant(_) => (StatusCode::NOT_FOUND, "invalid_request"),
+            // RFC 8628's code for a client that must slow down at the token endpoint.
+            TokenError::SlowDown(_) => (StatusCode::TOO_MANY_REQUESTS, "slow_down"),
             TokenError::TenantDisabled(_) => (StatusCode::FORBIDDEN, "unauthorized_client"),
             TokenError::Db(_) | TokenError::Key(_) | TokenError::Sign(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "server_error")
@@ -87,6 +96,9 @@ impl IntoResponse for TokenRejection {
         let description = if status.is_server_error() {
             tracing::error!(error = %self.error, tenant = %self.realm, "token endpoint failed");
             "internal error".to_owned()
+        } else if status == StatusCode::TOO_MANY_REQUESTS {
+            // Not logged per request: an address over its limit costs nothing.
+            self.error.to_string()
         } else {
             // Visible to the operator, so a failing "Test Connection" can be diagnosed; the
             // messages never contain a secret.
@@ -98,10 +110,15 @@ impl IntoResponse for TokenRejection {
         let headers = response.headers_mut();
         no_store(headers);
         if status == StatusCode::UNAUTHORIZED {
-            // Tenant names are [A-Za-z0-9_-], safe inside the quoted string.
-            if let Ok(value) = HeaderValue::from_str(&format!("Basic realm=\"{}\"", self.realm)) {
+            // Tenant names are [A-Za-z0-9_-], safe inside the quoted string; a path that cannot
+            // name a tenant gets a fixed realm.
+            let realm = if tenant::validate_name(&self.realm).is_ok() { self.realm.as_str() } else { "scimhub" };
+            if let Ok(value) = HeaderValue::from_str(&format!("Basic realm=\"{realm}\"")) {
                 headers.insert(header::WWW_AUTHENTICATE, value);
             }
+        }
+        if let TokenError::SlowDown(wait) = self.error {
+            headers.insert(header::RETRY_AFTER, scim::error::retry_after_secs(wait).into());
         }
         response
     }
@@ -253,30 +270,44 @@ struct TokenResponse {
     scope: &'static str,
 }
 
-/// `POST /realms/{tenant}/protocol/openid-connect/token`.
+/// `POST /realms/{tenant}/protocol/openid-connect/token`. An address over its limit of failed
+/// authentications is answered 429 before anything else; each `invalid_client` counts.
 pub async fn token(
     State(state): State<AppState>,
     Path(tenant_name): Path<String>,
+    extensions: Extensions,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let source = throttle::source_of(&extensions);
+    let limit = state.auth_failures.as_deref();
+    if let Some(wait) = limit.and_then(|limit| limit.blocked(source)) {
+        return TokenRejection { realm: tenant_name, error: TokenError::SlowDown(wait) }.into_response();
+    }
     match issue(&state, &tenant_name, &headers, &body).await {
         Ok(response) => response,
-        Err(error) => TokenRejection { realm: tenant_name, error }.into_response(),
+        Err(error) => {
+            if let (TokenError::InvalidClient, Some(limit)) = (&error, limit) {
+                limit.failed(source);
+            }
+            TokenRejection { realm: tenant_name, error }.into_response()
+        }
     }
 }
 
 async fn issue(state: &AppState, tenant_name: &str, headers: &HeaderMap, body: &[u8]) -> Result<Response, TokenError> {
-    let tenant = db::tenant::by_name(state.db.reader(), tenant_name)
-        .await?
-        .ok_or_else(|| TokenError::UnknownTenant(tenant_name.to_owned()))?;
+    let tenant = db::tenant::by_name(state.db.reader(), tenant_name).await?;
     if body.len() > MAX_REQUEST_BYTES {
         return Err(TokenError::InvalidRequest("the request body is too large".into()));
     }
     let text = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
     let request = parse_request(text(header::CONTENT_TYPE), text(header::AUTHORIZATION), body)?;
     let now_ms = state.clock.now_ms();
-    let credential_id = authenticate_client(state, &tenant, &request, now_ms).await?;
+    // An unknown tenant's client is checked all the same (no secret belongs to a tenant without
+    // an id): the same work and the same answer as a wrong secret.
+    let tenant_id = tenant.as_ref().map_or("", |t| t.id.as_str());
+    let credential_id = authenticate_client(state, tenant_id, &request, now_ms).await?;
+    let tenant = tenant.ok_or(TokenError::InvalidClient)?;
     if tenant.disabled_at.is_some() {
         return Err(TokenError::TenantDisabled(tenant.name.clone()));
     }
@@ -326,7 +357,7 @@ async fn issue(state: &AppState, tenant_name: &str, headers: &HeaderMap, body: &
 /// Returns the credential's id.
 async fn authenticate_client(
     state: &AppState,
-    tenant: &Tenant,
+    tenant_id: &str,
     request: &TokenRequest,
     now_ms: i64,
 ) -> Result<String, TokenError> {
@@ -335,7 +366,7 @@ async fn authenticate_client(
     let credential = found
         .filter(|c| {
             c.hash.matches(&presented)
-                && c.tenant_id == tenant.id
+                && c.tenant_id == tenant_id
                 && c.info.client_id.as_deref() == Some(request.client_id.as_str())
         })
         .ok_or(TokenError::InvalidClient)?;
@@ -415,5 +446,8 @@ mod tests {
             (StatusCode::BAD_REQUEST, "unauthorized_client")
         );
         assert_eq!(TokenError::InvalidScope(String::new()).code().1, "invalid_scope");
+        let slow = TokenError::SlowDown(Duration::from_millis(1500));
+        assert_eq!(slow.code(), (StatusCode::TOO_MANY_REQUESTS, "slow_down"));
+        assert!(slow.to_string().ends_with("retry after 2 s"), "{slow}");
     }
 }

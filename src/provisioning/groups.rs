@@ -247,7 +247,7 @@ impl GroupRequest<'_> {
     /// GET /Groups and POST /Groups/.search (RFC 7644 §3.4.2, §3.4.3). The members of a page's
     /// groups are read with one query (per 1,000 groups), and only when they are returned.
     pub async fn list(&self, query: &ListQuery) -> Result<ScimResponse, ApiError> {
-        let plan = self.state.list_plan(query, &GROUPS)?;
+        let plan = self.state.list_plan(query, &GROUPS, GROUPS.schema)?;
         let pool = self.state.db.reader();
         let records = if plan.limit == 0 {
             Vec::new()

@@ -1,10 +1,18 @@
 //! Building provisioning-log rows: what the request was, what came of it, and redacted
-//! excerpts of both bodies. Authorization headers are never recorded; passwords, secrets and
-//! tokens inside bodies are replaced before anything is stored.
+//! excerpts of both bodies. Authorization headers are never recorded. Request bodies are
+//! redacted by meaning ([`scim::redact`]: every value put into a write-only attribute such as
+//! `password`, by any spelling of its path), and then by key (anything under a key naming a
+//! password, secret or token); secret query parameters and filter values compared with a
+//! write-only attribute are replaced in the logged path. Every value taken out is then scrubbed
+//! from the whole row — excerpts, `detail`, `scimType`, path — so an error message that echoes
+//! it cannot keep it.
 
+use std::borrow::Cow;
+use std::fmt;
 use std::time::Instant;
 
 use axum::http::StatusCode;
+use scim::redact::{Secrets, REDACTED, STANDARD};
 use serde_json::Value;
 use sqlx::{Any, Transaction};
 
@@ -15,8 +23,6 @@ use crate::scim_http::response::LogFacts;
 
 /// The longest body excerpt kept, in bytes.
 pub const EXCERPT_LIMIT: usize = 4096;
-
-const REDACTED: &str = "[redacted]";
 
 /// Whether a JSON key names something secret.
 fn is_sensitive_key(key: &str) -> bool {
@@ -34,47 +40,120 @@ fn has_sensitive_key(value: &Value) -> bool {
     }
 }
 
-fn redact_value(value: &mut Value) {
+/// Replaces, at any depth, the values under keys that name something secret (the safety net
+/// behind the redaction by schema), remembering them.
+fn redact_by_key(value: &mut Value, secrets: &mut Secrets) {
     match value {
         Value::Object(map) => {
             for (key, v) in map.iter_mut() {
                 if is_sensitive_key(key) {
-                    *v = Value::from(REDACTED);
+                    secrets.take(v);
                 } else {
-                    redact_value(v);
+                    redact_by_key(v, secrets);
                 }
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(redact_value),
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_by_key(v, secrets)),
         _ => {}
     }
 }
 
-/// A redacted, truncated excerpt of a body; non-JSON bodies are described, not stored, since
-/// nothing could be redacted in them.
-pub fn excerpt(body: &[u8]) -> Option<String> {
+/// A request body as the log keeps it: a redacted, truncated excerpt, and the secret values
+/// taken out of it (to scrub from the rest of the row). `Debug` does not show the values.
+#[derive(Debug, Clone, Default)]
+pub struct RequestExcerpt {
+    /// The excerpt.
+    pub text: String,
+    /// The values redacted from the body.
+    pub secrets: Secrets,
+}
+
+/// The excerpt of a request body; non-JSON bodies are described, not stored, since nothing
+/// could be redacted in them.
+pub fn excerpt(body: &[u8]) -> Option<RequestExcerpt> {
     if body.is_empty() {
         return None;
     }
     let Ok(json) = serde_json::from_slice::<Value>(body) else {
-        return Some(format!("[{} bytes, not JSON]", body.len()));
+        return Some(RequestExcerpt { text: format!("[{} bytes, not JSON]", body.len()), secrets: Secrets::default() });
     };
     Some(json_excerpt(json))
 }
 
-/// A redacted, truncated excerpt of a JSON body.
-pub fn json_excerpt(mut json: Value) -> String {
-    redact_value(&mut json);
-    truncated(&json.to_string())
+/// The excerpt of a JSON request body (a resource, `PatchOp`, `BulkRequest`, `SearchRequest`):
+/// redacted by schema, then by key, serialized once.
+pub fn json_excerpt(mut json: Value) -> RequestExcerpt {
+    let mut secrets = STANDARD.request(&mut json);
+    redact_by_key(&mut json, &mut secrets);
+    RequestExcerpt { text: truncated(&json.to_string()), secrets }
 }
 
-/// The excerpt of a body already serialized as `text`: the text itself, cut, when nothing in
-/// it needs redacting (no second serialization), else as [`json_excerpt`].
+/// The excerpt of a response body already serialized as `text`: the text itself, cut, when no
+/// key in it names a secret (no second serialization), else redacted by key. (Responses never
+/// carry write-only attributes; what an error echoes is scrubbed by [`LogDraft::finish`].)
 fn sent_excerpt(body: &Value, text: &str) -> String {
     if has_sensitive_key(body) {
-        json_excerpt(body.clone())
+        let mut body = body.clone();
+        redact_by_key(&mut body, &mut Secrets::default());
+        truncated(&body.to_string())
     } else {
         truncated(text)
+    }
+}
+
+/// Query parameters whose values are secret whatever their spelling's case: besides the keys
+/// [`is_sensitive_key`] catches (`access_token`, `client_secret`, `password`, …).
+const SECRET_PARAMETERS: [&str; 4] = ["code", "key", "apikey", "api_key"];
+
+/// A path with its query redacted: the values of secret parameters (`access_token`, `token`,
+/// `client_secret`, `code`, …) and, in a `filter`, the values compared with a write-only
+/// attribute; with the values taken out. Borrowed, and no secrets, when nothing changed.
+pub fn redact_query(path: &str) -> (Cow<'_, str>, Secrets) {
+    let mut secrets = Secrets::default();
+    let Some((head, query)) = path.split_once('?') else {
+        return (Cow::Borrowed(path), secrets);
+    };
+    let mut pairs = Vec::new();
+    for pair in query.split('&') {
+        let raw_key = pair.split_once('=').map_or(pair, |(k, _)| k);
+        let Some((key, value)) = url::form_urlencoded::parse(pair.as_bytes()).next() else {
+            pairs.push(Cow::Borrowed(pair));
+            continue;
+        };
+        if is_sensitive_key(&key) || SECRET_PARAMETERS.iter().any(|p| p.eq_ignore_ascii_case(&key)) {
+            secrets.insert(&value);
+            pairs.push(Cow::Owned(format!("{raw_key}={REDACTED}")));
+        } else if let Some((filter, found)) =
+            key.eq_ignore_ascii_case("filter").then(|| STANDARD.filter(&value)).flatten()
+        {
+            secrets.extend(&found);
+            pairs.push(Cow::Owned(format!("{raw_key}={}", encode_query_value(&filter))));
+        } else {
+            pairs.push(Cow::Borrowed(pair));
+        }
+    }
+    if secrets.is_empty() {
+        return (Cow::Borrowed(path), secrets);
+    }
+    (Cow::Owned(format!("{head}?{}", pairs.join("&"))), secrets)
+}
+
+/// A query value percent-encoded for display: only what would change the query's meaning or
+/// is not printable ASCII is encoded, so `[redacted]` stays legible.
+fn encode_query_value(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b if b.is_ascii_alphanumeric() || b"-._~!$'()*,;:@/?[]".contains(&b) => char::from(b).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Replaces every occurrence of the secrets in a field.
+fn scrub(field: &mut String, secrets: &Secrets) {
+    if let Some(clean) = secrets.scrub(field) {
+        *field = clean;
     }
 }
 
@@ -91,7 +170,7 @@ fn truncated(text: &str) -> String {
 }
 
 /// What is known about a SCIM request before it is handled.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct LogDraft {
     /// The tenant.
     pub tenant_id: String,
@@ -99,14 +178,15 @@ pub struct LogDraft {
     pub credential_id: Option<String>,
     /// HTTP method.
     pub method: String,
-    /// Path and query below the SCIM base.
+    /// Path and query below the SCIM base, as requested: [`LogDraft::finish`] redacts it (see
+    /// [`redact_query`]), and `Debug` shows it redacted.
     pub path: String,
     /// Arrival time (ms).
     pub occurred_at: i64,
     /// Monotonic arrival time, for the latency.
     pub started: Instant,
-    /// Redacted request body.
-    pub request_excerpt: Option<String>,
+    /// The redacted request body and the secrets taken out of it.
+    pub request_excerpt: Option<RequestExcerpt>,
     /// Client address.
     pub client_addr: Option<String>,
     /// Client User-Agent.
@@ -156,16 +236,31 @@ impl LoggedBody {
     }
 }
 
+impl fmt::Debug for LogDraft {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LogDraft")
+            .field("tenant_id", &self.tenant_id)
+            .field("credential_id", &self.credential_id)
+            .field("method", &self.method)
+            .field("path", &redact_query(&self.path).0)
+            .field("occurred_at", &self.occurred_at)
+            .field("request_excerpt", &self.request_excerpt)
+            .finish_non_exhaustive()
+    }
+}
+
 impl LogDraft {
-    /// The complete row for this request.
+    /// The complete row for this request, with the path's secrets redacted and every secret
+    /// value taken from the request (body or query) scrubbed from every text the row keeps.
     pub fn finish(&self, outcome: Outcome) -> NewLogEntry {
         let LoggedBody { excerpt: response_excerpt, scim_type, detail } = outcome.response;
-        NewLogEntry {
+        let (path, query_secrets) = redact_query(&self.path);
+        let mut entry = NewLogEntry {
             tenant_id: self.tenant_id.clone(),
             occurred_at: self.occurred_at,
             credential_id: self.credential_id.clone(),
             method: self.method.clone(),
-            path: self.path.clone(),
+            path: path.into_owned(),
             operation: outcome.operation,
             resource_type: outcome.resource_type,
             resource_id: outcome.resource_id,
@@ -174,11 +269,24 @@ impl LogDraft {
             scim_type,
             detail,
             latency_us: i64::try_from(self.started.elapsed().as_micros()).unwrap_or(i64::MAX),
-            request_excerpt: self.request_excerpt.clone(),
+            request_excerpt: self.request_excerpt.as_ref().map(|r| r.text.clone()),
             response_excerpt,
             client_addr: self.client_addr.clone(),
             user_agent: self.user_agent.clone(),
+        };
+        let body_secrets = self.request_excerpt.as_ref().map(|r| &r.secrets);
+        for secrets in [body_secrets, Some(&query_secrets)].into_iter().flatten().filter(|s| !s.is_empty()) {
+            scrub(&mut entry.path, secrets);
+            let fields = [
+                &mut entry.request_excerpt,
+                &mut entry.response_excerpt,
+                &mut entry.detail,
+                &mut entry.scim_type,
+                &mut entry.user_name,
+            ];
+            fields.into_iter().flatten().for_each(|field| scrub(field, secrets));
         }
+        entry
     }
 }
 
@@ -217,15 +325,16 @@ pub async fn commit_logged(
 /// The statement that writes the log row of a successful mutation — to run with the change, in
 /// its transaction — and what the response tells the logging layer.
 pub fn mutation_row(draft: &LogDraft, mutation: Mutation<'_>) -> (Statement, LogFacts) {
-    let mut entry = draft.finish(Outcome {
+    let mut response = mutation.body.map(|body| LoggedBody::of(mutation.status.as_u16(), body)).unwrap_or_default();
+    response.detail = mutation.detail;
+    let entry = draft.finish(Outcome {
         status: mutation.status.as_u16(),
         operation: mutation.operation.to_owned(),
         resource_type: Some(mutation.resource_type.to_owned()),
         resource_id: Some(mutation.resource_id.to_owned()),
         user_name: Some(mutation.name.to_owned()),
-        response: mutation.body.map(|body| LoggedBody::of(mutation.status.as_u16(), body)).unwrap_or_default(),
+        response,
     });
-    entry.detail = mutation.detail;
     let facts = LogFacts {
         operation: Some(mutation.operation),
         resource_type: Some(mutation.resource_type),
@@ -244,7 +353,7 @@ mod tests {
     #[test]
     fn excerpts_redact_secrets_at_any_depth() {
         let body = br#"{"userName":"a","password":"hunter2","x":[{"client_secret":"s","ok":1}],"accessToken":"t"}"#;
-        let text = excerpt(body).unwrap();
+        let text = excerpt(body).unwrap().text;
         assert!(!text.contains("hunter2") && !text.contains("\"s\"") && !text.contains("\"t\""), "{text}");
         assert!(text.contains("\"userName\":\"a\"") && text.contains("\"ok\":1"));
     }
@@ -269,9 +378,72 @@ mod tests {
     #[test]
     fn excerpts_are_truncated_and_non_json_is_not_stored() {
         let long = serde_json::json!({ "v": "é".repeat(5000) }).to_string();
-        let text = excerpt(long.as_bytes()).unwrap();
+        let text = excerpt(long.as_bytes()).unwrap().text;
         assert!(text.len() <= EXCERPT_LIMIT + "…".len());
-        assert_eq!(excerpt(b"password=hunter2").unwrap(), "[16 bytes, not JSON]");
-        assert_eq!(excerpt(b""), None);
+        assert_eq!(excerpt(b"password=hunter2").unwrap().text, "[16 bytes, not JSON]");
+        assert!(excerpt(b"").is_none());
+    }
+
+    fn draft(path: &str, body: &[u8]) -> LogDraft {
+        LogDraft {
+            tenant_id: "t".into(),
+            credential_id: None,
+            method: "PATCH".into(),
+            path: path.into(),
+            occurred_at: 0,
+            started: Instant::now(),
+            request_excerpt: excerpt(body),
+            client_addr: None,
+            user_agent: None,
+        }
+    }
+
+    /// The texts of a row that could hold a secret.
+    fn texts(entry: &NewLogEntry) -> String {
+        let fields = [&entry.request_excerpt, &entry.response_excerpt, &entry.detail, &entry.scim_type];
+        format!("{} {fields:?} {:?}", entry.path, entry.user_name)
+    }
+
+    #[test]
+    fn write_only_values_are_redacted_by_path_and_scrubbed_from_what_echoes_them() {
+        let body = br#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
+            {"op":"Replace","path":"PASSWORD","value":"by-path-secret"},
+            {"op":"add","path":"urn:ietf:params:scim:schemas:core:2.0:User:password","value":"by-urn-secret"}]}"#;
+        let draft = draft("/Users/42", body);
+        assert!(format!("{draft:?}").contains("2 redacted"), "{draft:?}");
+        let error = serde_json::json!({
+            "status": "400",
+            "scimType": "invalidValue by-path-secret",
+            "detail": "\"by-urn-secret\" is not a valid \"password\"",
+        });
+        let entry = draft.finish(Outcome { status: 400, response: LoggedBody::of(400, &error), ..Outcome::default() });
+        let texts = texts(&entry);
+        assert!(!texts.contains("by-path-secret") && !texts.contains("by-urn-secret"), "{texts}");
+        assert!(entry.request_excerpt.as_deref().is_some_and(|r| r.contains(REDACTED) && r.contains("PASSWORD")));
+        assert_eq!(entry.detail.as_deref(), Some("\"[redacted]\" is not a valid \"password\""));
+    }
+
+    #[test]
+    fn secret_query_parameters_and_filter_values_are_redacted() {
+        let unchanged = "/Users?filter=userName%20eq%20%22password%22&count=5";
+        assert!(matches!(redact_query(unchanged), (Cow::Borrowed(p), s) if p == unchanged && s.is_empty()));
+        assert!(matches!(redact_query("/Users/42"), (Cow::Borrowed("/Users/42"), _)));
+        let (path, secrets) =
+            redact_query("/Users?Access_Token=tok-1&attributes=userName&client_secret=cs%2B2&id_token=");
+        assert_eq!(
+            path,
+            "/Users?Access_Token=[redacted]&attributes=userName&client_secret=[redacted]&id_token=[redacted]"
+        );
+        assert!(secrets.found_in("tok-1") && secrets.found_in("cs+2"), "{secrets:?}");
+        let (path, secrets) = redact_query("/Users?filter=PASSWORD+eq+%22p%40ss-word%22+and+active+eq+true&count=1");
+        assert_eq!(path, "/Users?filter=PASSWORD%20eq%20%22[redacted]%22%20and%20active%20eq%20true&count=1");
+        assert!(secrets.found_in("p@ss-word"));
+        // An unquoted value is a 400 whose detail quotes it.
+        let draft = draft("/Users?filter=password%20eq%20bare-secret&token=t0ken-secret", b"");
+        let echo = serde_json::json!({ "detail": "invalid value 'bare-secret' (at position 12); t0ken-secret" });
+        let entry = draft.finish(Outcome { status: 400, response: LoggedBody::of(400, &echo), ..Outcome::default() });
+        let texts = texts(&entry);
+        assert!(!texts.contains("bare-secret") && !texts.contains("t0ken-secret"), "{texts}");
+        assert!(!format!("{draft:?}").contains("secret"), "{draft:?}");
     }
 }

@@ -1,15 +1,30 @@
 //! Passwords that clients set on users (Okta sends them): stored only as Argon2id hashes,
 //! computed off the async runtime because hashing is deliberately slow.
+//!
+//! Argon2id with the OWASP parameters fills 19 MiB per hash, so hashes run at most one per
+//! core at a time ([`HASHING`]): a burst of password writes then waits holding only its
+//! plaintexts instead of taking 19 MiB each at once (64 at once took over 1 GB).
+
+use std::sync::LazyLock;
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
 use argon2::Argon2;
 use subtle::ConstantTimeEq;
+use tokio::sync::Semaphore;
 
 use crate::error::Error;
 
+/// Permits to hash: one per core (more would only interleave, each holding its memory).
+static HASHING: LazyLock<Semaphore> =
+    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(1, |n| n.get())));
+
 /// The PHC-format Argon2id hash of `password`.
 pub async fn hash(password: String) -> Result<String, Error> {
+    let permit =
+        HASHING.acquire().await.map_err(|e| Error::Internal(format!("password hashing is unavailable: {e}")))?;
     tokio::task::spawn_blocking(move || {
+        // Held until the hash is done, even if the request that asked for it is gone.
+        let _permit = permit;
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)

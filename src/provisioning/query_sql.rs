@@ -103,7 +103,20 @@ pub const GROUPS: Mapping = Mapping {
 /// Translates `filter` on the resource type `mapping` describes; placeholders are numbered
 /// from `$first`.
 pub fn to_sql(filter: &Filter, mapping: &'static Mapping, dialect: Dialect, first: usize) -> Result<Where, ScimError> {
-    let mut t = Translator { mapping, dialect, next: first, args: Vec::new() };
+    to_sql_in(filter, mapping, mapping.schema, dialect, first)
+}
+
+/// [`to_sql`] with attribute names resolved against `schema`: a tenant's User resource type,
+/// which adds the custom extensions its mappers read, so every attribute `/Schemas` publishes
+/// for the tenant can be filtered on.
+pub fn to_sql_in(
+    filter: &Filter,
+    mapping: &'static Mapping,
+    schema: &'static ResourceSchema,
+    dialect: Dialect,
+    first: usize,
+) -> Result<Where, ScimError> {
+    let mut t = Translator { mapping, schema, dialect, next: first, args: Vec::new() };
     let sql = t.filter(filter)?;
     Ok(Where { sql, args: t.args })
 }
@@ -117,7 +130,7 @@ pub fn element_to_sql(
     dialect: Dialect,
     first: usize,
 ) -> Result<Where, ScimError> {
-    let mut t = Translator { mapping, dialect, next: first, args: Vec::new() };
+    let mut t = Translator { mapping, schema: mapping.schema, dialect, next: first, args: Vec::new() };
     let relation = mapping
         .relations
         .iter()
@@ -154,20 +167,23 @@ impl ListPlan {
     }
 }
 
-/// Translates a list request on the resource type `mapping` describes; filter placeholders are
-/// numbered from `$2` (`$1` is the tenant).
+/// Translates a list request on the resource type `mapping` describes, its attribute names
+/// resolved against `schema` (see [`to_sql_in`]); filter placeholders are numbered from `$2`
+/// (`$1` is the tenant).
 pub fn plan(
     query: &ListQuery,
     mapping: &'static Mapping,
+    schema: &'static ResourceSchema,
     dialect: Dialect,
     limits: &FilterLimits,
     max_page_size: u64,
 ) -> Result<ListPlan, ScimError> {
     let filter = match &query.filter {
-        Some(text) => to_sql(&scim::filter::parse(text, limits)?, mapping, dialect, 2)?,
+        Some(text) => to_sql_in(&scim::filter::parse(text, limits)?, mapping, schema, dialect, 2)?,
         None => Where::all(),
     };
-    let order = query.sort_by.as_ref().map(|path| sort_key(path, query.sort_order, mapping, dialect)).transpose()?;
+    let order =
+        query.sort_by.as_ref().map(|path| sort_key(path, query.sort_order, mapping, schema, dialect)).transpose()?;
     Ok(ListPlan {
         filter,
         order,
@@ -183,9 +199,10 @@ pub fn sort_key(
     path: &AttrPath,
     order: SortOrder,
     mapping: &'static Mapping,
+    schema: &'static ResourceSchema,
     dialect: Dialect,
 ) -> Result<OrderBy, ScimError> {
-    let t = Translator { mapping, dialect, next: 1, args: Vec::new() };
+    let t = Translator { mapping, schema, dialect, next: 1, args: Vec::new() };
     let invalid = |e: ScimError| ScimError::invalid_value(format!("sortBy: {}", e.detail));
     let key = match t.operand(path).map_err(invalid)? {
         Some(Operand::Text { expr, fold: Fold::Lower }) => format!("lower({expr})"),
@@ -211,6 +228,8 @@ pub fn sort_key(
 
 struct Translator {
     mapping: &'static Mapping,
+    /// Attribute names resolve against this schema (the mapping's, or a tenant's).
+    schema: &'static ResourceSchema,
     dialect: Dialect,
     next: usize,
     args: Vec<Arg>,
@@ -279,8 +298,7 @@ impl Translator {
     }
 
     fn resolve(&self, path: &AttrPath) -> Result<(&'static AttributeDef, Option<&'static AttributeDef>), ScimError> {
-        path.resolve(self.mapping.schema)
-            .ok_or_else(|| ScimError::invalid_filter(format!("unknown attribute \"{path}\"")))
+        path.resolve(self.schema).ok_or_else(|| ScimError::invalid_filter(format!("unknown attribute \"{path}\"")))
     }
 
     /// The operand for a top-level path, or `None` when the attribute is multi-valued.
@@ -345,7 +363,7 @@ impl Translator {
 
     /// The extension URN of a path's attribute (`None` for the core schema).
     fn urn_of(&self, path: &AttrPath) -> Option<&'static str> {
-        let schema = self.mapping.schema;
+        let schema = self.schema;
         path.schema_urn(schema).filter(|u| *u != schema.core.id)
     }
 

@@ -297,7 +297,7 @@ impl UserRequest<'_> {
 
     /// GET /Users and POST /Users/.search (RFC 7644 §3.4.2, §3.4.3).
     pub async fn list(&self, query: &ListQuery) -> Result<ScimResponse, ApiError> {
-        let plan = self.state.list_plan(query, &query_sql::USERS)?;
+        let plan = self.state.list_plan(query, &query_sql::USERS, self.schema())?;
         let db = &self.state.db;
         let records = if plan.limit == 0 {
             Vec::new()

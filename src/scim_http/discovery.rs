@@ -1,6 +1,7 @@
 //! Discovery endpoints (RFC 7644 §4): what this service provider supports, truthfully.
 
 use axum::extract::Path;
+use axum::http::Method;
 use scim::schema::{SchemaDef, GROUP, GROUP_SCHEMA, USER_SCHEMA};
 use scim::ScimError;
 use serde_json::{json, Value};
@@ -146,4 +147,15 @@ pub async fn schema(cx: ScimContext, Path((_, id)): Path<(String, String)>) -> R
 /// Any other path below the SCIM base.
 pub async fn unknown_endpoint(_cx: ScimContext) -> ApiError {
     ApiError(ScimError::not_found("no such SCIM endpoint"))
+}
+
+/// A method the endpoint does not offer (RFC 7644 §3.12: SCIM error JSON on every error);
+/// axum adds the `Allow` header.
+pub async fn method_not_allowed(_cx: ScimContext, method: Method) -> ApiError {
+    ApiError(ScimError::new(405, None, format!("{method} is not supported at this endpoint")))
+}
+
+/// `/Me` (RFC 7644 §3.11): not supported, so 501 (after authentication, like every SCIM path).
+pub async fn me(_cx: ScimContext) -> ApiError {
+    ApiError(ScimError::new(501, None, "the /Me endpoint is not supported"))
 }

@@ -3,8 +3,8 @@
 //! tenant, enforces the body limit, and afterwards writes the provisioning-log row for
 //! everything a handler did not already log inside its own transaction.
 
-use std::net::SocketAddr;
-use std::time::Instant;
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
 
 use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::{ConnectInfo, Path, Request, State};
@@ -14,11 +14,13 @@ use axum::response::{IntoResponse, Response};
 use scim::resource::Tolerance;
 use scim::ScimError;
 
-use crate::db::{self, tenant::Tenant};
+use crate::db;
+use crate::db::tenant::{AuthSettings, Profile, ProvisioningSettings, Tenant};
 use crate::error::ApiError;
 use crate::provisioning::log::{excerpt, LogDraft, LoggedBody, Outcome};
 use crate::provisioning::mapping::{mapping_of, tolerance_of, TenantMapping};
 use crate::scim_http::response::LogFacts;
+use crate::scim_http::throttle;
 use crate::secret::SecretHash;
 use crate::state::AppState;
 
@@ -49,11 +51,18 @@ pub async fn gate(
     next: Next,
 ) -> Response {
     let started = Instant::now();
+    let source = throttle::source_of(request.extensions());
+    if let Some(wait) = state.auth_failures.as_ref().and_then(|limit| limit.blocked(source)) {
+        // Before the tenant, the credential and the log: an address over its limit costs nothing.
+        return Rejection::Blocked(wait).into_response();
+    }
     let tenant_name = params.iter().find(|(k, _)| k == "tenant").map(|(_, v)| v.as_str()).unwrap_or_default();
     let tenant = match state.tenant_by_name(tenant_name).await {
         Ok(Some(tenant)) => tenant,
+        // Answered as a wrong credential is, so that tenant names cannot be told from the
+        // answers; not logged (there is no tenant to log it for).
         Ok(None) => {
-            return ApiError(ScimError::not_found(format!("no tenant named \"{tenant_name}\""))).into_response()
+            return refuse_for_unknown_tenant(&state, tenant_name, request.headers(), source).await.into_response()
         }
         Err(e) => return ApiError::from(e).into_response(),
     };
@@ -71,7 +80,7 @@ pub async fn gate(
     };
     let default_facts = facts_from_path(&parts.method, &draft.path);
 
-    let admitted = admit(&state, &tenant, &parts.headers, &mut draft, body).await;
+    let admitted = admit(&state, &tenant, &parts.headers, source, &mut draft, body).await;
     let admitted = match admitted {
         Ok((credential_id, body)) => match mapping_of(&state, &tenant.id).await {
             Ok(mapping) => Ok((credential_id, body, mapping)),
@@ -104,7 +113,9 @@ enum Rejection {
     /// A SCIM error.
     Api(ApiError),
     /// Over the credential's rate limit: come back after this long.
-    Throttled(std::time::Duration),
+    Throttled(Duration),
+    /// Too many failed authentications from the client's address: come back after this long.
+    Blocked(Duration),
 }
 
 impl From<ApiError> for Rejection {
@@ -117,14 +128,43 @@ impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
         match self {
             Rejection::Api(e) => e.into_response(),
-            Rejection::Throttled(wait) => {
-                let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-                let error = ScimError::new(429, None, format!("too many requests; retry after {seconds} s"));
-                let mut response = ApiError(error).into_response();
-                response.headers_mut().insert(header::RETRY_AFTER, seconds.max(1).into());
-                response
-            }
+            Rejection::Throttled(wait) => too_many(wait, "too many requests"),
+            Rejection::Blocked(wait) => too_many(wait, "too many failed authentications from this address"),
         }
+    }
+}
+
+/// A 429 answer saying `what`, with `Retry-After`.
+fn too_many(wait: Duration, what: &str) -> Response {
+    let seconds = scim::error::retry_after_secs(wait);
+    ApiError(ScimError::new(429, None, format!("{what}; retry after {seconds} s")).with_retry_after(wait))
+        .into_response()
+}
+
+/// The answer to a request for a tenant that does not exist: its credential is checked as
+/// for a new tenant with no credentials (the same work, so the same time, and the same 401 a
+/// wrong credential gets), and the failure counts for the client's address.
+async fn refuse_for_unknown_tenant(
+    state: &AppState,
+    name: &str,
+    headers: &HeaderMap,
+    source: Option<IpAddr>,
+) -> ApiError {
+    let nobody = Tenant {
+        id: String::new(),
+        name: name.to_owned(),
+        display_name: String::new(),
+        profile: Profile::Generic,
+        scim_enabled: true,
+        disabled_at: None,
+        created_at: 0,
+        auth: AuthSettings::default(),
+        provisioning: ProvisioningSettings::default(),
+    };
+    match authenticate(state, &nobody, headers, source).await {
+        Err(refused) => refused,
+        // No credential belongs to a tenant without an id; refused all the same.
+        Ok(_) => ApiError(ScimError::unauthorized(INVALID_BEARER)),
     }
 }
 
@@ -134,11 +174,12 @@ async fn admit(
     state: &AppState,
     tenant: &Tenant,
     headers: &HeaderMap,
+    source: Option<IpAddr>,
     draft: &mut LogDraft,
     body: Body,
 ) -> Result<(String, Bytes), Rejection> {
     // Authentication comes first, so only the tenant's own clients learn that it is disabled.
-    let credential_id = authenticate(state, tenant, headers).await?;
+    let credential_id = authenticate(state, tenant, headers, source).await?;
     if tenant.disabled_at.is_some() {
         return Err(ApiError(ScimError::forbidden(format!(
             "tenant \"{}\" is disabled by a platform administrator (its data is kept)",
@@ -163,9 +204,29 @@ async fn admit(
     Ok((credential_id, body))
 }
 
-/// Finds the bearer credential of this tenant that the request presents: a JWT (the tenant's
-/// own access token, or an Entra-issued one for the Azure profile) or a secret token.
-async fn authenticate(state: &AppState, tenant: &Tenant, headers: &HeaderMap) -> Result<String, ApiError> {
+/// The refusal of a secret token that no active credential of the tenant has.
+const INVALID_BEARER: &str = "invalid or expired bearer token for this tenant";
+
+/// Finds the bearer credential of this tenant that the request presents (see [`credential_of`]);
+/// a refusal (401) counts against the client's address.
+async fn authenticate(
+    state: &AppState,
+    tenant: &Tenant,
+    headers: &HeaderMap,
+    source: Option<IpAddr>,
+) -> Result<String, ApiError> {
+    let found = credential_of(state, tenant, headers).await;
+    if let (Err(refused), Some(limit)) = (&found, &state.auth_failures) {
+        if refused.0.status == 401 {
+            limit.failed(source);
+        }
+    }
+    found
+}
+
+/// The bearer credential of this tenant that the request presents: a JWT (the tenant's own
+/// access token, or an Entra-issued one for the Azure profile) or a secret token.
+async fn credential_of(state: &AppState, tenant: &Tenant, headers: &HeaderMap) -> Result<String, ApiError> {
     let token = bearer_token(headers)
         .ok_or_else(|| ApiError(ScimError::unauthorized("missing bearer token in the Authorization header")))?;
     if crate::oauth::jwt::looks_like_jwt(token) {
@@ -185,7 +246,7 @@ async fn authenticate(state: &AppState, tenant: &Tenant, headers: &HeaderMap) ->
     let mut credential = found
         .filter(|c| c.hash.matches(&presented) && c.tenant_id == tenant.id)
         .filter(|c| c.info.expires_at.is_none_or(|end| end > now))
-        .ok_or_else(|| ApiError(ScimError::unauthorized("invalid or expired bearer token for this tenant")))?;
+        .ok_or_else(|| ApiError(ScimError::unauthorized(INVALID_BEARER)))?;
     if credential.info.last_used_at.is_none_or(|t| now - t > TOUCH_INTERVAL_MS) {
         // Touched now: the cached copy says so too, so the next requests do not touch again.
         credential.info.last_used_at = Some(now);

@@ -46,7 +46,8 @@ async fn cached_lookups_expire_and_dashboard_changes_apply_at_once() {
     let refused = app.scim_as("acme", Some(&secret), Method::GET, "/Users", None).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     // And a tenant created behind the server's back is found once its "no such tenant" expires.
-    assert_eq!(app.scim_as("globex", Some(&secret), Method::GET, "/Users", None).await.status, StatusCode::NOT_FOUND);
+    let unknown = app.scim_as("globex", Some(&secret), Method::GET, "/Users", None).await;
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED, "an unknown tenant answers as a wrong secret");
     tenant::insert(app.state.db.writer(), "globex", Profile::Generic, 0).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
     let found = app.scim_as("globex", Some(&secret), Method::GET, "/Users", None).await;

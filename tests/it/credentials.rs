@@ -242,6 +242,11 @@ struct JwksServer {
 
 impl JwksServer {
     async fn start(keys: Vec<Value>) -> JwksServer {
+        Self::serve(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(), keys)
+    }
+
+    /// The server on `listener` (e.g. one whose port was unreachable until now).
+    fn serve(listener: tokio::net::TcpListener, keys: Vec<Value>) -> JwksServer {
         let keys = Arc::new(Mutex::new(keys));
         let hits = Arc::new(AtomicUsize::new(0));
         let failing = Arc::new(AtomicBool::new(false));
@@ -262,7 +267,6 @@ impl JwksServer {
                 }
             }),
         );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}{path}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         JwksServer { url, keys, hits, failing }
@@ -476,10 +480,9 @@ async fn token_endpoint_errors_follow_rfc_6749() {
     // invalid_scope: a scope that is not RFC 6749 §3.3 syntax.
     let r = token_request(&app, "errs", Some(&ok_auth), FORM, &format!("{grant}&scope=a%5Cb")).await;
     assert_oauth_error(&r, StatusCode::BAD_REQUEST, "invalid_scope");
-    // An unknown tenant.
+    // An unknown tenant: as a wrong secret (`enumeration` compares the answers in full).
     let r = token_request(&app, "nosuch", Some(&ok_auth), FORM, grant).await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND);
-    assert_eq!(r.body["error"], "invalid_request");
+    assert_oauth_error(&r, StatusCode::UNAUTHORIZED, "invalid_client");
     // Only POST.
     assert_eq!(get(&app, "/realms/errs/protocol/openid-connect/token").await.status, StatusCode::METHOD_NOT_ALLOWED);
 
@@ -584,8 +587,10 @@ async fn jwks_and_discovery_documents_describe_the_tenants_authorization_server(
         (&json!("EC"), &json!("P-256"), &json!("ES256"), &json!("sig"))
     );
 
-    assert_eq!(get(&app, "/realms/nosuch/protocol/openid-connect/certs").await.status, StatusCode::NOT_FOUND);
-    assert_eq!(get(&app, "/realms/nosuch/.well-known/openid-configuration").await.status, StatusCode::NOT_FOUND);
+    // Every valid name has a key set and a discovery document (`enumeration` tests them).
+    assert_eq!(get(&app, "/realms/nosuch/protocol/openid-connect/certs").await.body, json!({"keys": []}));
+    assert_eq!(get(&app, "/realms/no.such/protocol/openid-connect/certs").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(get(&app, "/realms/no.such/.well-known/openid-configuration").await.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -847,26 +852,50 @@ async fn entra_keys_are_cached_and_refetched_for_an_unknown_kid_at_most_once_a_m
     assert_eq!(jwks.hits(), 4);
     // A key Entra no longer publishes stops working at the next fetch.
     jwks.failing.store(false, Ordering::SeqCst);
-    jwks.keys.lock().unwrap().clear();
+    *jwks.keys.lock().unwrap() = vec![second.jwk.clone()];
     clock.advance_ms(60_000);
     assert_401(&scim_get(&app, &t, &entra_token(&first, &later)).await, "signing key is unknown");
     assert_eq!(jwks.hits(), 5);
 }
 
 #[tokio::test]
-async fn unreachable_entra_keys_are_a_temporary_failure() {
-    let (app, _clock) = app().await;
-    // A port nothing listens on.
-    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/keys", closed.local_addr().unwrap());
-    drop(closed);
+async fn unreachable_entra_keys_are_a_temporary_failure_until_they_can_be_fetched() {
+    let (app, clock) = app().await;
+    // A port reserved but not listening: connections to it are refused until it listens.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let url = format!("http://{}/{AZURE_TENANT}/discovery/v2.0/keys", socket.local_addr().unwrap());
     let t = azure_tenant(&app, "down", &url).await;
-    // The signature is never reached: without keys there is nothing to verify it with.
-    let token =
-        format!("{}.{}.c2lnbmF0dXJl", b64(&json!({"alg": "RS256", "kid": "k"})), b64(&entra_claims(AZURE_TENANT)));
-    let r = scim_get(&app, &t, &token).await;
-    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{:?}", r.body);
+    let key = entra_key("k1");
+    let token = entra_token(&key, &entra_claims(AZURE_TENANT));
+
+    // Every request gets 503 with Retry-After, never 401 (Entra quarantines a job after
+    // repeated 401s): the first fetches and fails, the next ones wait for the next fetch.
+    let mut retry_after = 0;
+    for attempt in 1..=3 {
+        let r = scim_get(&app, &t, &token).await;
+        assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "request {attempt}: {:?}", r.body);
+        assert!(r.body["detail"].as_str().unwrap().contains("signing keys cannot be fetched"), "{:?}", r.body);
+        let header = r.headers.get(header::RETRY_AFTER).unwrap_or_else(|| panic!("request {attempt}: no Retry-After"));
+        retry_after = header.to_str().unwrap().parse::<i64>().unwrap();
+        assert!((1..=60).contains(&retry_after), "request {attempt}: Retry-After {retry_after}");
+        clock.advance_ms(10_000);
+    }
     assert_eq!(app.log(&t).await[0].credential_id, None);
+
+    // The key URL comes up; once the client waited as told, the token is accepted.
+    let jwks = JwksServer::serve(socket.listen(16).unwrap(), vec![key.jwk.clone()]);
+    assert_eq!(jwks.url, url);
+    assert_eq!(scim_get(&app, &t, &token).await.status, StatusCode::SERVICE_UNAVAILABLE, "before the retry time");
+    assert_eq!(jwks.hits(), 0, "no fetch before the retry time");
+    clock.advance_ms(retry_after * 1000);
+    let r = scim_get(&app, &t, &token).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(jwks.hits(), 1);
+    // From a key set that was fetched, a kid it lacks is unknown: 401, no Retry-After.
+    let r = scim_get(&app, &t, &entra_token_with_kid(&key, "not-published", &entra_claims(AZURE_TENANT))).await;
+    assert_401(&r, "signing key is unknown");
+    assert!(r.headers.get(header::RETRY_AFTER).is_none());
 }
 
 #[tokio::test]

@@ -112,17 +112,7 @@ impl Ctx {
 
     /// A break-glass session (a platform administrator) for requests through the router.
     async fn session(&self) -> String {
-        let state = &self.app.state;
-        let url = scimhub::auth::login_link::create(&state.db, state.clock.as_ref(), "").await.unwrap();
-        let reply = self.app.send(Request::get(&url).body(Body::empty()).unwrap()).await;
-        reply
-            .headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("scimhub_session="))
-            .map(|v| v.split(';').next().unwrap_or_default().to_owned())
-            .unwrap()
+        self.app.break_glass_session().await
     }
 
     async fn get(&self, uri: &str, cookie: Option<&str>) -> (StatusCode, axum::http::HeaderMap, String) {
@@ -519,14 +509,14 @@ async fn exports_stream_the_filtered_rows_as_csv_and_json() {
     assert_eq!(
         lines[0],
         "time,method,path,operation,status,resourceType,resourceId,userName,scimType,detail,latencyMs,credentialId,\
-         clientAddr,userAgent"
+         clientAddr,userAgent,repeatCount,lastSeen"
     );
     assert_eq!(lines.len(), 2502);
     assert_eq!(
         lines[1],
         format!(
             "{},POST,/Users,create,409,User,,\"dup, \"\"quoted\"\"\",uniqueness,userName is already taken,12.345,\
-             cred-1,192.0.2.7,\"'=HYPERLINK(\"\"http://evil\"\")\"",
+             cred-1,192.0.2.7,\"'=HYPERLINK(\"\"http://evil\"\")\",1,",
             rfc3339_ms(NOW + 3000)
         )
     );

@@ -376,3 +376,43 @@ async fn the_user_page_shows_attributes_claims_and_history_and_manual_changes_ar
     assert_eq!(app.log(&t).await[0].operation, "delete");
     assert_eq!(backend.user_detail(&admin, &t.name, &id).await.unwrap_err(), AppError::NotFound);
 }
+
+#[tokio::test]
+async fn every_attribute_a_tenant_publishes_can_be_filtered_and_sorted_on() {
+    let app = TestApp::new().await;
+    let t = app.tenant("acme", Profile::Azure).await;
+    let other = app.tenant("globex", Profile::Azure).await;
+    let backend = Backend::new(app.state.clone());
+    saved(&backend, &t, spec("tag", &format!("{CUSTOM_EXTENSION_URN}:tag"), ClaimType::String)).await;
+    let blue = create(&app, &t, &entra_create("blue@acme.test", "", "Blue")).await;
+    create(&app, &t, &entra_create("green@acme.test", "", "green")).await;
+
+    let filter =
+        |f: &str| format!("/Users?filter={}", url::form_urlencoded::byte_serialize(f.as_bytes()).collect::<String>());
+    // URN-qualified, as the suites send it; a string compares case-insensitively (caseExact false).
+    let r = app.scim(&t, Method::GET, &filter(&format!("{CUSTOM_EXTENSION_URN}:tag eq \"blue\"")), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["totalResults"], 1, "{:?}", r.body);
+    assert_eq!(r.body["Resources"][0]["id"], blue.as_str());
+    // Unqualified: the name is unique among the tenant's schemas.
+    let r = app.scim(&t, Method::GET, &filter("tag sw \"gr\""), None).await;
+    assert_eq!(r.body["totalResults"], 1, "{:?}", r.body);
+    assert_eq!(r.body["Resources"][0]["userName"], "green@acme.test");
+    // Sorting by it, and the same filter through /.search.
+    let r = app
+        .scim(&t, Method::GET, &format!("/Users?sortBy={CUSTOM_EXTENSION_URN}:tag&sortOrder=descending"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let names: Vec<&str> =
+        r.body["Resources"].as_array().unwrap().iter().map(|u| u["userName"].as_str().unwrap()).collect();
+    assert_eq!(names, ["green@acme.test", "blue@acme.test"]);
+    let search = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+                        "filter": format!("{CUSTOM_EXTENSION_URN}:tag eq \"Blue\"")});
+    let r = app.scim(&t, Method::POST, "/Users/.search", Some(&search.to_string())).await;
+    assert_eq!(r.body["totalResults"], 1, "{:?}", r.body);
+
+    // A tenant whose mappers do not publish the extension still refuses the attribute.
+    let r = app.scim(&other, Method::GET, &filter(&format!("{CUSTOM_EXTENSION_URN}:tag eq \"blue\"")), None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{:?}", r.body);
+    assert_eq!(r.body["scimType"], "invalidFilter");
+}

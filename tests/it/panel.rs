@@ -300,19 +300,6 @@ async fn the_audit_trail_records_who_changed_what_and_never_a_secret() {
 // ---------------------------------------------------------------------------------------------
 // Through the router, as the browser calls it
 
-async fn session(app: &TestApp) -> String {
-    let url = scimhub::auth::login_link::create(&app.state.db, app.state.clock.as_ref(), "").await.unwrap();
-    let reply = app.send(Request::get(&url).body(Body::empty()).unwrap()).await;
-    reply
-        .headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("scimhub_session="))
-        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
-        .unwrap()
-}
-
 /// Calls a server function as the hydrated page does: a form-encoded POST to its URL.
 async fn call<F: ServerFn>(app: &TestApp, cookie: Option<&str>, body: &str) -> Reply {
     let mut request = Request::post(F::PATH).header(header::CONTENT_TYPE, FORM);
@@ -330,7 +317,7 @@ async fn the_panel_and_its_server_functions_work_through_the_router() {
 
     let app = TestApp::new().await;
     let t = app.tenant("routed", Profile::Generic).await;
-    let cookie = session(&app).await;
+    let cookie = app.break_glass_session().await;
 
     // The page: behind the sign-in guard, then rendered on the server.
     let anonymous = app.send(Request::get("/tenants/routed/integrations/scim").body(Body::empty()).unwrap()).await;

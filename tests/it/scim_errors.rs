@@ -33,10 +33,13 @@ async fn wrong_missing_and_foreign_tokens_are_rejected() {
     assert_scim_error(&app.scim_as("acme", Some(&other.token), Method::POST, "/Users", Some(&body)).await, 401, None);
     assert_eq!(app.user_count(&acme).await, 0);
     assert_eq!(app.user_count(&other).await, 0);
-    // Each rejection is logged against the tenant in the URL, without a credential.
+    // Each rejection is logged against the tenant in the URL, without a credential; the wrong
+    // and the foreign token are the same refusal, one row counting both.
     let log = app.log(&acme).await;
-    assert_eq!(log.len(), 3);
+    assert_eq!(log.len(), 2);
     assert!(log.iter().all(|e| e.status == 401 && e.credential_id.is_none()));
+    let rows = scimhub::db::log::page(app.state.db.reader(), &acme.id, None, 10).await.unwrap();
+    assert_eq!(rows.iter().map(|r| r.repeat_count).collect::<Vec<_>>(), [2, 1]);
 }
 
 #[tokio::test]
@@ -51,11 +54,12 @@ async fn a_rotated_secret_stops_working() {
 }
 
 #[tokio::test]
-async fn unknown_tenants_are_404_and_names_are_case_sensitive() {
+async fn unknown_tenants_are_401_and_names_are_case_sensitive() {
     let app = TestApp::new().await;
     let t = app.tenant("acme", Profile::Generic).await;
-    assert_scim_error(&app.scim_as("nosuch", Some(&t.token), Method::GET, "/Users", None).await, 404, None);
-    assert_scim_error(&app.scim_as("ACME", Some(&t.token), Method::GET, "/Users", None).await, 404, None);
+    // As a wrong credential (`enumeration` compares the answers in full).
+    assert_scim_error(&app.scim_as("nosuch", Some(&t.token), Method::GET, "/Users", None).await, 401, None);
+    assert_scim_error(&app.scim_as("ACME", Some(&t.token), Method::GET, "/Users", None).await, 401, None);
     assert_scim_error(&app.scim(&t, Method::GET, "/Nothing", None).await, 404, None);
 }
 

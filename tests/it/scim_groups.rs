@@ -591,3 +591,49 @@ async fn concurrent_member_patches_of_one_group_all_apply() {
     }
     assert_eq!(sorted(member_ids(&get(&app, &t, &id).await)), sorted(users));
 }
+
+#[tokio::test]
+async fn azure_member_references_may_carry_extra_sub_attributes() {
+    let app = TestApp::new().await;
+    let azure = app.tenant("contoso", Profile::Azure).await;
+    let generic = app.tenant("fabrikam", Profile::Generic).await;
+    let pia = user(&app, &azure, "pia@contoso.test").await;
+    let max = user(&app, &azure, "max@contoso.test").await;
+
+    // Entra describes a member with its displayName: ignored under the Azure profile.
+    let body = json!({"schemas": [GROUP], "displayName": "Sales",
+                      "members": [{"value": pia, "displayName": "Pia Pilot", "type": "User"}]});
+    let r = app.scim(&azure, Method::POST, "/Groups", Some(&body.to_string())).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    let r = patch(
+        &app,
+        &azure,
+        &id,
+        json!([{"op": "Add", "path": "members",
+        "value": [{"value": max, "displayName": "Max Muster", "$ref": null}]}]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{:?}", r.body);
+    let read = get(&app, &azure, &id).await;
+    assert_eq!(sorted(member_ids(&read)), sorted(vec![pia.clone(), max.clone()]));
+    assert!(read["members"].as_array().unwrap().iter().all(|m| m.get("displayName").is_none()), "{read}");
+
+    // The Generic profile keeps RFC 7643's rule: an unknown sub-attribute is refused, and
+    // nothing is stored.
+    let dora = user(&app, &generic, "dora@fabrikam.test").await;
+    let body = json!({"schemas": [GROUP], "displayName": "Ops",
+                      "members": [{"value": dora, "displayName": "Dora"}]});
+    let r = app.scim(&generic, Method::POST, "/Groups", Some(&body.to_string())).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{:?}", r.body);
+    assert_eq!(r.body["scimType"], "invalidValue");
+    assert_eq!(r.body["detail"], "unknown attribute \"members.displayName\"");
+    let list = app.scim(&generic, Method::GET, "/Groups", None).await;
+    assert_eq!(list.body["totalResults"], 0);
+    // Other complex attributes stay strict under Azure too: a typo is not silently dropped.
+    let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "typo@contoso.test",
+                      "name": {"givenNmae": "Tia"}});
+    let r = app.scim(&azure, Method::POST, "/Users", Some(&body.to_string())).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{:?}", r.body);
+    assert_eq!(r.body["detail"], "unknown attribute \"name.givenNmae\"");
+}

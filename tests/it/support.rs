@@ -53,6 +53,8 @@ pub fn config(database_url: String) -> ServeConfig {
         cache_ttl_ms: 0,
         rate_limit: 0,
         request_timeout_secs: 30,
+        connections: scimhub::config::ConnectionLimits::default(),
+        auth_failures: scimhub::config::AuthFailureArgs { auth_failure_burst: 20, auth_failure_interval_ms: 1000 },
         oidc: OidcConfig {
             oidc_issuer: None,
             oidc_client_id: None,
@@ -148,6 +150,21 @@ impl TestApp {
             serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
         };
         Reply { status, headers, body }
+    }
+
+    /// Signs in through a break-glass link and returns the session cookie
+    /// (`scimhub_session=<id>`).
+    pub async fn break_glass_session(&self) -> String {
+        let url = scimhub::auth::login_link::create(&self.state.db, self.state.clock.as_ref(), "").await.unwrap();
+        let reply = self.send(Request::get(&url).body(Body::empty()).unwrap()).await;
+        reply
+            .headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("scimhub_session="))
+            .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+            .unwrap()
     }
 
     /// A SCIM request below the tenant's base with its token.

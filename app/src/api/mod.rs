@@ -20,14 +20,10 @@ pub use management::*;
 pub use mapping::*;
 pub use operations::*;
 
-/// The signed-in administrator, or `None`.
+/// The signed-in administrator, or `None` (an answer, not an error: the sign-in page asks).
 #[server]
 pub async fn get_current_admin() -> Result<Option<AdminIdentity>, AppError> {
-    match crate::backend::authed().await {
-        Ok((_, admin)) => Ok(Some(admin)),
-        Err(AppError::Unauthenticated) => Ok(None),
-        Err(e) => Err(e),
-    }
+    Ok(crate::backend::signed_in().await?.1)
 }
 
 /// Whether "Sign in with SSO" can work.

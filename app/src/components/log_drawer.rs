@@ -85,6 +85,16 @@ fn EntryView(tenant: String, detail: LogEntryDetail) -> impl IntoView {
         )),
     };
     let or_dash = |value: Option<String>| value.unwrap_or_else(|| "—".into());
+    let repeated = (row.repeat_count > 1).then(|| {
+        let last = row.last_seen.clone().unwrap_or_default();
+        view! {
+            <dt>"Repeated"</dt>
+            <dd data-testid="log-entry-repeats">
+                {format!("{} identical refusals, the first at {}, the last at ", row.repeat_count, row.time)}
+                <time datetime=last.clone()>{last.clone()}</time>
+            </dd>
+        }
+    });
     view! {
         <dl class="facts" data-testid="log-entry">
             <dt>"Time"</dt>
@@ -95,6 +105,7 @@ fn EntryView(tenant: String, detail: LogEntryDetail) -> impl IntoView {
             <dd>{row.operation}</dd>
             <dt>"Status"</dt>
             <dd><span class=status_class data-testid="log-entry-status">{row.status}</span></dd>
+            {repeated}
             <dt>"SCIM error / detail"</dt>
             <dd data-testid="log-entry-error">{or_dash(error)}</dd>
             <dt>"Latency"</dt>

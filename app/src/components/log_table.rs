@@ -22,6 +22,10 @@ pub fn LogTable(rows: Vec<LogRow>, selected: Signal<Option<i64>>, on_select: Cal
                         let class = r.status_class();
                         let resource = r.resource();
                         let problem = r.problem().map(str::to_owned);
+                        let repeats = r.repeats().map(|text| {
+                            let title = format!("{} identical refusals; the first at {}", r.repeat_count, r.time);
+                            view! { " " <span class="hint" title=title data-testid="log-repeats">{text}</span> }
+                        });
                         view! {
                             <tr data-log-id=id class:selected=move || selected.get() == Some(id)
                                 on:click=move |_| on_select.run(id)>
@@ -33,7 +37,7 @@ pub fn LogTable(rows: Vec<LogRow>, selected: Signal<Option<i64>>, on_select: Cal
                                 <td>{r.method}</td>
                                 <td><code>{r.path}</code></td>
                                 <td>{r.operation}</td>
-                                <td><span class=class>{r.status}</span></td>
+                                <td><span class=class>{r.status}</span>{repeats}</td>
                                 <td><code>{resource}</code></td>
                                 <td>{r.user_name}</td>
                                 <td>{problem}</td>

@@ -36,9 +36,28 @@ pub struct LogRow {
     pub client_addr: Option<String>,
     /// The client's User-Agent.
     pub user_agent: Option<String>,
+    /// How many requests the row stands for: 1, or more for repeated identical refusals (the
+    /// first arrived at `time`).
+    #[serde(default = "one")]
+    pub repeat_count: u64,
+    /// When the last of them arrived (RFC 3339), when the row stands for more than one.
+    #[serde(default)]
+    pub last_seen: Option<String>,
+}
+
+fn one() -> u64 {
+    1
 }
 
 impl LogRow {
+    /// `×137, last 12:03:05` (UTC) when the row stands for repeated refusals.
+    pub fn repeats(&self) -> Option<String> {
+        (self.repeat_count > 1).then(|| {
+            let last = self.last_seen.as_deref().and_then(|t| t.get(11..19)).map(|t| format!(", last {t}"));
+            format!("×{}{}", self.repeat_count, last.unwrap_or_default())
+        })
+    }
+
     /// `User/<id>` or `Group/<id>`, when the row is about one resource.
     pub fn resource(&self) -> Option<String> {
         let id = self.resource_id.as_deref()?;
@@ -330,6 +349,32 @@ impl LogChart {
 }
 
 #[cfg(test)]
+impl LogRow {
+    /// A plain row for tests: a successful `GET /Users`.
+    pub(crate) fn sample(id: i64) -> LogRow {
+        LogRow {
+            id,
+            time: String::new(),
+            method: "GET".into(),
+            path: "/Users".into(),
+            operation: "list".into(),
+            status: 200,
+            resource_type: None,
+            resource_id: None,
+            user_name: None,
+            scim_type: None,
+            detail: None,
+            latency_ms: 0.0,
+            credential_id: None,
+            client_addr: None,
+            user_agent: None,
+            repeat_count: 1,
+            last_seen: None,
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -343,6 +388,22 @@ mod tests {
         assert_eq!(read, query);
         assert_eq!(LogQuery::default().to_query(&[]), "");
         assert!(LogQuery::default().is_empty());
+    }
+
+    #[test]
+    fn repeated_refusals_say_how_often_and_when_last() {
+        let row = |repeat_count: u64, last_seen: Option<&str>| LogRow {
+            status: 401,
+            repeat_count,
+            last_seen: last_seen.map(str::to_owned),
+            ..LogRow::sample(1)
+        };
+        assert_eq!(row(1, None).repeats(), None);
+        assert_eq!(row(137, Some("2026-11-23T12:03:05.250Z")).repeats().as_deref(), Some("×137, last 12:03:05"));
+        // Rows serialised before the count existed read as one request.
+        let mut old = serde_json::to_value(row(1, None)).unwrap();
+        old.as_object_mut().unwrap().retain(|k, _| k != "repeatCount" && k != "lastSeen");
+        assert_eq!(serde_json::from_value::<LogRow>(old).unwrap().repeat_count, 1);
     }
 
     #[test]

@@ -257,23 +257,7 @@ mod tests {
     use super::*;
 
     fn row(id: i64) -> LogRow {
-        LogRow {
-            id,
-            time: String::new(),
-            method: "GET".into(),
-            path: "/Users".into(),
-            operation: "list".into(),
-            status: 200,
-            resource_type: None,
-            resource_id: None,
-            user_name: None,
-            scim_type: None,
-            detail: None,
-            latency_ms: 0.0,
-            credential_id: None,
-            client_addr: None,
-            user_agent: None,
-        }
+        LogRow::sample(id)
     }
 
     #[test]

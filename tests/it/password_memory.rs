@@ -1,0 +1,61 @@
+//! Memory under password load, with the real `scimhub` binary: Argon2id fills 19 MiB per hash,
+//! so many parallel writes carrying passwords must not hash all at once. The peak resident set
+//! of the server (`VmHWM` in `/proc/<pid>/status`) stays bounded.
+
+use crate::process::{client, provision, Server};
+use crate::support::fresh_database_url;
+
+/// The bound on the server's peak resident memory, in KiB.
+const PEAK_LIMIT_KIB: u64 = 150 * 1024;
+const PARALLEL: usize = 64;
+
+/// A field of `/proc/<pid>/status`, in KiB.
+fn status_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with(field)).unwrap_or_else(|| panic!("no {field} in {status}"));
+    line[field.len()..].trim().trim_end_matches("kB").trim().parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_password_writes_keep_the_servers_memory_bounded() {
+    let database_url = fresh_database_url().await;
+    let (_, token) = provision(&database_url, "passwords").await;
+    let mut server = Server::start(&database_url);
+    server.wait_ready().await;
+    let baseline = status_kib(server.pid(), "VmHWM:");
+
+    let url = server.scim_url("passwords", "/Users");
+    let posts: Vec<_> = (0..PARALLEL)
+        .map(|i| {
+            let (client, url, token) = (client(), url.clone(), token.clone());
+            tokio::spawn(async move {
+                let body = serde_json::json!({
+                    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                    "userName": format!("pw-{i}@example.com"),
+                    "password": format!("Correct-Horse-{i}-{}", uuid::Uuid::new_v4().simple()),
+                });
+                let r = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .header("content-type", "application/scim+json")
+                    .body(body.to_string())
+                    .send()
+                    .await
+                    .unwrap();
+                (r.status(), r.text().await.unwrap())
+            })
+        })
+        .collect();
+    for (i, post) in posts.into_iter().enumerate() {
+        let (status, body) = post.await.unwrap();
+        assert_eq!(status, reqwest::StatusCode::CREATED, "POST {i}: {body}");
+        assert!(!body.contains("Correct-Horse"), "POST {i} echoed the password: {body}");
+    }
+
+    let peak = status_kib(server.pid(), "VmHWM:");
+    eprintln!(
+        "scimhub serve peak RSS: {baseline} KiB after start, {peak} KiB after {PARALLEL} parallel password writes"
+    );
+    assert!(peak < PEAK_LIMIT_KIB, "peak RSS {peak} KiB (after start: {baseline} KiB) is over {PEAK_LIMIT_KIB} KiB");
+    server.stop().await;
+}
