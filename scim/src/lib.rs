@@ -7,6 +7,7 @@
 pub mod error;
 mod extension;
 pub mod filter;
+mod json;
 pub mod list;
 pub mod mapping;
 pub mod patch;

@@ -16,6 +16,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use crate::filter::FilterLimits;
+use crate::json::get_ci;
 use crate::path::{AttrPath, PatchPath};
 use crate::schema::{AttributeDef, Mutability, ResourceSchema, Returned, SchemaDef, GROUP_RESOURCE, USER_RESOURCE};
 
@@ -115,11 +116,6 @@ pub const STANDARD: Redactor<'static> = Redactor { schemas: &[&USER_RESOURCE, &G
 /// Whether an attribute's value must never be shown.
 fn is_write_only(def: &AttributeDef) -> bool {
     def.mutability == Mutability::WriteOnly || def.returned == Returned::Never
-}
-
-/// The member of `map` whose key is `name`, compared case-insensitively.
-fn get_ci<'m>(map: &'m Map<String, Value>, name: &str) -> Option<&'m Value> {
-    map.get(name).or_else(|| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v))
 }
 
 /// The key of `map` equal to `name` in any case.

@@ -23,20 +23,6 @@ fn platform_admin() -> AdminIdentity {
     admin
 }
 
-fn spec(name: &str, claim: &str, json_type: ClaimType) -> MapperSpec {
-    MapperSpec {
-        name: name.into(),
-        user_attribute: name.into(),
-        claim: claim.into(),
-        json_type,
-        multivalued: false,
-        id_token: true,
-        access_token: true,
-        userinfo: true,
-        introspection: true,
-    }
-}
-
 /// Entra's create request with the enterprise manager and the custom extension of its setup
 /// guide.
 fn entra_create(user_name: &str, manager: &str, tag: &str) -> String {
@@ -143,8 +129,8 @@ async fn a_custom_extension_exists_only_while_a_mapper_reads_it() {
     assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{:?}", refused.body);
     assert_eq!(app.user_count(&t).await, 0);
 
-    saved(&backend, &t, spec("tag", &format!("{CUSTOM_EXTENSION_URN}:tag"), ClaimType::String)).await;
-    saved(&backend, &t, spec("vip", &format!("{CUSTOM_EXTENSION_URN}:vip"), ClaimType::Boolean)).await;
+    saved(&backend, &t, MapperSpec::new("tag", &format!("{CUSTOM_EXTENSION_URN}:tag"), ClaimType::String)).await;
+    saved(&backend, &t, MapperSpec::new("vip", &format!("{CUSTOM_EXTENSION_URN}:vip"), ClaimType::Boolean)).await;
     let schemas = app.scim(&t, Method::GET, "/Schemas", None).await;
     assert_eq!(schemas.body["totalResults"], 4, "{:?}", schemas.body);
     let custom = app.scim(&t, Method::GET, &format!("/Schemas/{CUSTOM_EXTENSION_URN}"), None).await;
@@ -180,7 +166,7 @@ async fn a_value_of_the_wrong_type_is_refused_under_generic_and_coerced_under_az
     let backend = Backend::new(app.state.clone());
     for t in [&generic, &azure] {
         // `employeeNumber` is a SCIM string; the mapper reads it as a number.
-        saved(&backend, t, spec("employee", &format!("{ENTERPRISE}:employeeNumber"), ClaimType::Long)).await;
+        saved(&backend, t, MapperSpec::new("employee", &format!("{ENTERPRISE}:employeeNumber"), ClaimType::Long)).await;
     }
     let body = |n: &str| {
         json!({ "schemas": [CORE, ENTERPRISE], "userName": "e@x.test", ENTERPRISE: { "employeeNumber": n } })
@@ -211,7 +197,7 @@ async fn changing_the_mappers_rederives_existing_users() {
     }
     assert!(attributes(&app, &t, &ids[0]).await.is_empty());
 
-    saved(&backend, &t, spec("first", "name.givenName", ClaimType::String)).await;
+    saved(&backend, &t, MapperSpec::new("first", "name.givenName", ClaimType::String)).await;
     for id in &ids {
         assert_eq!(attributes(&app, &t, id).await["first"], "Pilot");
     }
@@ -256,17 +242,20 @@ async fn the_editor_refuses_bad_mappers_and_stores_nothing() {
     let t = app.tenant("acme", Profile::Generic).await;
     let backend = Backend::new(app.state.clone());
     let admin = platform_admin();
-    saved(&backend, &t, spec("first", "name.givenName", ClaimType::String)).await;
+    saved(&backend, &t, MapperSpec::new("first", "name.givenName", ClaimType::String)).await;
     let cases = [
-        (spec("bad", "name.nope", ClaimType::String), MapperSpec::CLAIM),
-        (spec("bad", "urn:ietf:params:scim:schemas:core:2.0:Group:members", ClaimType::String), MapperSpec::CLAIM),
-        (spec("bad", "password", ClaimType::String), MapperSpec::CLAIM),
-        (spec("FIRST", "userName", ClaimType::String), MapperSpec::NAME),
+        (MapperSpec::new("bad", "name.nope", ClaimType::String), MapperSpec::CLAIM),
         (
-            MapperSpec { name: "other".into(), ..spec("First", "userName", ClaimType::String) },
+            MapperSpec::new("bad", "urn:ietf:params:scim:schemas:core:2.0:Group:members", ClaimType::String),
+            MapperSpec::CLAIM,
+        ),
+        (MapperSpec::new("bad", "password", ClaimType::String), MapperSpec::CLAIM),
+        (MapperSpec::new("FIRST", "userName", ClaimType::String), MapperSpec::NAME),
+        (
+            MapperSpec { name: "other".into(), ..MapperSpec::new("First", "userName", ClaimType::String) },
             MapperSpec::USER_ATTRIBUTE,
         ),
-        (spec("has space", "userName", ClaimType::String), MapperSpec::USER_ATTRIBUTE),
+        (MapperSpec::new("has space", "userName", ClaimType::String), MapperSpec::USER_ATTRIBUTE),
     ];
     for (bad, field) in cases {
         let answer = FormOutcome::of(backend.save_mapper(&admin, None, &t.name, None, bad.clone()).await).unwrap();
@@ -279,8 +268,13 @@ async fn the_editor_refuses_bad_mappers_and_stores_nothing() {
         }
     }
     assert_eq!(backend.mapper_panel(&admin, &t.name).await.unwrap().mappers.len(), 1);
-    let missing =
-        backend.save_mapper(&admin, None, &t.name, Some("nope".into()), spec("x", "userName", ClaimType::String));
+    let missing = backend.save_mapper(
+        &admin,
+        None,
+        &t.name,
+        Some("nope".into()),
+        MapperSpec::new("x", "userName", ClaimType::String),
+    );
     assert_eq!(missing.await.unwrap_err(), AppError::NotFound);
 }
 
@@ -292,7 +286,7 @@ async fn mappers_move_between_tenants_as_json() {
     let backend = Backend::new(app.state.clone());
     let admin = platform_admin();
     backend.apply_azure_defaults(&admin, None, &from.name).await.unwrap();
-    let mut extra = spec("dept", &format!("{ENTERPRISE}:department"), ClaimType::String);
+    let mut extra = MapperSpec::new("dept", &format!("{ENTERPRISE}:department"), ClaimType::String);
     extra.id_token = false;
     saved(&backend, &from, extra).await;
     let exported = backend.export_mappers(&admin, &from.name).await.unwrap();
@@ -315,7 +309,8 @@ async fn mappers_move_between_tenants_as_json() {
         assert!(matches!(answer, FormOutcome::Refused { ref field, .. } if field == "import"), "{bad}: {answer:?}");
     }
     // An oversized import is refused whole.
-    let many: Vec<MapperSpec> = (0..501).map(|i| spec(&format!("m{i}"), "userName", ClaimType::String)).collect();
+    let many: Vec<MapperSpec> =
+        (0..501).map(|i| MapperSpec::new(&format!("m{i}"), "userName", ClaimType::String)).collect();
     let answer = FormOutcome::of(
         backend.import_mappers(&admin, None, &to.name, &serde_json::to_string(&many).unwrap(), true).await,
     )
@@ -325,7 +320,7 @@ async fn mappers_move_between_tenants_as_json() {
     assert_eq!(backend.mapper_panel(&admin, &to.name).await.unwrap().mappers.len(), 8);
 
     // Replacing keeps only the imported ones.
-    let one = serde_json::to_string(&[spec("only", "userName", ClaimType::String)]).unwrap();
+    let one = serde_json::to_string(&[MapperSpec::new("only", "userName", ClaimType::String)]).unwrap();
     assert_eq!(backend.import_mappers(&admin, None, &to.name, &one, true).await, Ok(1));
     assert_eq!(backend.mapper_panel(&admin, &to.name).await.unwrap().mappers.len(), 1);
 }
@@ -383,7 +378,7 @@ async fn every_attribute_a_tenant_publishes_can_be_filtered_and_sorted_on() {
     let t = app.tenant("acme", Profile::Azure).await;
     let other = app.tenant("globex", Profile::Azure).await;
     let backend = Backend::new(app.state.clone());
-    saved(&backend, &t, spec("tag", &format!("{CUSTOM_EXTENSION_URN}:tag"), ClaimType::String)).await;
+    saved(&backend, &t, MapperSpec::new("tag", &format!("{CUSTOM_EXTENSION_URN}:tag"), ClaimType::String)).await;
     let blue = create(&app, &t, &entra_create("blue@acme.test", "", "Blue")).await;
     create(&app, &t, &entra_create("green@acme.test", "", "green")).await;
 

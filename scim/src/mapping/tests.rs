@@ -1,28 +1,19 @@
 //! Unit tests of `mapping` (a sibling file, so the module stays readable).
 
-use serde_json::json;
+use serde_json::{json, Map, Value};
 
 use super::*;
 use crate::filter::FilterLimits;
 use crate::patch::{self, PatchRequest};
-use crate::resource::prepare;
-use crate::schema::{AttrType, USER_SCHEMA};
-use crate::ScimType;
+use crate::path::AttrPath;
+use crate::resource::{self, prepare, Tolerance};
+use crate::schema::{AttrType, ResourceSchema, ENTERPRISE_USER_SCHEMA, USER_RESOURCE, USER_SCHEMA};
+use crate::{ScimError, ScimType};
 
 const TAG: &str = "urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User:tag";
 
 fn mapper(name: &str, claim: &str, json_type: ClaimType) -> MapperSpec {
-    MapperSpec {
-        name: name.into(),
-        user_attribute: name.into(),
-        claim: claim.into(),
-        json_type,
-        multivalued: false,
-        id_token: true,
-        access_token: true,
-        userinfo: true,
-        introspection: true,
-    }
+    MapperSpec::new(name, claim, json_type)
 }
 
 fn multi(spec: MapperSpec) -> MapperSpec {

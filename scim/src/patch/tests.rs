@@ -1,13 +1,15 @@
 //! Unit tests of `patch` (a sibling file, so the module stays readable).
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::*;
-use crate::resource::{prepare, take_password};
+use crate::filter::FilterLimits;
+use crate::resource::{self, prepare, take_password, Tolerance};
 use crate::schema::{
-    Returned, Uniqueness, ENTERPRISE_USER, ENTERPRISE_USER_SCHEMA, GROUP_RESOURCE, USER, USER_RESOURCE, USER_SCHEMA,
+    AttrType, AttributeDef, Mutability, ResourceSchema, Returned, SchemaDef, Uniqueness, ENTERPRISE_USER,
+    ENTERPRISE_USER_SCHEMA, GROUP_RESOURCE, PATCH_OP_SCHEMA, USER, USER_RESOURCE, USER_SCHEMA,
 };
-use crate::ScimType;
+use crate::{ScimError, ScimType};
 
 const MANAGER: &str = "26118915-6090-4610-87a4-4f8a4b3f1f32";
 const BABS: &str = "2819c223-7f76-453a-919d-413861904646";
@@ -667,8 +669,9 @@ mod fuzz {
     use serde_json::{json, Value};
 
     use super::super::*;
-    use crate::resource::prepare;
-    use crate::schema::{GROUP_RESOURCE, USER_RESOURCE};
+    use crate::filter::FilterLimits;
+    use crate::resource::{self, prepare, Tolerance};
+    use crate::schema::{GROUP_RESOURCE, PATCH_OP_SCHEMA, USER_RESOURCE};
 
     fn key() -> impl Strategy<Value = String> {
         prop_oneof![

@@ -1,10 +1,13 @@
 //! Unit tests of `resource` (a sibling file, so the module stays readable).
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::*;
+use crate::error::ScimError;
+use crate::path::AttrPath;
 use crate::schema::{
-    Uniqueness, ENTERPRISE_USER, ENTERPRISE_USER_SCHEMA, GROUP_RESOURCE, GROUP_SCHEMA, USER, USER_RESOURCE, USER_SCHEMA,
+    AttrType, AttributeDef, Mutability, ResourceSchema, Returned, SchemaDef, Uniqueness, ENTERPRISE_USER,
+    ENTERPRISE_USER_SCHEMA, GROUP_RESOURCE, GROUP_SCHEMA, USER, USER_RESOURCE, USER_SCHEMA,
 };
 use crate::ScimType;
 
