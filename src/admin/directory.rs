@@ -20,7 +20,7 @@ use scim::schema::ResourceSchema;
 use serde_json::Value;
 
 use super::mapping::pretty;
-use super::{internal, log_row, Backend};
+use super::{log_row, Backend, OrInternal};
 use crate::clock::rfc3339_ms;
 use crate::db::credential::Kind;
 use crate::db::group::{self, MemberType};
@@ -85,7 +85,7 @@ impl Backend {
     /// User resource type, with the custom extensions its mappers read.
     async fn filter_schema(&self, list: &ListKind, tenant: &Tenant) -> Result<&'static ResourceSchema, AppError> {
         Ok(match list.tenant_schema {
-            true => mapping_of(&self.state, &tenant.id).await.map_err(internal)?.user_schema,
+            true => mapping_of(&self.state, &tenant.id).await.or_internal()?.user_schema,
             false => list.mapping.schema,
         })
     }
@@ -120,7 +120,7 @@ impl Backend {
 
     /// The tenant's group with this id.
     async fn group_of(&self, tenant: &Tenant, group_id: &str) -> Result<group::GroupRecord, AppError> {
-        group::get(self.state.db.reader(), &tenant.id, group_id).await.map_err(internal)?.ok_or(AppError::NotFound)
+        group::get(self.state.db.reader(), &tenant.id, group_id).await.or_internal()?.ok_or(AppError::NotFound)
     }
 }
 
@@ -278,9 +278,9 @@ impl DirectoryBackend for Backend {
         let pool = self.state.db.reader();
         let window = user::page(pool, &tenant.id, &condition, sort, &seek(&query.at, column), DIRECTORY_PAGE_SIZE)
             .await
-            .map_err(internal)?;
+            .or_internal()?;
         let ids: Vec<String> = window.items.iter().map(|(u, _)| u.id.clone()).collect();
-        let writers = user::last_writers(pool, &tenant.id, &ids).await.map_err(internal)?;
+        let writers = user::last_writers(pool, &tenant.id, &ids).await.or_internal()?;
         let cursors = cursors(&window, |(_, at)| cursor(at));
         let rows = window
             .items
@@ -310,7 +310,7 @@ impl DirectoryBackend for Backend {
         let Ok(condition) = self.condition(&USER_LIST, schema, query) else {
             return Ok(None);
         };
-        user::count(&self.state.db, &tenant.id, &condition).await.map(Some).map_err(internal)
+        user::count(&self.state.db, &tenant.id, &condition).await.map(Some).or_internal()
     }
 
     async fn group_page(
@@ -330,9 +330,9 @@ impl DirectoryBackend for Backend {
         let pool = self.state.db.reader();
         let window = group::page(pool, &tenant.id, &condition, sort, &seek(&query.at, column), DIRECTORY_PAGE_SIZE)
             .await
-            .map_err(internal)?;
+            .or_internal()?;
         let ids: Vec<String> = window.items.iter().map(|(g, _)| g.id.clone()).collect();
-        let counts = group::member_counts(pool, &tenant.id, &ids).await.map_err(internal)?;
+        let counts = group::member_counts(pool, &tenant.id, &ids).await.or_internal()?;
         let cursors = cursors(&window, |(_, at)| cursor(at));
         let rows = window
             .items
@@ -360,7 +360,7 @@ impl DirectoryBackend for Backend {
         let Ok(condition) = self.condition(&GROUP_LIST, schema, query) else {
             return Ok(None);
         };
-        group::count(&self.state.db, &tenant.id, &condition).await.map(Some).map_err(internal)
+        group::count(&self.state.db, &tenant.id, &condition).await.map(Some).or_internal()
     }
 
     async fn group_detail(&self, admin: &AdminIdentity, tenant: &str, group_id: &str) -> Result<GroupDetail, AppError> {
@@ -369,17 +369,17 @@ impl DirectoryBackend for Backend {
         // The history shows reads too, which the log writes in batches.
         self.state.log_sink.flush().await;
         let pool = self.state.db.reader();
-        let member_count = group::member_count(pool, &tenant.id, &group.id).await.map_err(internal)?;
+        let member_count = group::member_count(pool, &tenant.id, &group.id).await.or_internal()?;
         let members_in_resource = member_count <= MEMBERS_IN_RESOURCE;
         let members = if members_in_resource {
-            let mut conn = pool.acquire().await.map_err(internal)?;
-            Some(group::members(&mut conn, &tenant.id, std::slice::from_ref(&group.id)).await.map_err(internal)?)
+            let mut conn = pool.acquire().await.or_internal()?;
+            Some(group::members(&mut conn, &tenant.id, std::slice::from_ref(&group.id)).await.or_internal()?)
         } else {
             None
         };
         let resource =
             crate::provisioning::render::group(&group, members.as_deref(), &self.state.scim_base_url(&tenant.name));
-        let history = db::log::for_resource(pool, &tenant.id, &group.id, HISTORY_ROWS).await.map_err(internal)?;
+        let history = db::log::for_resource(pool, &tenant.id, &group.id, HISTORY_ROWS).await.or_internal()?;
         Ok(GroupDetail {
             resource: pretty(&resource),
             members_in_resource,
@@ -409,7 +409,7 @@ impl DirectoryBackend for Backend {
         };
         let window = group::member_window(self.state.db.reader(), &tenant.id, &group.id, &seek, DIRECTORY_PAGE_SIZE)
             .await
-            .map_err(internal)?;
+            .or_internal()?;
         let cursors = cursors(&window, |m| m.id.clone());
         Ok(MemberPage { rows: window.items.into_iter().map(member_row).collect(), cursors })
     }

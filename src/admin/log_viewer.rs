@@ -11,7 +11,7 @@ use app::AppError;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime, PrimitiveDateTime};
 
-use super::{internal, Backend};
+use super::{Backend, OrInternal};
 use crate::clock::{rfc3339_ms, to_ms};
 use crate::db;
 use crate::db::log::{Cursor, LogFilter, OutcomeClass};
@@ -156,7 +156,7 @@ impl Backend {
     pub(crate) async fn log_slice(&self, filter: &LogFilter, cursor: Cursor, limit: u32) -> Result<LogPage, AppError> {
         self.state.log_sink.flush().await;
         let slice =
-            db::log::search(self.state.db.reader(), filter, cursor, limit, LogPage::SCAN).await.map_err(internal)?;
+            db::log::search(self.state.db.reader(), filter, cursor, limit, LogPage::SCAN).await.or_internal()?;
         let rows = slice.rows.into_iter().map(log_row).collect();
         Ok(LogPage { rows, next_before: slice.next_before, partial: slice.partial })
     }
@@ -179,10 +179,8 @@ impl LogBackend for Backend {
 
     async fn log_entry(&self, admin: &AdminIdentity, tenant: &str, id: i64) -> Result<LogEntryDetail, AppError> {
         let tenant = self.tenant(admin, tenant).await?;
-        let mut entry = db::log::entry(self.state.db.reader(), &tenant.id, id)
-            .await
-            .map_err(internal)?
-            .ok_or(AppError::NotFound)?;
+        let mut entry =
+            db::log::entry(self.state.db.reader(), &tenant.id, id).await.or_internal()?.ok_or(AppError::NotFound)?;
         let request = entry.entry.request_excerpt.take().map(pretty);
         let response = entry.entry.response_excerpt.take().map(pretty);
         Ok(LogEntryDetail { row: log_row(entry), request, response })
@@ -196,7 +194,7 @@ impl LogBackend for Backend {
         // Intervals on whole hours (UTC); the last one holds now.
         let since = (self.state.clock.now_ms().div_euclid(width) + 1 - count as i64) * width;
         let buckets =
-            db::log::histogram(self.state.db.reader(), &tenant.id, since, width, count).await.map_err(internal)?;
+            db::log::histogram(self.state.db.reader(), &tenant.id, since, width, count).await.or_internal()?;
         let buckets = buckets
             .into_iter()
             .zip(0..)
@@ -208,7 +206,7 @@ impl LogBackend for Backend {
     async fn log_credentials(&self, admin: &AdminIdentity, tenant: &str) -> Result<Vec<CredentialChoice>, AppError> {
         let tenant = self.tenant(admin, tenant).await?;
         let now = self.state.clock.now_ms();
-        let choices = db::log::credential_choices(self.state.db.reader(), &tenant.id, now).await.map_err(internal)?;
+        let choices = db::log::credential_choices(self.state.db.reader(), &tenant.id, now).await.or_internal()?;
         Ok(choices
             .into_iter()
             .map(|c| {

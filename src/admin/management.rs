@@ -10,12 +10,12 @@ use app::dto::{
 use app::AppError;
 use serde_json::json;
 
-use super::{audit_row, internal, Backend};
+use super::{audit_row, Backend, OrInternal};
 use crate::clock::rfc3339_ms;
 use crate::db::audit::AuditFilter;
 use crate::db::grant::{Grant, Principal};
 use crate::db::tenant::{Profile, Tenant, Visible};
-use crate::db::{self, is_unique_violation};
+use crate::db::{self, UniqueViolationExt};
 
 /// Audit entries per page of the viewer.
 const AUDIT_PAGE: u32 = 50;
@@ -60,10 +60,10 @@ impl Backend {
     /// A page of entries, their tenants named.
     pub(crate) async fn audit_page_of(&self, filter: &AuditFilter<'_>, limit: u32) -> Result<AuditPage, AppError> {
         let pool = self.state.db.reader();
-        let entries = db::audit::search(pool, filter, limit).await.map_err(internal)?;
+        let entries = db::audit::search(pool, filter, limit).await.or_internal()?;
         let next_before = (entries.len() == limit as usize).then(|| entries.last().map(|e| e.id)).flatten();
         let names: std::collections::HashMap<String, String> =
-            db::tenant::list(pool).await.map_err(internal)?.into_iter().map(|t| (t.id, t.name)).collect();
+            db::tenant::list(pool).await.or_internal()?.into_iter().map(|t| (t.id, t.name)).collect();
         let rows = entries.into_iter().map(|e| audit_row(e, |id| names.get(id).cloned())).collect();
         Ok(AuditPage { rows, next_before })
     }
@@ -76,12 +76,12 @@ impl ManagementBackend for Backend {
         self.state.log_sink.flush().await;
         let visible = if admin.platform_admin { Visible::All } else { Visible::Only(&admin.tenants) };
         let (tenants, total) =
-            db::tenant::search(pool, search, visible, offset, TENANT_PAGE_SIZE).await.map_err(internal)?;
+            db::tenant::search(pool, search, visible, offset, TENANT_PAGE_SIZE).await.or_internal()?;
         let day_ago = self.state.clock.now_ms() - 24 * 3600 * 1000;
         let mut rows = Vec::with_capacity(tenants.len());
         for t in tenants {
-            let (users, _) = db::user::totals(pool, &t.id).await.map_err(internal)?;
-            let (requests, errors, last) = db::log::activity(pool, &t.id, day_ago).await.map_err(internal)?;
+            let (users, _) = db::user::totals(pool, &t.id).await.or_internal()?;
+            let (requests, errors, last) = db::log::activity(pool, &t.id, day_ago).await.or_internal()?;
             rows.push(TenantRow {
                 read_only: !admin.can_change(&t.name),
                 name: t.name,
@@ -114,14 +114,10 @@ impl ManagementBackend for Backend {
         let profile = Profile::parse(profile)
             .ok_or_else(|| field(tenant_fields::PROFILE, "Choose the Generic or the Azure profile."))?;
         let now = self.state.clock.now_ms();
-        let tenant =
-            db::tenant::insert_named(self.state.db.writer(), name, display_name, profile, now).await.map_err(|e| {
-                if is_unique_violation(&e) {
-                    field(tenant_fields::NAME, format!("A tenant named \"{name}\" already exists."))
-                } else {
-                    internal(e)
-                }
-            })?;
+        let tenant = db::tenant::insert_named(self.state.db.writer(), name, display_name, profile, now)
+            .await
+            .on_unique(|| field(tenant_fields::NAME, format!("A tenant named \"{name}\" already exists.")))?
+            .or_internal()?;
         let detail = json!({ "name": tenant.name, "displayName": tenant.display_name, "profile": profile.as_str() });
         self.audit(admin, client_addr, &tenant, "tenant.create", detail).await;
         self.summary(&tenant).await
@@ -139,7 +135,7 @@ impl ManagementBackend for Backend {
             .map_err(|e| field(tenant_fields::DISPLAY_NAME, format!("{e}.")))?;
         if tenant.display_name != display_name {
             let now = self.state.clock.now_ms();
-            if !db::tenant::rename(self.state.db.writer(), &tenant.id, display_name, now).await.map_err(internal)? {
+            if !db::tenant::rename(self.state.db.writer(), &tenant.id, display_name, now).await.or_internal()? {
                 return Err(AppError::NotFound);
             }
             let detail = json!({ "from": tenant.display_name, "to": display_name });
@@ -159,7 +155,7 @@ impl ManagementBackend for Backend {
         let mut tenant = self.tenant_for_platform(admin, name).await?;
         if tenant.disabled_at.is_some() != disabled {
             let now = self.state.clock.now_ms();
-            if !db::tenant::set_disabled(self.state.db.writer(), &tenant.id, disabled, now).await.map_err(internal)? {
+            if !db::tenant::set_disabled(self.state.db.writer(), &tenant.id, disabled, now).await.or_internal()? {
                 return Err(AppError::NotFound);
             }
             tenant.disabled_at = disabled.then_some(now);
@@ -185,8 +181,8 @@ impl ManagementBackend for Backend {
             ));
         }
         let pool = self.state.db.reader();
-        let (users, _) = db::user::totals(pool, &tenant.id).await.map_err(internal)?;
-        if !db::tenant::delete(self.state.db.writer(), &tenant.id).await.map_err(internal)? {
+        let (users, _) = db::user::totals(pool, &tenant.id).await.or_internal()?;
+        if !db::tenant::delete(self.state.db.writer(), &tenant.id).await.or_internal()? {
             return Err(AppError::NotFound);
         }
         let detail = json!({ "name": tenant.name, "displayName": tenant.display_name, "users": users });
@@ -198,9 +194,9 @@ impl ManagementBackend for Backend {
     async fn tenant_admins(&self, admin: &AdminIdentity, name: &str) -> Result<TenantAdmins, AppError> {
         let tenant = self.tenant(admin, name).await?;
         let pool = self.state.db.reader();
-        let grants = db::grant::of_tenant(pool, &tenant.id).await.map_err(internal)?;
+        let grants = db::grant::of_tenant(pool, &tenant.id).await.or_internal()?;
         let platform: Vec<Grant> =
-            db::grant::all(pool).await.map_err(internal)?.into_iter().filter(|g| g.tenant.is_none()).collect();
+            db::grant::all(pool).await.or_internal()?.into_iter().filter(|g| g.tenant.is_none()).collect();
         let config = &self.state.config.oidc;
         let mut configured: Vec<String> = config
             .admin_emails
@@ -238,7 +234,7 @@ impl ManagementBackend for Backend {
         let now = self.state.clock.now_ms();
         db::grant::put(self.state.db.writer(), Some(&tenant.id), &principal, read_only, now, &admin.label())
             .await
-            .map_err(internal)?;
+            .or_internal()?;
         let detail = json!({ "kind": principal.kind(), "principal": principal.value(), "readOnly": read_only });
         self.audit(admin, client_addr, &tenant, "admin.grant", detail).await;
         self.tenant_admins(admin, name).await
@@ -254,7 +250,7 @@ impl ManagementBackend for Backend {
     ) -> Result<TenantAdmins, AppError> {
         let tenant = self.tenant_for_platform(admin, name).await?;
         let principal = Principal::parse(kind, principal).map_err(|e| AppError::Invalid(e.to_string()))?;
-        if db::grant::revoke(self.state.db.writer(), Some(&tenant.id), &principal).await.map_err(internal)? {
+        if db::grant::revoke(self.state.db.writer(), Some(&tenant.id), &principal).await.or_internal()? {
             let detail = json!({ "kind": principal.kind(), "principal": principal.value() });
             self.audit(admin, client_addr, &tenant, "admin.revoke", detail).await;
         }
@@ -286,7 +282,7 @@ impl ManagementBackend for Backend {
 
     async fn platform_overview(&self, admin: &AdminIdentity) -> Result<PlatformOverview, AppError> {
         Self::require_platform(admin)?;
-        let tenants = db::tenant::list(self.state.db.reader()).await.map_err(internal)?;
+        let tenants = db::tenant::list(self.state.db.reader()).await.or_internal()?;
         let filter = AuditFilter { actions: &[BREAK_GLASS_ACTION], ..AuditFilter::default() };
         let break_glass = self.audit_page_of(&filter, BREAK_GLASS_ROWS).await?.rows;
         Ok(PlatformOverview {
@@ -305,13 +301,11 @@ impl ManagementBackend for Backend {
             Err(e) => return Err(e),
         };
         let now = self.state.clock.now_ms();
-        db::preference::set_last_tenant(self.state.db.writer(), &admin.subject, &tenant.name, now)
-            .await
-            .map_err(internal)
+        db::preference::set_last_tenant(self.state.db.writer(), &admin.subject, &tenant.name, now).await.or_internal()
     }
 
     async fn last_tenant(&self, admin: &AdminIdentity) -> Result<Option<String>, AppError> {
-        let last = db::preference::last_tenant(self.state.db.reader(), &admin.subject).await.map_err(internal)?;
+        let last = db::preference::last_tenant(self.state.db.reader(), &admin.subject).await.or_internal()?;
         Ok(last.filter(|t| admin.can_access(t)))
     }
 }

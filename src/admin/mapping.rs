@@ -1,24 +1,21 @@
 //! The dashboard's mapper editor and user detail page (`app::backend::MappingBackend`).
 
-use std::time::Instant;
-
 use app::backend::MappingBackend;
 use app::dto::{
     AdminIdentity, ClaimsPreview, GroupLink, InternalAttribute, MapperPanel, MapperRow, RederiveProgress, UserDetail,
 };
 use app::AppError;
-use scim::list::ListQuery;
 use scim::mapping::{self, MapperProblem, MapperSpec, TokenKind};
 use serde_json::{json, Map, Value};
 
-use super::{internal, log_row, Backend};
+use super::{internal, log_row, Backend, OrInternal};
 use crate::clock::rfc3339_ms;
-use crate::db::{self, mapper::StoredMapper, tenant::Tenant};
+use crate::db::{self, mapper::StoredMapper, tenant::Tenant, UniqueViolationExt};
+use crate::provisioning::caller::{Actor, Caller};
 use crate::provisioning::log::LogDraft;
-use crate::provisioning::mapping::{self as engine, tolerance_of, TenantMapping};
+use crate::provisioning::mapping::{self as engine, TenantMapping};
 use crate::provisioning::precondition::Preconditions;
 use crate::provisioning::users::UserRequest;
-use crate::scim_http::gate::ScimCaller;
 
 /// Tenants with at most this many users are re-derived before a mapper change answers; larger
 /// ones in the background, with progress on the panel.
@@ -80,9 +77,9 @@ impl Backend {
     /// Brings the tenant's users to its new mappers: at once for small tenants, in the
     /// background for large ones.
     async fn rederive_after_change(&self, tenant: &Tenant) -> Result<(), AppError> {
-        let (users, _) = db::user::totals(self.state.db.reader(), &tenant.id).await.map_err(internal)?;
+        let (users, _) = db::user::totals(self.state.db.reader(), &tenant.id).await.or_internal()?;
         if users <= REDERIVE_INLINE_MAX {
-            engine::rederive(&self.state, &tenant.id).await.map_err(internal)?;
+            engine::rederive(&self.state, &tenant.id).await.or_internal()?;
         } else {
             engine::rederive_in_background(&self.state, &tenant.id);
         }
@@ -93,51 +90,36 @@ impl Backend {
     /// also moves the tenant's mapping revision on.
     async fn store_mappers(&self, tenant: &Tenant, specs: &[MapperSpec], replace: bool) -> Result<(), AppError> {
         let now = self.state.clock.now_ms();
-        let mut tx = self.state.db.writer().begin().await.map_err(internal)?;
+        let mut tx = self.state.db.writer().begin().await.or_internal()?;
         if replace {
-            db::mapper::delete_all(&mut tx, &tenant.id).await.map_err(internal)?;
+            db::mapper::delete_all(&mut tx, &tenant.id).await.or_internal()?;
         }
         for spec in specs {
             let id = uuid::Uuid::new_v4().to_string();
-            db::mapper::insert(&mut tx, &tenant.id, &id, spec, now).await.map_err(internal)?;
+            db::mapper::insert(&mut tx, &tenant.id, &id, spec, now).await.or_internal()?;
         }
-        db::mapper::bump_revision(&mut tx, &tenant.id).await.map_err(internal)?;
-        tx.commit().await.map_err(internal)
+        db::mapper::bump_revision(&mut tx, &tenant.id).await.or_internal()?;
+        tx.commit().await.or_internal()
     }
 
     async fn user_of(&self, tenant: &Tenant, user_id: &str) -> Result<db::user::UserRecord, AppError> {
-        db::user::get(&self.state.db, &tenant.id, user_id).await.map_err(internal)?.ok_or(AppError::NotFound)
+        db::user::get(&self.state.db, &tenant.id, user_id).await.or_internal()?.ok_or(AppError::NotFound)
     }
 
-    /// A SCIM caller acting for an administrator, so manual changes take the same path (and
-    /// leave the same log rows) as the identity provider's.
-    async fn dashboard_request(
+    /// The tenant's directory as an administrator acting by hand sees it, and the log row in
+    /// the making for the change (named as the SCIM request that would make it).
+    async fn by_hand(
         &self,
         admin: &AdminIdentity,
         address: Option<String>,
         tenant: Tenant,
         method: &str,
         path: String,
-    ) -> Result<(ScimCaller, LogDraft), AppError> {
-        let mapping = engine::mapping_of(&self.state, &tenant.id).await.map_err(internal)?;
-        let draft = LogDraft {
-            tenant_id: tenant.id.clone(),
-            credential_id: None,
-            method: method.to_owned(),
-            path,
-            occurred_at: self.state.clock.now_ms(),
-            started: Instant::now(),
-            request_excerpt: None,
-            client_addr: address,
-            user_agent: Some(format!("scimhub dashboard (administrator {})", admin.label())),
-        };
-        let caller = ScimCaller {
-            tolerance: tolerance_of(tenant.profile),
-            base_url: self.state.scim_base_url(&tenant.name),
-            credential_id: String::new(),
-            mapping,
-            tenant,
-        };
+    ) -> Result<(Caller, LogDraft), AppError> {
+        let mapping = engine::mapping_of(&self.state, &tenant.id).await.or_internal()?;
+        let actor = Actor::Administrator { label: admin.label() };
+        let caller = Caller::new(&self.state, tenant, actor, mapping);
+        let draft = LogDraft::by_hand(&caller, method, path, self.state.clock.now_ms(), address);
         Ok((caller, draft))
     }
 }
@@ -169,17 +151,11 @@ impl Backend {
             ManualChange::Delete => ("DELETE", "user.delete"),
         };
         let path = format!("/Users/{user_id}");
-        let (caller, draft) = self.dashboard_request(admin, address, tenant, method, path).await?;
+        let (caller, draft) = self.by_hand(admin, address, tenant, method, path).await?;
         let preconditions = Preconditions::default();
         let users = UserRequest { state: &self.state, caller: &caller, draft: &draft, preconditions: &preconditions };
         let done = match change {
-            ManualChange::Deactivate => {
-                let body = json!({
-                    "schemas": [scim::schema::PATCH_OP_SCHEMA],
-                    "Operations": [{ "op": "replace", "path": "active", "value": false }],
-                });
-                users.patch(user_id, body, &ListQuery::default()).await
-            }
+            ManualChange::Deactivate => users.set_active(user_id, false).await,
             ManualChange::Delete => users.delete(user_id).await,
         };
         done.map_err(scim_refusal)?;
@@ -189,12 +165,12 @@ impl Backend {
     }
 }
 
-/// A SCIM error of a manual change, as the dashboard says it.
-fn scim_refusal(e: crate::error::ApiError) -> AppError {
-    match e.0.status {
-        404 => AppError::NotFound,
-        500.. => internal(e.0.detail),
-        _ => AppError::Invalid(e.0.detail),
+/// The core's refusal of a manual change, as the dashboard says it.
+fn scim_refusal(e: crate::error::Error) -> AppError {
+    match e {
+        crate::error::Error::Scim(e) if e.status == 404 => AppError::NotFound,
+        crate::error::Error::Scim(e) if e.status < 500 => AppError::Invalid(e.detail),
+        other => internal(other),
     }
 }
 
@@ -204,13 +180,13 @@ impl MappingBackend for Backend {
         let tenant = self.tenant(admin, tenant).await?;
         let pool = self.state.db.reader();
         // The revision first: a change in between shows as progress, never as a finished re-derivation.
-        let revision = db::mapper::revision(pool, &tenant.id).await.map_err(internal)?;
-        let mappers = db::mapper::list(pool, &tenant.id).await.map_err(internal)?;
-        let behind = db::user::count_behind(pool, &tenant.id, revision).await.map_err(internal)?;
+        let revision = db::mapper::revision(pool, &tenant.id).await.or_internal()?;
+        let mappers = db::mapper::list(pool, &tenant.id).await.or_internal()?;
+        let behind = db::user::count_behind(pool, &tenant.id, revision).await.or_internal()?;
         let rederive = if behind == 0 {
             None
         } else {
-            let (total, _) = db::user::totals(pool, &tenant.id).await.map_err(internal)?;
+            let (total, _) = db::user::totals(pool, &tenant.id).await.or_internal()?;
             Some(RederiveProgress { done: total.saturating_sub(behind), total })
         };
         Ok(MapperPanel {
@@ -232,7 +208,7 @@ impl MappingBackend for Backend {
     ) -> Result<MapperRow, AppError> {
         let tenant = self.tenant_for_change(admin, tenant).await?;
         let spec = trimmed(spec);
-        let current = db::mapper::list(self.state.db.reader(), &tenant.id).await.map_err(internal)?;
+        let current = db::mapper::list(self.state.db.reader(), &tenant.id).await.or_internal()?;
         if let Some(id) = &id {
             if !current.iter().any(|m| &m.id == id) {
                 return Err(AppError::NotFound);
@@ -244,25 +220,21 @@ impl MappingBackend for Backend {
 
         let now = self.state.clock.now_ms();
         let mapper_id = id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        let mut tx = self.state.db.writer().begin().await.map_err(internal)?;
+        let mut tx = self.state.db.writer().begin().await.or_internal()?;
         let stored = match &id {
             Some(id) => db::mapper::update(&mut tx, &tenant.id, id, &spec, now).await,
             None => db::mapper::insert(&mut tx, &tenant.id, &mapper_id, &spec, now).await.map(|()| true),
         };
-        match stored {
-            Ok(true) => {}
-            Ok(false) => return Err(AppError::NotFound),
-            // Another administrator saved the same name or attribute a moment ago.
-            Err(e) if db::is_unique_violation(&e) => {
-                return Err(AppError::InvalidField(
-                    MapperSpec::NAME.to_owned(),
-                    "another mapper with this name or user attribute was just saved; reload the list".to_owned(),
-                ))
-            }
-            Err(e) => return Err(internal(e)),
+        // A unique violation: another administrator saved the same name or attribute a moment ago.
+        let taken = || {
+            let detail = "another mapper with this name or user attribute was just saved; reload the list";
+            AppError::InvalidField(MapperSpec::NAME.to_owned(), detail.to_owned())
+        };
+        if !stored.on_unique(taken)?.or_internal()? {
+            return Err(AppError::NotFound);
         }
-        db::mapper::bump_revision(&mut tx, &tenant.id).await.map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        db::mapper::bump_revision(&mut tx, &tenant.id).await.or_internal()?;
+        tx.commit().await.or_internal()?;
 
         let action = if id.is_some() { "mapper.update" } else { "mapper.create" };
         self.audit(admin, address, &tenant, action, spec_detail(&spec)).await;
@@ -278,14 +250,14 @@ impl MappingBackend for Backend {
         id: &str,
     ) -> Result<(), AppError> {
         let tenant = self.tenant_for_change(admin, tenant).await?;
-        let current = db::mapper::list(self.state.db.reader(), &tenant.id).await.map_err(internal)?;
+        let current = db::mapper::list(self.state.db.reader(), &tenant.id).await.or_internal()?;
         let mapper = current.into_iter().find(|m| m.id == id).ok_or(AppError::NotFound)?;
-        let mut tx = self.state.db.writer().begin().await.map_err(internal)?;
-        if !db::mapper::delete(&mut tx, &tenant.id, id).await.map_err(internal)? {
+        let mut tx = self.state.db.writer().begin().await.or_internal()?;
+        if !db::mapper::delete(&mut tx, &tenant.id, id).await.or_internal()? {
             return Err(AppError::NotFound);
         }
-        db::mapper::bump_revision(&mut tx, &tenant.id).await.map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        db::mapper::bump_revision(&mut tx, &tenant.id).await.or_internal()?;
+        tx.commit().await.or_internal()?;
         self.audit(admin, address, &tenant, "mapper.delete", spec_detail(&mapper.spec)).await;
         self.rederive_after_change(&tenant).await
     }
@@ -297,7 +269,7 @@ impl MappingBackend for Backend {
         tenant: &str,
     ) -> Result<u32, AppError> {
         let tenant = self.tenant_for_change(admin, tenant).await?;
-        let current = db::mapper::list(self.state.db.reader(), &tenant.id).await.map_err(internal)?;
+        let current = db::mapper::list(self.state.db.reader(), &tenant.id).await.or_internal()?;
         let mut all: Vec<MapperSpec> = current.into_iter().map(|m| m.spec).collect();
         let mut added = Vec::new();
         for preset in mapping::azure_defaults() {
@@ -319,9 +291,9 @@ impl MappingBackend for Backend {
 
     async fn export_mappers(&self, admin: &AdminIdentity, tenant: &str) -> Result<String, AppError> {
         let tenant = self.tenant(admin, tenant).await?;
-        let mappers = db::mapper::list(self.state.db.reader(), &tenant.id).await.map_err(internal)?;
+        let mappers = db::mapper::list(self.state.db.reader(), &tenant.id).await.or_internal()?;
         let specs: Vec<MapperSpec> = mappers.into_iter().map(|m| m.spec).collect();
-        serde_json::to_string_pretty(&specs).map_err(internal)
+        serde_json::to_string_pretty(&specs).or_internal()
     }
 
     async fn import_mappers(
@@ -340,7 +312,7 @@ impl MappingBackend for Backend {
         let kept: Vec<MapperSpec> = if replace {
             Vec::new()
         } else {
-            let current = db::mapper::list(self.state.db.reader(), &tenant.id).await.map_err(internal)?;
+            let current = db::mapper::list(self.state.db.reader(), &tenant.id).await.or_internal()?;
             current.into_iter().map(|m| m.spec).collect()
         };
         let mut all = kept.clone();
@@ -365,10 +337,10 @@ impl MappingBackend for Backend {
         self.state.log_sink.flush().await;
         let pool = self.state.db.reader();
         let user = self.user_of(&tenant, user_id).await?;
-        let mapping = TenantMapping::load(pool, &tenant.id).await.map_err(internal)?;
+        let mapping = TenantMapping::load(pool, &tenant.id).await.or_internal()?;
         let groups =
-            db::group::groups_of(&self.state.db, &tenant.id, std::slice::from_ref(&user.id)).await.map_err(internal)?;
-        let history = db::log::for_resource(pool, &tenant.id, &user.id, HISTORY_ROWS).await.map_err(internal)?;
+            db::group::groups_of(&self.state.db, &tenant.id, std::slice::from_ref(&user.id)).await.or_internal()?;
+        let history = db::log::for_resource(pool, &tenant.id, &user.id, HISTORY_ROWS).await.or_internal()?;
         let resource = crate::provisioning::render::user(&user, &groups, &self.state.scim_base_url(&tenant.name));
 
         let specs = &mapping.specs;

@@ -60,7 +60,7 @@ impl Backend {
         if !admin.can_access(name) {
             return Err(AppError::NotFound);
         }
-        db::tenant::by_name(self.state.db.reader(), name).await.map_err(internal)?.ok_or(AppError::NotFound)
+        db::tenant::by_name(self.state.db.reader(), name).await.or_internal()?.ok_or(AppError::NotFound)
     }
 
     /// The tenant, if this administrator may change it: `NotFound` if they may not see it,
@@ -75,7 +75,7 @@ impl Backend {
     }
 
     async fn summary(&self, tenant: &Tenant) -> Result<TenantSummary, AppError> {
-        let (users, _) = db::user::totals(self.state.db.reader(), &tenant.id).await.map_err(internal)?;
+        let (users, _) = db::user::totals(self.state.db.reader(), &tenant.id).await.or_internal()?;
         Ok(TenantSummary {
             name: tenant.name.clone(),
             display_name: tenant.display_name.clone(),
@@ -184,10 +184,30 @@ fn audit_row(a: AuditEntry, tenant_name: impl Fn(&str) -> Option<String>) -> Aud
     }
 }
 
-/// Logs a server-side failure and hides it from the browser.
-fn internal(e: impl std::fmt::Display) -> AppError {
-    tracing::error!(error = %e, "dashboard request failed");
+/// Logs a server-side failure, with the line that gave up on it, and hides it from the browser.
+#[track_caller]
+pub(crate) fn internal(e: impl std::fmt::Display) -> AppError {
+    let at = std::panic::Location::caller();
+    tracing::error!(error = %e, file = at.file(), line = at.line(), "dashboard request failed");
     AppError::Internal
+}
+
+/// Turns any failure the administrator cannot act on into [`AppError::Internal`] (see
+/// [`internal`]): `db::tenant::list(pool).await.or_internal()?`. A refusal the administrator can
+/// act on is mapped before this (e.g. [`db::UniqueViolationExt::on_unique`]).
+pub(crate) trait OrInternal<T> {
+    /// The value, or [`AppError::Internal`] after logging the error.
+    fn or_internal(self) -> Result<T, AppError>;
+}
+
+impl<T, E: std::fmt::Display> OrInternal<T> for Result<T, E> {
+    #[track_caller]
+    fn or_internal(self) -> Result<T, AppError> {
+        match self {
+            Ok(value) => Ok(value),
+            Err(e) => Err(internal(e)),
+        }
+    }
 }
 
 #[async_trait::async_trait]
@@ -200,11 +220,10 @@ impl AdminBackend for Backend {
         let Some(session) = request.extensions.get::<Session>() else {
             return Ok(None);
         };
-        let Some(identity) = crate::auth::session::current_admin(session).await.map_err(internal)? else {
+        let Some(identity) = crate::auth::session::current_admin(session).await.or_internal()? else {
             return Ok(None);
         };
-        let admin =
-            crate::rights::resolve(&self.state.db, &self.state.config.oidc, identity).await.map_err(internal)?;
+        let admin = crate::rights::resolve(&self.state.db, &self.state.config.oidc, identity).await.or_internal()?;
         // Rights revoked since sign-in: the session no longer counts.
         Ok(crate::rights::has_any_right(&admin).then_some(admin))
     }
@@ -214,7 +233,7 @@ impl AdminBackend for Backend {
     }
 
     async fn list_tenants(&self, admin: &AdminIdentity) -> Result<Vec<TenantSummary>, AppError> {
-        let tenants = db::tenant::list(self.state.db.reader()).await.map_err(internal)?;
+        let tenants = db::tenant::list(self.state.db.reader()).await.or_internal()?;
         let mut out = Vec::new();
         for tenant in tenants.iter().filter(|t| admin.can_access(&t.name)) {
             out.push(self.summary(tenant).await?);
@@ -226,10 +245,10 @@ impl AdminBackend for Backend {
         let tenant = self.tenant(admin, tenant).await?;
         self.state.log_sink.flush().await;
         let pool = self.state.db.reader();
-        let (users, active) = db::user::totals(pool, &tenant.id).await.map_err(internal)?;
-        let groups = db::group::count(&self.state.db, &tenant.id, &Where::all()).await.map_err(internal)?;
+        let (users, active) = db::user::totals(pool, &tenant.id).await.or_internal()?;
+        let groups = db::group::count(&self.state.db, &tenant.id, &Where::all()).await.or_internal()?;
         let day_ago = self.state.clock.now_ms() - 24 * 3600 * 1000;
-        let (requests, errors, last) = db::log::activity(pool, &tenant.id, day_ago).await.map_err(internal)?;
+        let (requests, errors, last) = db::log::activity(pool, &tenant.id, day_ago).await.or_internal()?;
         Ok(TenantOverview {
             scim_endpoint: self.state.scim_base_url(&tenant.name),
             scim_enabled: tenant.scim_enabled,
@@ -251,9 +270,9 @@ impl AdminBackend for Backend {
         let tenant = self.tenant(admin, tenant).await?;
         let pool = self.state.db.reader();
         let now = self.state.clock.now_ms();
-        let credentials = db::credential::list_active(pool, &tenant.id, now).await.map_err(internal)?;
-        let client_id = db::credential::client_id(pool, &tenant.id).await.map_err(internal)?;
-        let audit = db::audit::page(pool, &tenant.id, None, AUDIT_ROWS).await.map_err(internal)?;
+        let credentials = db::credential::list_active(pool, &tenant.id, now).await.or_internal()?;
+        let client_id = db::credential::client_id(pool, &tenant.id).await.or_internal()?;
+        let audit = db::audit::page(pool, &tenant.id, None, AUDIT_ROWS).await.or_internal()?;
         let audit = audit.into_iter().map(|a| audit_row(a, |_| Some(tenant.name.clone()))).collect();
         Ok(ScimIntegration {
             settings: settings_dto(&tenant.settings()),
@@ -282,7 +301,7 @@ impl AdminBackend for Backend {
         let changes = settings_changes(&settings_dto(&before), &settings_dto(&after));
         if !changes.is_empty() {
             let now = self.state.clock.now_ms();
-            if !db::tenant::update_settings(self.state.db.writer(), &tenant.id, &after, now).await.map_err(internal)? {
+            if !db::tenant::update_settings(self.state.db.writer(), &tenant.id, &after, now).await.or_internal()? {
                 return Err(AppError::NotFound);
             }
             tracing::info!(tenant = %tenant.name, by = %admin.label(), "SCIM settings updated");
@@ -312,7 +331,7 @@ impl AdminBackend for Backend {
         let rotated =
             db::credential::rotate(self.state.db.writer(), &tenant.id, kind_of(kind), &secret.hash(), now, grace_ms)
                 .await
-                .map_err(internal)?;
+                .or_internal()?;
         tracing::info!(tenant = %tenant.name, by = %admin.label(), kind = kind.label(), "secret rotated");
         let detail = json!({
             "credentialId": rotated.credential_id,
@@ -344,7 +363,7 @@ impl AdminBackend for Backend {
             SecretKind::Bearer => db::credential::revoke_bearer(pool, &tenant.id, now).await,
             SecretKind::ClientSecret => db::credential::revoke_client_secrets(pool, &tenant.id, None, now).await,
         }
-        .map_err(internal)?;
+        .or_internal()?;
         tracing::info!(tenant = %tenant.name, by = %admin.label(), kind = kind.label(), revoked, "secrets revoked");
         self.audit(admin, client_addr, &tenant, &secret_action(kind, "revoke"), json!({ "revoked": revoked })).await;
         Ok(revoked)
@@ -364,7 +383,7 @@ impl AdminBackend for Backend {
                 format!("Type the tenant's exact name, \"{}\", to confirm (it is case-sensitive).", tenant.name),
             ));
         }
-        let removed = db::directory::reset(self.state.db.writer(), &tenant.id).await.map_err(internal)?;
+        let removed = db::directory::reset(self.state.db.writer(), &tenant.id).await.or_internal()?;
         tracing::warn!(tenant = %tenant.name, by = %admin.label(), users = removed.users, groups = removed.groups, "directory reset");
         let detail = json!({ "users": removed.users, "groups": removed.groups });
         self.audit(admin, client_addr, &tenant, "directory.reset", detail).await;

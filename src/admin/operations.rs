@@ -8,7 +8,7 @@ use app::dto::{
 use app::AppError;
 use serde_json::json;
 
-use super::{internal, Backend};
+use super::{Backend, OrInternal};
 use crate::clock::rfc3339_ms;
 use crate::db::log_retention::{self, Retention};
 use crate::db::onboarding::{self, Evidence};
@@ -87,7 +87,7 @@ impl Backend {
         self.state.log_sink.flush().await;
         log_retention::prunable(self.state.db.reader(), &tenant.id, retention, self.state.clock.now_ms())
             .await
-            .map_err(internal)
+            .or_internal()
     }
 }
 
@@ -95,7 +95,7 @@ impl Backend {
 impl OperationsBackend for Backend {
     async fn log_retention(&self, admin: &AdminIdentity, tenant: &str) -> Result<LogRetention, AppError> {
         let tenant = self.tenant(admin, tenant).await?;
-        let retention = log_retention::get(self.state.db.reader(), &tenant.id).await.map_err(internal)?;
+        let retention = log_retention::get(self.state.db.reader(), &tenant.id).await.or_internal()?;
         Ok(retention_dto(retention, self.prunable(&tenant, retention).await?))
     }
 
@@ -121,9 +121,9 @@ impl OperationsBackend for Backend {
     ) -> Result<LogRetention, AppError> {
         let tenant = self.tenant_for_change(admin, tenant).await?;
         let retention = retention_of(days, rows)?;
-        let before = log_retention::get(self.state.db.reader(), &tenant.id).await.map_err(internal)?;
+        let before = log_retention::get(self.state.db.reader(), &tenant.id).await.or_internal()?;
         let now = self.state.clock.now_ms();
-        if !log_retention::set(self.state.db.writer(), &tenant.id, retention, now).await.map_err(internal)? {
+        if !log_retention::set(self.state.db.writer(), &tenant.id, retention, now).await.or_internal()? {
             return Err(AppError::NotFound);
         }
         let prunable = self.prunable(&tenant, retention).await?;
@@ -141,12 +141,12 @@ impl OperationsBackend for Backend {
         let tenant = self.tenant(admin, tenant).await?;
         self.state.log_sink.flush().await;
         let pool = self.state.db.reader();
-        let mappers = db::mapper::list(pool, &tenant.id).await.map_err(internal)?.len();
-        let first = onboarding::first_request(pool, &tenant.id).await.map_err(internal)?;
-        let created = onboarding::first_user_operation(pool, &tenant.id, "create").await.map_err(internal)?;
-        let deactivated = onboarding::first_user_operation(pool, &tenant.id, "deactivate").await.map_err(internal)?;
+        let mappers = db::mapper::list(pool, &tenant.id).await.or_internal()?.len();
+        let first = onboarding::first_request(pool, &tenant.id).await.or_internal()?;
+        let created = onboarding::first_user_operation(pool, &tenant.id, "create").await.or_internal()?;
+        let deactivated = onboarding::first_user_operation(pool, &tenant.id, "deactivate").await.or_internal()?;
         let since = self.state.clock.now_ms() - ERROR_WINDOW_MS;
-        let (errors, newest_error) = onboarding::errors_since(pool, &tenant.id, since).await.map_err(internal)?;
+        let (errors, newest_error) = onboarding::errors_since(pool, &tenant.id, since).await.or_internal()?;
 
         let enabled = tenant.scim_enabled && tenant.disabled_at.is_none();
         let endpoint = self.state.scim_base_url(&tenant.name);

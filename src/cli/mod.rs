@@ -14,7 +14,7 @@ use crate::clock::{rfc3339_ms, Clock, SystemClock};
 use crate::config::{DatabaseArgs, PublicUrlArgs, ServeConfig};
 use crate::db::credential::Kind;
 use crate::db::tenant::{self, Profile, Tenant};
-use crate::db::{self, is_unique_violation, Db};
+use crate::db::{self, Db, UniqueViolationExt};
 use crate::secret::Secret;
 use serde_json::json;
 
@@ -336,18 +336,16 @@ async fn create_tenant(
     };
     let db = open(database).await?;
     let now = Arc::new(SystemClock).now_ms();
-    match retry::when_busy(|| tenant::insert_named(db.writer(), name, display_name, profile, now)).await {
-        Ok(t) => {
-            let detail = json!({ "name": t.name, "displayName": t.display_name, "profile": t.profile.as_str() });
-            manage::audit(&db, Some(&t), "tenant.create", detail).await?;
-            println!("Created tenant {} (profile {}).", t.name, t.profile.as_str());
-            println!("SCIM endpoint: {}/realms/{}/scim/v2", public_url.base(), t.name);
-            println!("Next: scimhub secret rotate {}", t.name);
-            Ok(())
-        }
-        Err(e) if is_unique_violation(&e) => bail!("a tenant named \"{name}\" already exists"),
-        Err(e) => Err(e.into()),
-    }
+    let inserted = retry::when_busy(|| tenant::insert_named(db.writer(), name, display_name, profile, now)).await;
+    let Some(t) = inserted.unique_as_none()? else {
+        bail!("a tenant named \"{name}\" already exists");
+    };
+    let detail = json!({ "name": t.name, "displayName": t.display_name, "profile": t.profile.as_str() });
+    manage::audit(&db, Some(&t), "tenant.create", detail).await?;
+    println!("Created tenant {} (profile {}).", t.name, t.profile.as_str());
+    println!("SCIM endpoint: {}/realms/{}/scim/v2", public_url.base(), t.name);
+    println!("Next: scimhub secret rotate {}", t.name);
+    Ok(())
 }
 
 async fn reset_directory(database: &DatabaseArgs, name: &str, confirm: &str) -> anyhow::Result<()> {

@@ -11,7 +11,7 @@ use sqlx::{Any, AnyConnection, Row};
 
 use super::resource::{self, KeyKind, Position, Seek, Sort, SortColumn, Table, Window};
 use super::row::RowRead;
-use super::sql::{bind_all, fetch_in, placeholders, Arg, OrderBy, Select, Statement, Where};
+use super::sql::{fetch_in, placeholders, Arg, OrderBy, Select, Statement, Where};
 use super::Db;
 
 /// The most ids one statement carries (far below the bind-parameter limits of both dialects).
@@ -147,77 +147,81 @@ fn from_row(row: &dyn RowRead) -> Result<GroupRecord, sqlx::Error> {
     })
 }
 
-/// Inserts a new group (version 1) without members.
-pub async fn insert<'e>(
-    exec: impl sqlx::Executor<'e, Database = Any>,
-    tenant_id: &str,
-    id: &str,
-    group: &GroupWrite<'_>,
-    now_ms: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+/// The statement that inserts a new group (version 1) without members.
+pub fn insert_statement(tenant_id: &str, id: &str, group: &GroupWrite<'_>, now_ms: i64) -> Statement {
+    Statement::new(
         "insert into scim_group (group_id, tenant_id, display_name, display_name_ci, external_id, resource, \
          version, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, 1, $7, $7)",
+        vec![
+            id.into(),
+            tenant_id.into(),
+            group.display_name.into(),
+            fold_display_name(group.display_name).into(),
+            group.external_id.into(),
+            group.resource.to_string().into(),
+            now_ms.into(),
+        ],
     )
-    .bind(id)
-    .bind(tenant_id)
-    .bind(group.display_name)
-    .bind(fold_display_name(group.display_name))
-    .bind(group.external_id)
-    .bind(group.resource.to_string())
-    .bind(now_ms)
-    .execute(exec)
-    .await?;
-    Ok(())
 }
 
-/// Overwrites a group's attributes (not its members) if its version is still
-/// `expected_version`; returns whether it did.
-pub async fn update<'e>(
-    exec: impl sqlx::Executor<'e, Database = Any>,
+/// The statement that overwrites a group's attributes (not its members) if its version is
+/// still `expected_version` (else it changes nothing: a conflict).
+pub fn update_statement(
     tenant_id: &str,
     id: &str,
     group: &GroupWrite<'_>,
     expected_version: i64,
     now_ms: i64,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+) -> Statement {
+    Statement::new(
         "update scim_group set display_name = $3, display_name_ci = $4, external_id = $5, resource = $6, \
          version = version + 1, updated_at = $7 where tenant_id = $1 and group_id = $2 and version = $8",
+        vec![
+            tenant_id.into(),
+            id.into(),
+            group.display_name.into(),
+            fold_display_name(group.display_name).into(),
+            group.external_id.into(),
+            group.resource.to_string().into(),
+            now_ms.into(),
+            expected_version.into(),
+        ],
     )
-    .bind(tenant_id)
-    .bind(id)
-    .bind(group.display_name)
-    .bind(fold_display_name(group.display_name))
-    .bind(group.external_id)
-    .bind(group.resource.to_string())
-    .bind(now_ms)
-    .bind(expected_version)
-    .execute(exec)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .expecting(1)
 }
 
-/// Records a change of a group's members: a new version and modification time, nothing else
-/// written. Returns whether the group was still at `expected_version`.
-pub async fn touch<'e>(
-    exec: impl sqlx::Executor<'e, Database = Any>,
-    tenant_id: &str,
-    id: &str,
-    expected_version: i64,
-    now_ms: i64,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+/// The statement that records a change of a group's members: a new version and modification
+/// time, nothing else written — if the group is still at `expected_version`.
+pub fn touch_statement(tenant_id: &str, id: &str, expected_version: i64, now_ms: i64) -> Statement {
+    Statement::new(
         "update scim_group set version = version + 1, updated_at = $3 \
          where tenant_id = $1 and group_id = $2 and version = $4",
+        vec![tenant_id.into(), id.into(), now_ms.into(), expected_version.into()],
     )
-    .bind(tenant_id)
-    .bind(id)
-    .bind(now_ms)
-    .bind(expected_version)
-    .execute(exec)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .expecting(1)
+}
+
+/// The statements that delete a group at `expected_version` with its members and its own
+/// memberships in other groups (whose versions move on). The delete goes first: a group at
+/// another version changes nothing.
+pub fn delete_statements(tenant_id: &str, id: &str, expected_version: i64, now_ms: i64) -> Vec<Statement> {
+    let delete = Statement::new(
+        "delete from scim_group where tenant_id = $1 and group_id = $2 and version = $3",
+        vec![tenant_id.into(), id.into(), expected_version.into()],
+    )
+    .expecting(1);
+    let members = Statement::new(
+        "delete from group_member where tenant_id = $1 and group_id = $2",
+        vec![tenant_id.into(), id.into()],
+    );
+    let mut statements = vec![delete, members];
+    statements.extend(remove_memberships_statements(tenant_id, id, now_ms));
+    statements
+}
+
+/// The group with this id in this tenant: on SQLite read in place.
+pub async fn find(db: &Db, tenant_id: &str, id: &str) -> Result<Option<GroupRecord>, sqlx::Error> {
+    db.fetch_optional(&resource::get(&TABLE, tenant_id, id), from_row).await
 }
 
 /// The group with this id in this tenant, read on `exec` (a transaction, a pool).
@@ -227,14 +231,6 @@ pub async fn get<'e>(
     id: &str,
 ) -> Result<Option<GroupRecord>, sqlx::Error> {
     Ok(fetch_in(exec, &resource::get(&TABLE, tenant_id, id), from_row).await?.pop())
-}
-
-/// Deletes a group with its members and its own memberships in other groups (whose versions
-/// move on); returns whether it existed.
-pub async fn delete(conn: &mut AnyConnection, tenant_id: &str, id: &str, now_ms: i64) -> Result<bool, sqlx::Error> {
-    remove_memberships_of(conn, tenant_id, id, now_ms).await?;
-    remove_all_members(conn, tenant_id, id).await?;
-    Ok(resource::delete(&TABLE, tenant_id, id).execute(conn).await? == 1)
 }
 
 /// One page of the tenant's groups matching `filter` (placeholders from `$2`), by `order`, then in
@@ -296,122 +292,103 @@ pub async fn count(db: &Db, tenant_id: &str, filter: &Where) -> Result<u64, sqlx
 // Members
 // ---------------------------------------------------------------------------------------------
 
-/// Which of `ids` name a user or a group of the tenant, and which: one query per chunk.
-pub async fn member_types(
-    conn: &mut AnyConnection,
+/// Which of `ids` name a user or a group of the tenant, described as members of `group_id`
+/// would be served (two queries per chunk: users, then groups).
+pub async fn member_details(
+    db: &Db,
     tenant_id: &str,
+    group_id: &str,
     ids: &[String],
-) -> Result<HashMap<String, MemberType>, sqlx::Error> {
+) -> Result<HashMap<String, Member>, sqlx::Error> {
     let mut found = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(CHUNK) {
         let list = placeholders(2, chunk.len());
-        let sql = format!(
-            "select user_id as id, 'User' as member_type from scim_user where tenant_id = $1 and user_id in ({list}) \
-             union all \
-             select group_id as id, 'Group' as member_type from scim_group where tenant_id = $1 and group_id in ({list})"
+        let users = format!(
+            "select user_id, display_name, user_name, active from scim_user where tenant_id = $1 and user_id in ({list})"
         );
-        let query = chunk.iter().fold(sqlx::query(&sql).bind(tenant_id), |q, id| q.bind(id.as_str()));
-        for row in query.fetch_all(&mut *conn).await? {
-            let kind: String = row.try_get("member_type")?;
-            found.insert(row.try_get("id")?, MemberType::parse(&kind)?);
+        let user = |row: &dyn RowRead| {
+            let user_name = row.text("user_name")?;
+            Ok(Member {
+                group_id: group_id.to_owned(),
+                id: row.text("user_id")?,
+                member_type: MemberType::User,
+                display: Some(row.opt_text("display_name")?.unwrap_or_else(|| user_name.clone())),
+                user_name: Some(user_name),
+                active: Some(row.flag("active")?),
+            })
+        };
+        let groups =
+            format!("select group_id, display_name from scim_group where tenant_id = $1 and group_id in ({list})");
+        let group = |row: &dyn RowRead| {
+            Ok(Member {
+                group_id: group_id.to_owned(),
+                id: row.text("group_id")?,
+                member_type: MemberType::Group,
+                display: Some(row.text("display_name")?),
+                user_name: None,
+                active: None,
+            })
+        };
+        let args = tenant_and(tenant_id, chunk);
+        for member in db.fetch(&Select::new(users, args.clone()), user).await? {
+            found.insert(member.id.clone(), member);
+        }
+        for member in db.fetch(&Select::new(groups, args), group).await? {
+            found.insert(member.id.clone(), member);
         }
     }
     Ok(found)
 }
 
-/// Adds members (already known to exist) to a group; members it already has are left as they
-/// are. One multi-row insert per chunk; returns how many were new.
-pub async fn add_members(
-    conn: &mut AnyConnection,
-    tenant_id: &str,
-    group_id: &str,
-    members: &[(String, MemberType)],
-    now_ms: i64,
-) -> Result<u64, sqlx::Error> {
-    // In id order, so that concurrent writers to one group take row locks in the same order
-    // (PostgreSQL would otherwise deadlock two overlapping adds).
-    let mut members = members.to_vec();
-    members.sort();
-    let mut added = 0;
-    for chunk in members.chunks(CHUNK) {
-        let rows: Vec<String> =
-            (0..chunk.len()).map(|i| format!("($1, $2, ${}, ${}, $3)", 4 + 2 * i, 5 + 2 * i)).collect();
-        let sql = format!(
-            "insert into group_member (tenant_id, group_id, member_id, member_type, created_at) values {} \
-             on conflict do nothing",
-            rows.join(", ")
-        );
-        let query = sqlx::query(&sql).bind(tenant_id).bind(group_id).bind(now_ms);
-        let query = chunk.iter().fold(query, |q, (id, kind)| q.bind(id.as_str()).bind(kind.as_str()));
-        added += query.execute(&mut *conn).await?.rows_affected();
-    }
-    Ok(added)
+/// `tenant_id` and then `ids`: the values of `$1` and of a list from `$2`.
+fn tenant_and(tenant_id: &str, ids: &[String]) -> Vec<Arg> {
+    std::iter::once(tenant_id.into()).chain(ids.iter().map(|id| Arg::from(id.as_str()))).collect()
 }
 
-/// Removes these members from a group (ids that are not members are ignored); one statement
-/// per chunk. Returns how many were removed.
-pub async fn remove_members(
-    conn: &mut AnyConnection,
-    tenant_id: &str,
-    group_id: &str,
-    ids: &[String],
-) -> Result<u64, sqlx::Error> {
-    // In id order, as in `add_members`.
+/// The statements that add these members — not members yet, and each a user or a group of the
+/// tenant — to a group: one multi-row insert per chunk, which takes each member's type from its
+/// own row and must add every one of them (a member deleted meanwhile is a conflict, never a
+/// dangling membership).
+pub fn add_members_statements(tenant_id: &str, group_id: &str, ids: &[String], now_ms: i64) -> Vec<Statement> {
+    // In id order, so that concurrent writers take index locks in the same order.
     let mut ids = ids.to_vec();
     ids.sort();
-    let mut removed = 0;
-    for chunk in ids.chunks(CHUNK) {
-        let sql = format!(
-            "delete from group_member where tenant_id = $1 and group_id = $2 and member_id in ({})",
-            placeholders(3, chunk.len())
-        );
-        let query = chunk.iter().fold(sqlx::query(&sql).bind(tenant_id).bind(group_id), |q, id| q.bind(id.as_str()));
-        removed += query.execute(&mut *conn).await?.rows_affected();
-    }
-    Ok(removed)
+    ids.chunks(CHUNK)
+        .map(|chunk| {
+            let list = placeholders(4, chunk.len());
+            let sql = format!(
+                "insert into group_member (tenant_id, group_id, member_id, member_type, created_at) \
+                 select $1, $2, user_id, 'User', $3 from scim_user where tenant_id = $1 and user_id in ({list}) \
+                 union all \
+                 select $1, $2, group_id, 'Group', $3 from scim_group where tenant_id = $1 and group_id in ({list})"
+            );
+            let mut args = vec![tenant_id.into(), group_id.into(), now_ms.into()];
+            args.extend(chunk.iter().map(|id| Arg::from(id.as_str())));
+            Statement::new(sql, args).expecting(chunk.len() as u64)
+        })
+        .collect()
 }
 
-/// Removes the members of a group that satisfy `condition`, an expression over the member row
-/// `r` (placeholders from `$3`), as a `members[…]` value filter translates. Returns how many.
-pub async fn remove_members_where(
-    conn: &mut AnyConnection,
-    tenant_id: &str,
-    group_id: &str,
-    condition: &Where,
-) -> Result<u64, sqlx::Error> {
-    let sql = format!(
-        "delete from group_member where tenant_id = $1 and group_id = $2 and member_id in \
-         (select r.member_id from group_member r where r.tenant_id = $1 and r.group_id = $2 and ({}))",
-        condition.sql
-    );
-    let done = bind_all(sqlx::query(&sql).bind(tenant_id).bind(group_id), &condition.args).execute(&mut *conn).await?;
-    Ok(done.rows_affected())
+/// The statements that remove these members (each a member now) from a group: one per chunk,
+/// which must remove every one of them.
+pub fn remove_members_statements(tenant_id: &str, group_id: &str, ids: &[String]) -> Vec<Statement> {
+    let mut ids = ids.to_vec();
+    ids.sort();
+    ids.chunks(CHUNK)
+        .map(|chunk| {
+            let sql = format!(
+                "delete from group_member where tenant_id = $1 and group_id = $2 and member_id in ({})",
+                placeholders(3, chunk.len())
+            );
+            let mut args = vec![tenant_id.into(), group_id.into()];
+            args.extend(chunk.iter().map(|id| Arg::from(id.as_str())));
+            Statement::new(sql, args).expecting(chunk.len() as u64)
+        })
+        .collect()
 }
 
-/// Removes every member of a group; returns how many there were.
-pub async fn remove_all_members(conn: &mut AnyConnection, tenant_id: &str, group_id: &str) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query("delete from group_member where tenant_id = $1 and group_id = $2")
-        .bind(tenant_id)
-        .bind(group_id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(done.rows_affected())
-}
-
-/// Removes a user's or group's memberships in every group of the tenant (when it is deleted);
-/// those groups get a new version. Returns how many memberships there were.
-pub async fn remove_memberships_of(
-    conn: &mut AnyConnection,
-    tenant_id: &str,
-    member_id: &str,
-    now_ms: i64,
-) -> Result<u64, sqlx::Error> {
-    let [touch_groups, remove] = remove_memberships_statements(tenant_id, member_id, now_ms);
-    touch_groups.execute(&mut *conn).await?;
-    remove.execute(conn).await
-}
-
-/// The statements of [`remove_memberships_of`]: the groups' versions move on, then the rows go.
+/// The statements that remove a user's or group's memberships in every group of the tenant
+/// (when it is deleted): those groups' versions move on, then the rows go.
 pub fn remove_memberships_statements(tenant_id: &str, member_id: &str, now_ms: i64) -> [Statement; 2] {
     [
         Statement::new(
@@ -426,14 +403,43 @@ pub fn remove_memberships_statements(tenant_id: &str, member_id: &str, now_ms: i
     ]
 }
 
-/// The ids of all members of a group (for replacing the set by difference).
-pub async fn member_ids(conn: &mut AnyConnection, tenant_id: &str, group_id: &str) -> Result<Vec<String>, sqlx::Error> {
-    let rows = sqlx::query("select member_id from group_member where tenant_id = $1 and group_id = $2")
-        .bind(tenant_id)
-        .bind(group_id)
-        .fetch_all(&mut *conn)
-        .await?;
-    rows.iter().map(|r| r.try_get("member_id")).collect()
+/// The ids of a group's members: all of them, or those among `among` (one query per chunk).
+pub async fn member_ids(
+    db: &Db,
+    tenant_id: &str,
+    group_id: &str,
+    among: Option<&[String]>,
+) -> Result<Vec<String>, sqlx::Error> {
+    let base = "select member_id from group_member where tenant_id = $1 and group_id = $2";
+    let decode = |row: &dyn RowRead| row.text("member_id");
+    let Some(among) = among else {
+        return db.fetch(&Select::new(base, vec![tenant_id.into(), group_id.into()]), decode).await;
+    };
+    let mut out = Vec::new();
+    for chunk in among.chunks(CHUNK) {
+        let sql = format!("{base} and member_id in ({})", placeholders(3, chunk.len()));
+        let mut args = vec![tenant_id.into(), group_id.into()];
+        args.extend(chunk.iter().map(|id| Arg::from(id.as_str())));
+        out.extend(db.fetch(&Select::new(sql, args), decode).await?);
+    }
+    Ok(out)
+}
+
+/// The ids of a group's members that satisfy `condition`, an expression over the member row `r`
+/// (placeholders from `$3`), as a `members[…]` value filter translates.
+pub async fn member_ids_where(
+    db: &Db,
+    tenant_id: &str,
+    group_id: &str,
+    condition: &Where,
+) -> Result<Vec<String>, sqlx::Error> {
+    let sql = format!(
+        "select r.member_id from group_member r where r.tenant_id = $1 and r.group_id = $2 and ({})",
+        condition.sql
+    );
+    let mut args = vec![tenant_id.into(), group_id.into()];
+    args.extend(condition.args.iter().cloned());
+    db.fetch(&Select::new(sql, args), |row| row.text("member_id")).await
 }
 
 /// Members with their display names. A membership whose member no longer exists (possible on
@@ -557,7 +563,7 @@ pub async fn groups_of(db: &Db, tenant_id: &str, member_ids: &[String]) -> Resul
              where r.tenant_id = $1 and r.member_id in ({}) order by r.member_id, g.display_name, r.group_id",
             placeholders(2, chunk.len())
         );
-        let args = std::iter::once(tenant_id.into()).chain(chunk.iter().map(|id| Arg::from(id.as_str()))).collect();
+        let args = tenant_and(tenant_id, chunk);
         let decode = |row: &dyn RowRead| {
             Ok(Membership {
                 member_id: row.text("member_id")?,

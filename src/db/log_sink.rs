@@ -1,7 +1,7 @@
 //! Writes the provisioning-log rows of requests that changed nothing (reads, lists, refusals)
 //! off the request path: a background task takes them from a queue and appends them in batches,
 //! one transaction per batch. The rows of changes never come here — they are written in the
-//! change's own transaction (`provisioning::log::commit_logged`).
+//! change's own transaction (`provisioning::log::write_logged`).
 //!
 //! A request's answer does not wait for its read row; a full queue (the database cannot keep up)
 //! makes requests wait rather than lose rows. `flush` waits until everything queued before it is

@@ -312,6 +312,43 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
+/// Tells a write that a unique index refused (a name or key already taken) apart from every
+/// other database failure, so the caller answers it in its own terms. Import it with
+/// `use crate::db::UniqueViolationExt;`.
+pub trait UniqueViolationExt<T> {
+    /// A unique violation becomes `conflict()` in the outer `Err`; everything else — the value
+    /// or any other error — stays as it was inside `Ok`, for the caller's usual mapping:
+    ///
+    /// ```ignore
+    /// let tenant = db::tenant::insert_named(pool, name, display_name, profile, now)
+    ///     .await
+    ///     .on_unique(|| AppError::Invalid(format!("A tenant named \"{name}\" already exists.")))?
+    ///     .or_internal()?;
+    /// ```
+    fn on_unique<E>(self, conflict: impl FnOnce() -> E) -> Result<Result<T, sqlx::Error>, E>;
+
+    /// `Ok(None)` when a unique index refused the write, for a `let … else` or a `match` that
+    /// handles it in place (e.g. reading the row that won); any other error stays an error.
+    fn unique_as_none(self) -> Result<Option<T>, sqlx::Error>;
+}
+
+impl<T> UniqueViolationExt<T> for Result<T, sqlx::Error> {
+    fn on_unique<E>(self, conflict: impl FnOnce() -> E) -> Result<Result<T, sqlx::Error>, E> {
+        match self {
+            Err(e) if is_unique_violation(&e) => Err(conflict()),
+            other => Ok(other),
+        }
+    }
+
+    fn unique_as_none(self) -> Result<Option<T>, sqlx::Error> {
+        match self {
+            Ok(value) => Ok(Some(value)),
+            Err(e) if is_unique_violation(&e) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -340,5 +377,22 @@ mod tests {
             db.close().await;
             std::fs::remove_dir_all(dir).unwrap();
         }
+    }
+
+    #[tokio::test]
+    async fn unique_violations_are_told_apart_from_other_errors() {
+        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+        sqlx::query("create table t (a text primary key)").execute(&pool).await.unwrap();
+        let insert = || sqlx::query("insert into t (a) values ('x')").execute(&pool);
+        let first = insert().await.map(|r| r.rows_affected());
+        assert_eq!(first.unique_as_none().unwrap(), Some(1));
+        assert!(matches!(insert().await.on_unique(|| "taken"), Err("taken")));
+        assert!(matches!(insert().await.unique_as_none(), Ok(None)));
+
+        let missing = sqlx::query("insert into nowhere values (1)").execute(&pool).await;
+        assert!(matches!(missing.on_unique(|| "taken"), Ok(Err(sqlx::Error::Database(_)))));
+        let missing = sqlx::query("insert into nowhere values (1)").execute(&pool).await;
+        assert!(matches!(missing.unique_as_none(), Err(sqlx::Error::Database(_))));
+        assert!(matches!(Ok::<_, sqlx::Error>(7).on_unique(|| "taken"), Ok(Ok(7))));
     }
 }

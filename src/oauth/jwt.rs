@@ -10,11 +10,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use scim::ScimError;
 
 use crate::db::tenant::{Profile, Tenant};
 use crate::db::{self};
-use crate::error::{ApiError, Error};
 use crate::state::AppState;
 
 /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
@@ -71,18 +69,6 @@ pub enum JwtError {
     /// A database failure.
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
-}
-
-impl From<JwtError> for ApiError {
-    fn from(e: JwtError) -> Self {
-        match e {
-            JwtError::Db(e) => Error::from(e).into(),
-            JwtError::KeysUnavailable { retry_after } => {
-                ApiError(ScimError::new(503, None, e.to_string()).with_retry_after(retry_after))
-            }
-            other => ApiError(ScimError::unauthorized(other.to_string())),
-        }
-    }
 }
 
 /// Whether a bearer token has the shape of a JWS compact serialisation (`eyJ…` and exactly two

@@ -7,7 +7,7 @@ use p256::pkcs8::{EncodePrivateKey, LineEnding};
 
 use crate::db::signing_key::{self, NewSigningKey, PrivateKeyPem};
 use crate::db::tenant::MAX_TOKEN_TTL_SECS;
-use crate::db::{is_unique_violation, Db};
+use crate::db::{Db, UniqueViolationExt};
 
 /// The JWS algorithm of every token scimhub signs.
 pub const ALGORITHM: Algorithm = Algorithm::ES256;
@@ -68,13 +68,13 @@ pub async fn current(db: &Db, tenant_id: &str, now_ms: i64) -> Result<SigningKey
         return to_signing_key(row.kid, &row.private_key_pem);
     }
     let key = generate()?;
-    match signing_key::insert_active(db.writer(), tenant_id, &key, now_ms).await {
-        Ok(()) => to_signing_key(key.kid, &key.private_key_pem),
-        Err(e) if is_unique_violation(&e) => match signing_key::active(db.writer(), tenant_id).await? {
-            Some(row) => to_signing_key(row.kid, &row.private_key_pem),
-            None => Err(KeyError::Db(e)),
-        },
-        Err(e) => Err(e.into()),
+    if signing_key::insert_active(db.writer(), tenant_id, &key, now_ms).await.unique_as_none()?.is_some() {
+        return to_signing_key(key.kid, &key.private_key_pem);
+    }
+    // Another replica's key took the active slot first; the unique index says a row is there.
+    match signing_key::active(db.writer(), tenant_id).await? {
+        Some(row) => to_signing_key(row.kid, &row.private_key_pem),
+        None => Err(KeyError::Db(sqlx::Error::RowNotFound)),
     }
 }
 

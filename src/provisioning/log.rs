@@ -11,15 +11,13 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::Instant;
 
-use axum::http::StatusCode;
 use scim::redact::{Secrets, REDACTED, STANDARD};
 use serde_json::Value;
-use sqlx::{Any, Transaction};
 
+use super::caller::{Actor, Caller};
+use super::outcome::Status;
 use crate::db::sql::Statement;
-use crate::db::{self, log::NewLogEntry};
-use crate::error::ApiError;
-use crate::scim_http::response::LogFacts;
+use crate::db::{self, log::NewLogEntry, Db};
 
 /// The longest body excerpt kept, in bytes.
 pub const EXCERPT_LIMIT: usize = 4096;
@@ -193,9 +191,9 @@ pub struct LogDraft {
     pub user_agent: Option<String>,
 }
 
-/// The outcome of a request, as the log records it.
+/// How a request ended, as the log records it.
 #[derive(Debug, Clone, Default)]
-pub struct Outcome {
+pub struct LoggedOutcome {
     /// HTTP status.
     pub status: u16,
     /// The operation.
@@ -250,9 +248,29 @@ impl fmt::Debug for LogDraft {
 }
 
 impl LogDraft {
+    /// The draft for a change `caller` makes outside the SCIM API (an administrator by hand),
+    /// named as the SCIM request that would make it: `method` on `path`.
+    pub fn by_hand(caller: &Caller, method: &str, path: String, occurred_at: i64, client_addr: Option<String>) -> Self {
+        let user_agent = match &caller.actor {
+            Actor::Administrator { label } => format!("scimhub dashboard (administrator {label})"),
+            Actor::ScimClient { .. } => "scimhub".to_owned(),
+        };
+        LogDraft {
+            tenant_id: caller.tenant.id.clone(),
+            credential_id: caller.credential_id().map(str::to_owned),
+            method: method.to_owned(),
+            path,
+            occurred_at,
+            started: Instant::now(),
+            request_excerpt: None,
+            client_addr,
+            user_agent: Some(user_agent),
+        }
+    }
+
     /// The complete row for this request, with the path's secrets redacted and every secret
     /// value taken from the request (body or query) scrubbed from every text the row keeps.
-    pub fn finish(&self, outcome: Outcome) -> NewLogEntry {
+    pub fn finish(&self, outcome: LoggedOutcome) -> NewLogEntry {
         let LoggedBody { excerpt: response_excerpt, scim_type, detail } = outcome.response;
         let (path, query_secrets) = redact_query(&self.path);
         let mut entry = NewLogEntry {
@@ -290,11 +308,30 @@ impl LogDraft {
     }
 }
 
+/// What an operation tells the provisioning log about its request, beyond what the request
+/// itself says.
+#[derive(Debug, Clone, Default)]
+pub struct LogFacts {
+    /// The operation (create, replace, update, deactivate, delete, read, list, discovery).
+    pub operation: Option<&'static str>,
+    /// `User` or `Group`.
+    pub resource_type: Option<&'static str>,
+    /// The resource id.
+    pub resource_id: Option<String>,
+    /// The userName.
+    pub user_name: Option<String>,
+    /// The operation already wrote the log row with its change.
+    pub already_logged: bool,
+    /// The response body as the log keeps it, taken while the body was serialized (so the
+    /// logging layer need not parse it again).
+    pub response: Option<LoggedBody>,
+}
+
 /// A successful mutation, as its log row records it.
 #[derive(Debug)]
 pub struct Mutation<'a> {
     /// The response status.
-    pub status: StatusCode,
+    pub status: Status,
     /// The operation (create, replace, update, deactivate, reactivate, delete).
     pub operation: &'static str,
     /// `User` or `Group`.
@@ -309,26 +346,30 @@ pub struct Mutation<'a> {
     pub detail: Option<String>,
 }
 
-/// Writes the log row of a successful mutation inside its transaction, then commits: the log
-/// never misses a change nor records one that did not happen.
-pub async fn commit_logged(
-    mut tx: Transaction<'static, Any>,
+/// Runs a change's statements with its log row, all in one transaction: the log never misses a
+/// change nor records one that did not happen. `None` when a statement found the resource
+/// other than expected (a concurrent change): then nothing was written.
+pub async fn write_logged(
+    db: &Db,
     draft: &LogDraft,
+    mut statements: Vec<Statement>,
     mutation: Mutation<'_>,
-) -> Result<LogFacts, ApiError> {
+) -> Result<Option<LogFacts>, sqlx::Error> {
     let (row, facts) = mutation_row(draft, mutation);
-    row.execute(&mut tx).await?;
-    tx.commit().await?;
-    Ok(facts)
+    statements.push(row);
+    Ok(match db.write(statements).await? {
+        db::Outcome::Written => Some(facts),
+        db::Outcome::Conflict => None,
+    })
 }
 
 /// The statement that writes the log row of a successful mutation — to run with the change, in
 /// its transaction — and what the response tells the logging layer.
-pub fn mutation_row(draft: &LogDraft, mutation: Mutation<'_>) -> (Statement, LogFacts) {
-    let mut response = mutation.body.map(|body| LoggedBody::of(mutation.status.as_u16(), body)).unwrap_or_default();
+fn mutation_row(draft: &LogDraft, mutation: Mutation<'_>) -> (Statement, LogFacts) {
+    let mut response = mutation.body.map(|body| LoggedBody::of(mutation.status.code(), body)).unwrap_or_default();
     response.detail = mutation.detail;
-    let entry = draft.finish(Outcome {
-        status: mutation.status.as_u16(),
+    let entry = draft.finish(LoggedOutcome {
+        status: mutation.status.code(),
         operation: mutation.operation.to_owned(),
         resource_type: Some(mutation.resource_type.to_owned()),
         resource_id: Some(mutation.resource_id.to_owned()),
@@ -416,7 +457,11 @@ mod tests {
             "scimType": "invalidValue by-path-secret",
             "detail": "\"by-urn-secret\" is not a valid \"password\"",
         });
-        let entry = draft.finish(Outcome { status: 400, response: LoggedBody::of(400, &error), ..Outcome::default() });
+        let entry = draft.finish(LoggedOutcome {
+            status: 400,
+            response: LoggedBody::of(400, &error),
+            ..LoggedOutcome::default()
+        });
         let texts = texts(&entry);
         assert!(!texts.contains("by-path-secret") && !texts.contains("by-urn-secret"), "{texts}");
         assert!(entry.request_excerpt.as_deref().is_some_and(|r| r.contains(REDACTED) && r.contains("PASSWORD")));
@@ -441,7 +486,11 @@ mod tests {
         // An unquoted value is a 400 whose detail quotes it.
         let draft = draft("/Users?filter=password%20eq%20bare-secret&token=t0ken-secret", b"");
         let echo = serde_json::json!({ "detail": "invalid value 'bare-secret' (at position 12); t0ken-secret" });
-        let entry = draft.finish(Outcome { status: 400, response: LoggedBody::of(400, &echo), ..Outcome::default() });
+        let entry = draft.finish(LoggedOutcome {
+            status: 400,
+            response: LoggedBody::of(400, &echo),
+            ..LoggedOutcome::default()
+        });
         let texts = texts(&entry);
         assert!(!texts.contains("bare-secret") && !texts.contains("t0ken-secret"), "{texts}");
         assert!(!format!("{draft:?}").contains("secret"), "{draft:?}");

@@ -2,9 +2,11 @@
 //! provisioning-log row commit in one transaction, so the log never misses a change nor
 //! records one that did not happen.
 
+pub mod caller;
 pub mod groups;
 pub mod log;
 pub mod mapping;
+pub mod outcome;
 pub mod password;
 pub mod precondition;
 pub mod query_sql;

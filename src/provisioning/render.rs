@@ -9,7 +9,12 @@ use serde_json::{json, Map, Value};
 use crate::clock::rfc3339_ms;
 use crate::db::group::{GroupRecord, Member, Membership};
 use crate::db::user::UserRecord;
-use crate::scim_http::response::weak_etag;
+
+/// A resource version as SCIM names it: `meta.version`, which is also the weak `ETag` of the
+/// resource (RFC 7644 §3.14).
+pub fn version_tag(version: i64) -> String {
+    format!("W/\"{version}\"")
+}
 
 /// The stored JSON with `id` and `meta`; `resource_type` is `User` or `Group` (its endpoint is
 /// the plural).
@@ -32,7 +37,7 @@ fn served(
                 "created": rfc3339_ms(created_at),
                 "lastModified": rfc3339_ms(updated_at),
                 "location": format!("{base_url}/{resource_type}s/{id}"),
-                "version": weak_etag(version),
+                "version": version_tag(version),
             }),
         );
     }

@@ -1,8 +1,7 @@
 //! The User operations of RFC 7644 §3.3–§3.6 on one tenant's directory.
 
-use axum::http::StatusCode;
 use scim::list::{list_response, ListQuery};
-use scim::patch::{self, PatchRequest};
+use scim::patch::{self, PatchOpKind, PatchOperation, PatchRequest};
 use scim::resource::{self, Prepared};
 use scim::schema::ResourceSchema;
 use std::collections::HashMap;
@@ -12,17 +11,17 @@ use scim::path::AttrPath;
 use scim::ScimError;
 use serde_json::{Map, Value};
 
-use super::log::{self, LogDraft, Mutation};
+use super::caller::Caller;
+use super::log::{self, LogDraft, LogFacts, Mutation};
+use super::outcome::{Outcome, Status};
 use super::precondition::Preconditions;
 use super::{password, query_sql, render};
 use crate::db::group::Membership;
 use crate::db::sql::Statement;
 use crate::db::tenant::LinkMatch;
 use crate::db::user::{UserRecord, UserWrite};
-use crate::db::{self, is_unique_violation, Outcome};
-use crate::error::{ApiError, Error};
-use crate::scim_http::gate::ScimCaller;
-use crate::scim_http::response::{LogFacts, ScimResponse};
+use crate::db::{self, UniqueViolationExt};
+use crate::error::Error;
 use crate::state::AppState;
 
 /// Everything an operation needs to know about its request.
@@ -30,7 +29,7 @@ pub struct UserRequest<'a> {
     /// Shared state.
     pub state: &'a AppState,
     /// The authenticated caller.
-    pub caller: &'a ScimCaller,
+    pub caller: &'a Caller,
     /// The log row in the making.
     pub draft: &'a LogDraft,
     /// `If-Match` / `If-None-Match` of the request.
@@ -48,29 +47,17 @@ impl UserRequest<'_> {
     }
 
     /// The internal attributes the tenant's mappers derive from a resource about to be stored.
-    fn derive(&self, resource: &Value) -> Result<Map<String, Value>, ApiError> {
+    fn derive(&self, resource: &Value) -> Result<Map<String, Value>, Error> {
         Ok(self.caller.mapping.derive(resource, self.caller.tolerance)?)
     }
 
-    fn not_found(id: &str) -> ApiError {
-        ApiError(ScimError::not_found(format!("no user with id \"{id}\"")))
-    }
-
-    fn map_write_error(e: sqlx::Error, user_name: &str) -> ApiError {
-        if is_unique_violation(&e) {
-            ApiError(ScimError::uniqueness(format!("userName \"{user_name}\" is already taken")))
-        } else {
-            Error::Db(e).into()
-        }
+    fn not_found(id: &str) -> Error {
+        Error::Scim(ScimError::not_found(format!("no user with id \"{id}\"")))
     }
 
     /// Runs a change's statements with its log row, all in one transaction; `None` when a
     /// statement found the user at another version than expected (nothing was written).
-    async fn write_logged(
-        &self,
-        mut statements: Vec<Statement>,
-        change: Change<'_>,
-    ) -> Result<Option<LogFacts>, ApiError> {
+    async fn write_logged(&self, statements: Vec<Statement>, change: Change<'_>) -> Result<Option<LogFacts>, Error> {
         let mutation = Mutation {
             status: change.status,
             operation: change.operation,
@@ -80,16 +67,16 @@ impl UserRequest<'_> {
             body: change.body,
             detail: change.detail,
         };
-        let (row, facts) = log::mutation_row(self.draft, mutation);
-        statements.push(row);
-        match self.state.db.write(statements).await {
-            Ok(Outcome::Written) => Ok(Some(facts)),
-            Ok(Outcome::Conflict) => Ok(None),
-            Err(e) => Err(Self::map_write_error(e, &change.record.user_name)),
-        }
+        log::write_logged(&self.state.db, self.draft, statements, mutation)
+            .await
+            .on_unique(|| {
+                let taken = format!("userName \"{}\" is already taken", change.record.user_name);
+                Error::Scim(ScimError::uniqueness(taken))
+            })?
+            .map_err(Error::Db)
     }
 
-    async fn prepare(&self, body: Value) -> Result<(Prepared, Option<String>), ApiError> {
+    async fn prepare(&self, body: Value) -> Result<(Prepared, Option<String>), Error> {
         let mut prepared = resource::prepare(body, self.schema(), self.caller.tolerance)?;
         self.check_required(&prepared.resource)?;
         // A user the client creates or replaces without `active` is active (RFC 7643 §4.1.1
@@ -106,12 +93,12 @@ impl UserRequest<'_> {
     }
 
     /// Refuses a user that lacks an attribute the tenant requires (400 `invalidValue`).
-    fn check_required(&self, resource: &Value) -> Result<(), ApiError> {
+    fn check_required(&self, resource: &Value) -> Result<(), Error> {
         for attr in &self.caller.tenant.provisioning.required_attributes {
             // Validated when the setting was saved; one that no longer parses requires nothing.
             let Ok(path) = AttrPath::parse(attr) else { continue };
             if !resource::has_value(resource, self.schema(), &path) {
-                return Err(ApiError(ScimError::invalid_value(format!(
+                return Err(Error::Scim(ScimError::invalid_value(format!(
                     "this tenant requires \"{attr}\" on every user, and the user has no value for it"
                 ))));
             }
@@ -122,7 +109,7 @@ impl UserRequest<'_> {
     /// User linking on creation: the one existing user a POST adopts instead of answering 409,
     /// as the tenant's setting matches it (see [`LinkMatch`]). None when linking is off, the
     /// request lacks the value, or no user — or more than one — matches.
-    async fn link_candidate(&self, write: &UserWrite<'_>) -> Result<Option<(UserRecord, LinkMatch)>, ApiError> {
+    async fn link_candidate(&self, write: &UserWrite<'_>) -> Result<Option<(UserRecord, LinkMatch)>, Error> {
         let Some(by) = self.caller.tenant.provisioning.link_users_by else {
             return Ok(None);
         };
@@ -158,7 +145,7 @@ impl UserRequest<'_> {
     }
 
     /// POST /Users (RFC 7644 §3.3); the response honours `attributes`/`excludedAttributes`.
-    pub async fn create(&self, body: Value, query: &ListQuery) -> Result<ScimResponse, ApiError> {
+    pub async fn create(&self, body: Value, query: &ListQuery) -> Result<Outcome, Error> {
         let (prepared, password_hash) = self.prepare(body).await?;
         let attributes = self.derive(&prepared.resource)?;
         let write = self.write_of(&prepared.resource, password_hash.as_deref(), &attributes)?;
@@ -171,11 +158,11 @@ impl UserRequest<'_> {
         let record = stored(&id, &write, 1, now, now);
         let body = self.project(&record, &HashMap::new(), &query.attributes, &query.excluded_attributes);
         let insert = db::user::insert_statement(self.tenant_id(), &id, &write, now);
-        let change = Change::new(StatusCode::CREATED, "create", &record, Some(&body));
+        let change = Change::new(Status::Created, "create", &record, Some(&body));
         // An insert expects nothing, so it never conflicts.
         let facts = self.write_logged(vec![insert], change).await?.ok_or_else(concurrent_change)?;
         let location = format!("{}/Users/{id}", self.caller.base_url);
-        Ok(ScimResponse::created(body, location).with_version(record.version).with_facts(facts))
+        Ok(Outcome::created(body, location).with_version(record.version).with_facts(facts))
     }
 
     /// Adopts `existing` for a POST: the request's resource replaces it (the identity provider
@@ -187,7 +174,7 @@ impl UserRequest<'_> {
         by: LinkMatch,
         write: &UserWrite<'_>,
         query: &ListQuery,
-    ) -> Result<ScimResponse, ApiError> {
+    ) -> Result<Outcome, Error> {
         let now = self.state.clock.now_ms();
         let record = stored(&existing.id, write, existing.version + 1, existing.created_at, now);
         let (attributes, excluded) = (&query.attributes, &query.excluded_attributes);
@@ -195,31 +182,31 @@ impl UserRequest<'_> {
         let body = self.project(&record, &groups, attributes, excluded);
         let update = db::user::update_statement(self.tenant_id(), &existing.id, write, existing.version, now);
         let detail = format!("linked to the existing user \"{}\" by {}", existing.user_name, by.as_str());
-        let change = Change { detail: Some(detail), ..Change::new(StatusCode::CREATED, "link", &record, Some(&body)) };
+        let change = Change { detail: Some(detail), ..Change::new(Status::Created, "link", &record, Some(&body)) };
         let facts = self.write_logged(vec![update], change).await?.ok_or_else(concurrent_change)?;
         let location = format!("{}/Users/{}", self.caller.base_url, record.id);
-        Ok(ScimResponse::created(body, location).with_version(record.version).with_facts(facts))
+        Ok(Outcome::created(body, location).with_version(record.version).with_facts(facts))
     }
 
     /// The user with this id, or 404.
-    async fn existing(&self, id: &str) -> Result<UserRecord, ApiError> {
+    async fn existing(&self, id: &str) -> Result<UserRecord, Error> {
         db::user::get(&self.state.db, self.tenant_id(), id).await?.ok_or_else(|| Self::not_found(id))
     }
 
     /// GET /Users/{id} (RFC 7644 §3.4.1).
-    pub async fn get(&self, id: &str, query: &ListQuery) -> Result<ScimResponse, ApiError> {
+    pub async fn get(&self, id: &str, query: &ListQuery) -> Result<Outcome, Error> {
         let record = self.existing(id).await?;
         if self.preconditions.not_modified(record.version) {
-            return Ok(ScimResponse::not_modified(record.version).with_facts(read_facts("read", &record)));
+            return Ok(Outcome::not_modified(record.version).with_facts(read_facts("read", &record)));
         }
         let (attributes, excluded) = (&query.attributes, &query.excluded_attributes);
         let groups = self.memberships(std::slice::from_ref(&record), attributes, excluded).await?;
         let body = self.project(&record, &groups, attributes, excluded);
-        Ok(ScimResponse::ok(body).with_version(record.version).with_facts(read_facts("read", &record)))
+        Ok(Outcome::ok(body).with_version(record.version).with_facts(read_facts("read", &record)))
     }
 
     /// PUT /Users/{id} (RFC 7644 §3.5.1): the body replaces the resource.
-    pub async fn replace(&self, id: &str, body: Value, query: &ListQuery) -> Result<ScimResponse, ApiError> {
+    pub async fn replace(&self, id: &str, body: Value, query: &ListQuery) -> Result<Outcome, Error> {
         let (prepared, password_hash) = self.prepare(body).await?;
         let attributes = self.derive(&prepared.resource)?;
         let write = self.write_of(&prepared.resource, password_hash.as_deref(), &attributes)?;
@@ -231,15 +218,14 @@ impl UserRequest<'_> {
         let groups = self.memberships(std::slice::from_ref(&record), attributes, excluded).await?;
         let body = self.project(&record, &groups, attributes, excluded);
         let update = db::user::update_statement(self.tenant_id(), id, &write, before.version, now);
-        let change = Change::new(StatusCode::OK, change_kind(&before, &record, "replace"), &record, Some(&body));
+        let change = Change::new(Status::Ok, change_kind(&before, &record, "replace"), &record, Some(&body));
         let facts = self.write_logged(vec![update], change).await?.ok_or_else(concurrent_change)?;
-        Ok(ScimResponse::ok(body).with_version(record.version).with_facts(facts))
+        Ok(Outcome::ok(body).with_version(record.version).with_facts(facts))
     }
 
     /// PATCH /Users/{id} (RFC 7644 §3.5.2): all operations apply, or none. The user is read,
     /// patched and written back only if no other write came in between (else read again).
-    pub async fn patch(&self, id: &str, body: Value, query: &ListQuery) -> Result<ScimResponse, ApiError> {
-        let request = PatchRequest::parse(&body, self.caller.tolerance)?;
+    pub async fn patch(&self, id: &str, request: PatchRequest, query: &ListQuery) -> Result<Outcome, Error> {
         let (attributes, excluded) = (&query.attributes, &query.excluded_attributes);
         let mut hasher = password::HashOnce::default();
         for _ in 0..super::PATCH_ATTEMPTS {
@@ -266,9 +252,9 @@ impl UserRequest<'_> {
             let groups = self.memberships(std::slice::from_ref(&before), attributes, excluded).await?;
             if !changed {
                 let body = self.project(&before, &groups, attributes, excluded);
-                let change = Change::new(StatusCode::OK, "update", &before, Some(&body));
+                let change = Change::new(Status::Ok, "update", &before, Some(&body));
                 let facts = self.write_logged(Vec::new(), change).await?.ok_or_else(concurrent_change)?;
-                return Ok(ScimResponse::ok(body).with_version(before.version).with_facts(facts));
+                return Ok(Outcome::ok(body).with_version(before.version).with_facts(facts));
             }
             let derived = self.derive(&resource)?;
             let write = self.write_of(&resource, password_hash.as_deref(), &derived)?;
@@ -276,27 +262,35 @@ impl UserRequest<'_> {
             let record = stored(id, &write, before.version + 1, before.created_at, now);
             let body = self.project(&record, &groups, attributes, excluded);
             let update = db::user::update_statement(self.tenant_id(), id, &write, before.version, now);
-            let change = Change::new(StatusCode::OK, change_kind(&before, &record, "update"), &record, Some(&body));
+            let change = Change::new(Status::Ok, change_kind(&before, &record, "update"), &record, Some(&body));
             if let Some(facts) = self.write_logged(vec![update], change).await? {
-                return Ok(ScimResponse::ok(body).with_version(record.version).with_facts(facts));
+                return Ok(Outcome::ok(body).with_version(record.version).with_facts(facts));
             }
         }
         Err(concurrent_change())
     }
 
+    /// Sets `active` (an administrator's deactivation by hand): the change a PATCH replacing
+    /// `active` makes, derived, versioned and logged the same way.
+    pub async fn set_active(&self, id: &str, active: bool) -> Result<Outcome, Error> {
+        let operation =
+            PatchOperation { op: PatchOpKind::Replace, path: Some("active".into()), value: Some(Value::Bool(active)) };
+        self.patch(id, PatchRequest { operations: vec![operation] }, &ListQuery::default()).await
+    }
+
     /// DELETE /Users/{id} (RFC 7644 §3.6): the user and its memberships go together.
-    pub async fn delete(&self, id: &str) -> Result<ScimResponse, ApiError> {
+    pub async fn delete(&self, id: &str) -> Result<Outcome, Error> {
         let record = self.existing(id).await?;
         self.preconditions.check_write(record.version)?;
         let mut statements = vec![db::user::delete_statement(self.tenant_id(), id, record.version)];
         statements.extend(db::group::remove_memberships_statements(self.tenant_id(), id, self.state.clock.now_ms()));
-        let change = Change::new(StatusCode::NO_CONTENT, "delete", &record, None);
+        let change = Change::new(Status::NoContent, "delete", &record, None);
         let facts = self.write_logged(statements, change).await?.ok_or_else(concurrent_change)?;
-        Ok(ScimResponse::no_content().with_facts(facts))
+        Ok(Outcome::no_content().with_facts(facts))
     }
 
     /// GET /Users and POST /Users/.search (RFC 7644 §3.4.2, §3.4.3).
-    pub async fn list(&self, query: &ListQuery) -> Result<ScimResponse, ApiError> {
+    pub async fn list(&self, query: &ListQuery) -> Result<Outcome, Error> {
         let plan = self.state.list_plan(query, &query_sql::USERS, self.schema())?;
         let db = &self.state.db;
         let records = if plan.limit == 0 {
@@ -312,7 +306,7 @@ impl UserRequest<'_> {
         let groups = self.memberships(&records, attributes, excluded).await?;
         let resources = records.iter().map(|r| self.project(r, &groups, attributes, excluded)).collect();
         let facts = LogFacts { operation: Some("list"), resource_type: Some("User"), ..LogFacts::default() };
-        Ok(ScimResponse::ok(list_response(resources, total, query.start_index)).with_facts(facts))
+        Ok(Outcome::ok(list_response(resources, total, query.start_index)).with_facts(facts))
     }
 
     /// The read-only `groups` of these users by user id: read (one query per 1,000 users) only
@@ -322,7 +316,7 @@ impl UserRequest<'_> {
         records: &[UserRecord],
         attributes: &[scim::path::AttrPath],
         excluded: &[scim::path::AttrPath],
-    ) -> Result<HashMap<String, Vec<Membership>>, ApiError> {
+    ) -> Result<HashMap<String, Vec<Membership>>, Error> {
         let mut by_user: HashMap<String, Vec<Membership>> = HashMap::new();
         if records.is_empty() || !render::requested(self.schema(), "groups", attributes, excluded) {
             return Ok(by_user);
@@ -352,9 +346,9 @@ impl UserRequest<'_> {
         resource: &'a Value,
         password_hash: Option<&'a str>,
         attributes: &'a Map<String, Value>,
-    ) -> Result<UserWrite<'a>, ApiError> {
-        let user_name =
-            resource::user_name(resource).ok_or_else(|| ApiError(ScimError::invalid_value("userName is required")))?;
+    ) -> Result<UserWrite<'a>, Error> {
+        let user_name = resource::user_name(resource)
+            .ok_or_else(|| Error::Scim(ScimError::invalid_value("userName is required")))?;
         Ok(UserWrite {
             user_name,
             external_id: resource::external_id(resource),
@@ -370,7 +364,7 @@ impl UserRequest<'_> {
 
 /// A change to a user, as its log row records it.
 struct Change<'a> {
-    status: StatusCode,
+    status: Status,
     operation: &'static str,
     record: &'a UserRecord,
     body: Option<&'a Value>,
@@ -378,7 +372,7 @@ struct Change<'a> {
 }
 
 impl<'a> Change<'a> {
-    fn new(status: StatusCode, operation: &'static str, record: &'a UserRecord, body: Option<&'a Value>) -> Self {
+    fn new(status: Status, operation: &'static str, record: &'a UserRecord, body: Option<&'a Value>) -> Self {
         Change { status, operation, record, body, detail: None }
     }
 }
@@ -419,6 +413,6 @@ fn read_facts(operation: &'static str, record: &UserRecord) -> LogFacts {
     }
 }
 
-fn concurrent_change() -> ApiError {
-    ApiError(ScimError::new(409, None, "the user was changed concurrently; retry the request"))
+fn concurrent_change() -> Error {
+    Error::Scim(ScimError::new(409, None, "the user was changed concurrently; retry the request"))
 }

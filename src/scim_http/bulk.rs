@@ -5,17 +5,19 @@
 
 use std::collections::HashMap;
 
-use axum::http::{HeaderMap, HeaderValue};
 use scim::list::ListQuery;
+use scim::patch::PatchRequest;
 use scim::ScimError;
 use serde_json::{json, Map, Value};
 
+use super::error::ApiError;
 use super::extract::{ScimBody, ScimContext};
-use super::response::{LogFacts, ScimResponse};
-use crate::error::ApiError;
+use super::response::ScimResponse;
 use crate::provisioning::groups::GroupRequest;
-use crate::provisioning::log::{json_excerpt, LogDraft, LoggedBody, Outcome};
+use crate::provisioning::log::{json_excerpt, LogDraft, LogFacts, LoggedBody, LoggedOutcome};
+use crate::provisioning::outcome::Outcome;
 use crate::provisioning::precondition::Preconditions;
+use crate::provisioning::render::version_tag;
 use crate::provisioning::users::UserRequest;
 
 /// URN of the bulk request message.
@@ -57,7 +59,7 @@ pub async fn bulk(cx: ScimContext, ScimBody(body): ScimBody) -> Result<ScimRespo
             let result = run(&cx, &op).await;
             match &result {
                 Ok(response) => {
-                    let created = response.body().and_then(|b| b.get("id")).and_then(Value::as_str);
+                    let created = response.body.as_ref().and_then(|b| b.get("id")).and_then(Value::as_str);
                     if let (Some(bulk_id), Some(id)) = (&op.bulk_id, created) {
                         ids.insert(bulk_id.clone(), id.to_owned());
                     }
@@ -171,31 +173,27 @@ fn resolve_references(op: &Operation, ids: &HashMap<String, String>) -> Option<O
 }
 
 /// Runs one operation through the same code as its single request, logged as its own row.
-async fn run(cx: &ScimContext, op: &Operation) -> Result<ScimResponse, ApiError> {
+async fn run(cx: &ScimContext, op: &Operation) -> Result<Outcome, ApiError> {
     let draft = LogDraft {
         method: op.method.clone(),
         path: op.path.clone(),
         request_excerpt: op.data.clone().map(json_excerpt),
         ..cx.draft.clone()
     };
-    let mut headers = HeaderMap::new();
-    if let Some(version) = op.version.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
-        headers.insert(axum::http::header::IF_MATCH, version);
-    }
-    let preconditions = Preconditions::from_headers(&headers);
+    let preconditions = Preconditions::new(op.version.as_deref(), []);
     let result = dispatch(cx, op, &draft, &preconditions).await;
     if let Err(ApiError(e)) = &result {
         // Successful mutations logged themselves in their transaction; failures are logged here.
         // Named as the same request alone would be.
         let method = axum::http::Method::from_bytes(op.method.as_bytes()).unwrap_or(axum::http::Method::POST);
         let facts = super::gate::facts_from_path(&method, &op.path);
-        let entry = draft.finish(Outcome {
+        let entry = draft.finish(LoggedOutcome {
             status: e.status,
             operation: facts.operation.unwrap_or("other").to_owned(),
             resource_type: facts.resource_type.map(str::to_owned),
             resource_id: facts.resource_id,
             response: LoggedBody::of(e.status, &e.to_json()),
-            ..Outcome::default()
+            ..LoggedOutcome::default()
         });
         cx.state.log_sink.append(entry).await;
     }
@@ -207,7 +205,7 @@ async fn dispatch(
     op: &Operation,
     draft: &LogDraft,
     preconditions: &Preconditions,
-) -> Result<ScimResponse, ApiError> {
+) -> Result<Outcome, ApiError> {
     let mut segments = op.path.trim_start_matches('/').split('/');
     let (collection, id) = (segments.next().unwrap_or_default(), segments.next());
     if segments.next().is_some() {
@@ -215,25 +213,26 @@ async fn dispatch(
     }
     let data = || op.data.clone().ok_or_else(|| ApiError(ScimError::invalid_syntax("this operation needs \"data\"")));
     let (state, caller) = (&cx.state, &cx.caller);
+    let patch_of = |data: Value| PatchRequest::parse(&data, caller.tolerance);
     match collection {
         "Users" => {
             let users = UserRequest { state, caller, draft, preconditions };
             let all = ListQuery::default();
             match (op.method.as_str(), id) {
-                ("POST", None) => users.create(data()?, &all).await,
-                ("PUT", Some(id)) => users.replace(id, data()?, &all).await,
-                ("PATCH", Some(id)) => users.patch(id, data()?, &all).await,
-                ("DELETE", Some(id)) => users.delete(id).await,
+                ("POST", None) => Ok(users.create(data()?, &all).await?),
+                ("PUT", Some(id)) => Ok(users.replace(id, data()?, &all).await?),
+                ("PATCH", Some(id)) => Ok(users.patch(id, patch_of(data()?)?, &all).await?),
+                ("DELETE", Some(id)) => Ok(users.delete(id).await?),
                 _ => Err(unsupported(op)),
             }
         }
         "Groups" => {
             let groups = GroupRequest { state, caller, draft, preconditions };
             match (op.method.as_str(), id) {
-                ("POST", None) => groups.create(data()?).await,
-                ("PUT", Some(id)) => groups.replace(id, data()?).await,
-                ("PATCH", Some(id)) => groups.patch(id, data()?, &ListQuery::default()).await,
-                ("DELETE", Some(id)) => groups.delete(id).await,
+                ("POST", None) => Ok(groups.create(data()?).await?),
+                ("PUT", Some(id)) => Ok(groups.replace(id, data()?).await?),
+                ("PATCH", Some(id)) => Ok(groups.patch(id, patch_of(data()?)?, &ListQuery::default()).await?),
+                ("DELETE", Some(id)) => Ok(groups.delete(id).await?),
                 _ => Err(unsupported(op)),
             }
         }
@@ -246,7 +245,7 @@ fn unsupported(op: &Operation) -> ApiError {
 }
 
 /// The operation's entry in the bulk response (RFC 7644 §3.7.3).
-fn outcome(op: &Operation, result: Result<ScimResponse, ApiError>) -> Value {
+fn outcome(op: &Operation, result: Result<Outcome, ApiError>) -> Value {
     let mut entry = Map::new();
     entry.insert("method".into(), json!(op.method));
     if let Some(bulk_id) = &op.bulk_id {
@@ -254,16 +253,21 @@ fn outcome(op: &Operation, result: Result<ScimResponse, ApiError>) -> Value {
     }
     match result {
         Ok(response) => {
-            let location = response.location().map(str::to_owned).or_else(|| {
-                response.body().and_then(|b| b.pointer("/meta/location")).and_then(Value::as_str).map(str::to_owned)
+            let location = response.location.clone().or_else(|| {
+                response
+                    .body
+                    .as_ref()
+                    .and_then(|b| b.pointer("/meta/location"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
             });
             if let Some(location) = location {
                 entry.insert("location".into(), json!(location));
             }
-            if let Some(etag) = response.etag() {
-                entry.insert("version".into(), json!(etag));
+            if let Some(version) = response.version {
+                entry.insert("version".into(), json!(version_tag(version)));
             }
-            entry.insert("status".into(), json!(response.status().as_u16().to_string()));
+            entry.insert("status".into(), json!(response.status.code().to_string()));
         }
         Err(ApiError(e)) => {
             entry.insert("status".into(), json!(e.status.to_string()));

@@ -6,10 +6,10 @@ use scim::schema::{SchemaDef, GROUP, GROUP_SCHEMA, USER_SCHEMA};
 use scim::ScimError;
 use serde_json::{json, Value};
 
+use super::error::ApiError;
 use super::extract::ScimContext;
 use super::response::ScimResponse;
 use crate::db::tenant::Profile;
-use crate::error::ApiError;
 
 /// The schemas of this tenant: core User, its extensions (enterprise, and the custom ones the
 /// tenant's mappers read), and Group.

@@ -8,7 +8,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use scim::ScimError;
 
-use crate::error::ApiError;
+use super::error::ApiError;
 use crate::state::AppState;
 
 /// The endpoint names right below `/scim/v2`, as the routes spell them.

@@ -11,33 +11,17 @@ use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::{header, HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use scim::resource::Tolerance;
 use scim::ScimError;
 
+use super::error::ApiError;
 use crate::db;
 use crate::db::tenant::{AuthSettings, Profile, ProvisioningSettings, Tenant};
-use crate::error::ApiError;
-use crate::provisioning::log::{excerpt, LogDraft, LoggedBody, Outcome};
-use crate::provisioning::mapping::{mapping_of, tolerance_of, TenantMapping};
-use crate::scim_http::response::LogFacts;
+use crate::provisioning::caller::{Actor, Caller};
+use crate::provisioning::log::{excerpt, LogDraft, LogFacts, LoggedBody, LoggedOutcome};
+use crate::provisioning::mapping::mapping_of;
 use crate::scim_http::throttle;
 use crate::secret::SecretHash;
 use crate::state::AppState;
-
-/// An authenticated SCIM caller: the tenant in the URL and the credential that proved access.
-#[derive(Debug, Clone)]
-pub struct ScimCaller {
-    /// The tenant.
-    pub tenant: Tenant,
-    /// The credential's id.
-    pub credential_id: String,
-    /// How tolerant to be of the client's request shapes.
-    pub tolerance: Tolerance,
-    /// The tenant's SCIM base URL.
-    pub base_url: String,
-    /// The tenant's attribute mappers and User resource type.
-    pub mapping: std::sync::Arc<TenantMapping>,
-}
 
 /// Only refresh a credential's `last_used_at` when it is older than this (ms): a write per
 /// request would cost more than the information is worth.
@@ -90,8 +74,6 @@ pub async fn gate(
     };
     let response = match admitted {
         Ok((credential_id, body, mapping)) => {
-            let base_url = state.scim_base_url(&tenant.name);
-            let tolerance = tolerance_of(tenant.profile);
             if !matches!(parts.method, Method::GET | Method::HEAD) {
                 // A change writes its log row in its own transaction: the rows of the requests
                 // before it go first, so the log keeps the order the requests arrived in. (Not
@@ -99,7 +81,8 @@ pub async fn gate(
                 state.log_sink.flush().await;
             }
             let mut request = Request::from_parts(parts, Body::from(body));
-            request.extensions_mut().insert(ScimCaller { tenant, credential_id, tolerance, base_url, mapping });
+            let caller = Caller::new(&state, tenant, Actor::ScimClient { credential_id }, mapping);
+            request.extensions_mut().insert(caller);
             request.extensions_mut().insert(draft.clone());
             next.run(request).await
         }
@@ -331,7 +314,7 @@ async fn record(state: &AppState, draft: &LogDraft, defaults: LogFacts, response
         Some(logged) => (response, logged),
         None => logged_body_of(response, status).await,
     };
-    let entry = draft.finish(Outcome {
+    let entry = draft.finish(LoggedOutcome {
         status,
         operation: facts.operation.or(defaults.operation).unwrap_or("other").to_owned(),
         resource_type: facts.resource_type.or(defaults.resource_type).map(str::to_owned),

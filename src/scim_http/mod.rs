@@ -5,6 +5,7 @@
 pub mod bulk;
 pub mod discovery;
 pub mod edge;
+pub mod error;
 pub mod extract;
 pub mod gate;
 pub mod groups;

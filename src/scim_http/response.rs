@@ -5,28 +5,12 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use crate::provisioning::log::LoggedBody;
+use crate::provisioning::log::{LogFacts, LoggedBody};
+use crate::provisioning::outcome::Outcome;
+use crate::provisioning::render::version_tag;
 
 /// The SCIM media type (RFC 7644 §3.1).
 pub const SCIM_CONTENT_TYPE: &str = "application/scim+json";
-
-/// What a handler tells the provisioning log about its request.
-#[derive(Debug, Clone, Default)]
-pub struct LogFacts {
-    /// The operation (create, replace, update, deactivate, delete, read, list, discovery).
-    pub operation: Option<&'static str>,
-    /// `User` or `Group`.
-    pub resource_type: Option<&'static str>,
-    /// The resource id.
-    pub resource_id: Option<String>,
-    /// The userName.
-    pub user_name: Option<String>,
-    /// The handler already wrote the log row inside its own transaction.
-    pub already_logged: bool,
-    /// The response body as the log keeps it, taken while the body was serialized (so the
-    /// logging layer need not parse it again).
-    pub response: Option<LoggedBody>,
-}
 
 /// A successful SCIM response.
 #[derive(Debug)]
@@ -44,27 +28,6 @@ impl ScimResponse {
         Self { status: StatusCode::OK, body: Some(body), etag: None, location: None, facts: LogFacts::default() }
     }
 
-    /// 201 with the created resource and its location.
-    pub fn created(body: Value, location: String) -> Self {
-        Self { status: StatusCode::CREATED, location: Some(location), ..Self::ok(body) }
-    }
-
-    /// 204 without a body.
-    pub fn no_content() -> Self {
-        Self { status: StatusCode::NO_CONTENT, body: None, ..Self::ok(Value::Null) }
-    }
-
-    /// 304 Not Modified for a reader that already has this version (RFC 9110 §15.4.5).
-    pub fn not_modified(version: i64) -> Self {
-        Self { status: StatusCode::NOT_MODIFIED, body: None, ..Self::ok(Value::Null) }.with_version(version)
-    }
-
-    /// Adds a weak ETag for this resource version (RFC 7644 §3.14).
-    pub fn with_version(mut self, version: i64) -> Self {
-        self.etag = Some(weak_etag(version));
-        self
-    }
-
     /// Attaches the facts for the provisioning log.
     pub fn with_facts(mut self, facts: LogFacts) -> Self {
         self.facts = facts;
@@ -72,31 +35,17 @@ impl ScimResponse {
     }
 }
 
-impl ScimResponse {
-    /// The HTTP status.
-    pub fn status(&self) -> StatusCode {
-        self.status
+impl From<Outcome> for ScimResponse {
+    fn from(outcome: Outcome) -> Self {
+        let status = StatusCode::from_u16(outcome.status.code()).unwrap_or(StatusCode::OK);
+        ScimResponse {
+            status,
+            body: outcome.body,
+            etag: outcome.version.map(version_tag),
+            location: outcome.location,
+            facts: outcome.facts,
+        }
     }
-
-    /// The body, if any.
-    pub fn body(&self) -> Option<&Value> {
-        self.body.as_ref()
-    }
-
-    /// The ETag, if any.
-    pub fn etag(&self) -> Option<&str> {
-        self.etag.as_deref()
-    }
-
-    /// The `Location`, if any.
-    pub fn location(&self) -> Option<&str> {
-        self.location.as_deref()
-    }
-}
-
-/// The weak ETag of a resource version.
-pub fn weak_etag(version: i64) -> String {
-    format!("W/\"{version}\"")
 }
 
 impl IntoResponse for ScimResponse {

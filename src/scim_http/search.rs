@@ -6,9 +6,12 @@ use scim::list::{list_response, ListQuery};
 use scim::{ScimError, ScimType};
 use serde_json::Value;
 
+use super::error::ApiError;
 use super::extract::{ScimBody, ScimContext};
-use super::response::{LogFacts, ScimResponse};
-use crate::error::ApiError;
+use super::response::ScimResponse;
+use crate::error::Error;
+use crate::provisioning::log::LogFacts;
+use crate::provisioning::outcome::Outcome;
 
 /// One resource type's part of the result.
 struct Part {
@@ -17,9 +20,8 @@ struct Part {
 }
 
 impl Part {
-    fn from_list(response: Result<ScimResponse, ApiError>) -> Result<Part, ScimError> {
-        let response = response.map_err(|ApiError(e)| e)?;
-        let body = response.body().cloned().unwrap_or_default();
+    fn from_list(listed: Result<Outcome, Error>) -> Result<Part, ScimError> {
+        let body = listed.map_err(|e| e.to_scim())?.body.unwrap_or_default();
         Ok(Part {
             total: body["totalResults"].as_u64().unwrap_or_default(),
             resources: body["Resources"].as_array().cloned().unwrap_or_default(),

@@ -2,10 +2,11 @@
 
 use axum::extract::Path;
 use scim::list::ListQuery;
+use scim::patch::PatchRequest;
 
+use super::error::ApiError;
 use super::extract::{ScimBody, ScimContext, ScimQuery};
 use super::response::ScimResponse;
-use crate::error::ApiError;
 
 type Result = std::result::Result<ScimResponse, ApiError>;
 
@@ -14,23 +15,23 @@ type TenantAndId = Path<(String, String)>;
 
 /// GET /Users
 pub async fn list(cx: ScimContext, ScimQuery(query): ScimQuery) -> Result {
-    cx.users().list(&query).await
+    Ok(cx.users().list(&query).await?.into())
 }
 
 /// POST /Users/.search (RFC 7644 §3.4.3)
 pub async fn search(cx: ScimContext, ScimBody(body): ScimBody) -> Result {
     let query = ListQuery::from_search_request(&body)?;
-    cx.users().list(&query).await
+    Ok(cx.users().list(&query).await?.into())
 }
 
 /// POST /Users
 pub async fn create(cx: ScimContext, ScimQuery(query): ScimQuery, ScimBody(body): ScimBody) -> Result {
-    cx.users().create(body, &query).await
+    Ok(cx.users().create(body, &query).await?.into())
 }
 
 /// GET /Users/{id}
 pub async fn get(cx: ScimContext, Path((_, id)): TenantAndId, ScimQuery(query): ScimQuery) -> Result {
-    cx.users().get(&id, &query).await
+    Ok(cx.users().get(&id, &query).await?.into())
 }
 
 /// PUT /Users/{id}
@@ -40,7 +41,7 @@ pub async fn replace(
     ScimQuery(query): ScimQuery,
     ScimBody(body): ScimBody,
 ) -> Result {
-    cx.users().replace(&id, body, &query).await
+    Ok(cx.users().replace(&id, body, &query).await?.into())
 }
 
 /// PATCH /Users/{id}
@@ -50,10 +51,11 @@ pub async fn patch(
     ScimQuery(query): ScimQuery,
     ScimBody(body): ScimBody,
 ) -> Result {
-    cx.users().patch(&id, body, &query).await
+    let request = PatchRequest::parse(&body, cx.caller.tolerance)?;
+    Ok(cx.users().patch(&id, request, &query).await?.into())
 }
 
 /// DELETE /Users/{id}
 pub async fn delete(cx: ScimContext, Path((_, id)): TenantAndId) -> Result {
-    cx.users().delete(&id).await
+    Ok(cx.users().delete(&id).await?.into())
 }

@@ -10,9 +10,10 @@ use app::dto::{
 };
 use axum::http::{Method, StatusCode};
 use scimhub::admin::Backend;
-use scimhub::db::group::{self as groups, GroupWrite, MemberType};
+use scimhub::db::group::{self as groups, GroupWrite};
 use scimhub::db::tenant::Profile;
 use scimhub::db::user::{self as users, UserWrite};
+use scimhub::db::Outcome;
 use serde_json::{json, Map, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -362,7 +363,8 @@ async fn stored_group(app: &TestApp, t: &TestTenant, display_name: &str, time: i
     let id = uuid::Uuid::new_v4().to_string();
     let resource = json!({ "schemas": [GROUP], "displayName": display_name });
     let write = GroupWrite { display_name, external_id: None, resource: &resource };
-    groups::insert(app.state.db.writer(), &t.id, &id, &write, time).await.unwrap();
+    let written = app.state.db.write(vec![groups::insert_statement(&t.id, &id, &write, time)]).await.unwrap();
+    assert_eq!(written, Outcome::Written);
     id
 }
 
@@ -474,10 +476,8 @@ async fn a_group_page_shows_its_resource_history_and_members_in_pages() {
     for i in 0..130 {
         ids.push(stored_user(&app, &t, &format!("m{i:03}@example.com"), None, i % 2 == 0, 1).await);
     }
-    let mut conn = app.state.db.writer().acquire().await.unwrap();
-    let rows: Vec<(String, MemberType)> = ids.iter().map(|id| (id.clone(), MemberType::User)).collect();
-    groups::add_members(&mut conn, &t.id, &big, &rows, 2).await.unwrap();
-    drop(conn);
+    let written = app.state.db.write(groups::add_members_statements(&t.id, &big, &ids, 2)).await.unwrap();
+    assert_eq!(written, Outcome::Written);
     let detail = b.group_detail(&admin(), &t.name, &big).await.unwrap();
     assert_eq!((detail.member_count, detail.members_in_resource), (130, false));
     let resource: Value = serde_json::from_str(&detail.resource).unwrap();
