@@ -22,7 +22,6 @@ use crate::components::confirm_button::ConfirmButton;
 use crate::components::copy_button::CopyButton;
 use crate::components::download_link::DownloadLink;
 use crate::components::error_box::ErrorBox;
-use crate::components::field::{Checkbox, Field};
 use crate::components::polling::use_polling;
 use crate::components::scim_tabs::ScimTabs;
 use crate::components::use_interactive;
@@ -446,64 +445,95 @@ fn MapperEditor(
             .or_else(|| (tried.get() && claim.get().trim().is_empty()).then(|| parse_claim("").err()).flatten())
     };
     let heading = if editing { format!("Edit mapper \"{title}\"") } else { "Add mapper".to_owned() };
-    let custom_example = format!("{CUSTOM_EXTENSION_URN}:tag");
-    // The claim's longer hint, after its error.
-    let claim_hint = move || {
+    let checkbox = |value: RwSignal<bool>, label: &'static str| {
         view! {
-            <div class="hint" id="mapper-claim-hint">
-                "The SCIM attribute it reads:"
-                <ul>
-                    <li>"core User attribute: "<code>"name.givenName"</code>", "<code>"userName"</code>", "<code>"active"</code></li>
-                    <li>"enterprise extension: "<code>"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"</code></li>
-                    <li>"custom extension: "<code>{custom_example}</code></li>
-                    <li><code>"email"</code>" is an alias of the primary email (else the work one, else the first)."</li>
-                </ul>
-            </div>
-            <p class="hint entra" id="mapper-claim-entra">{entra_hint}</p>
+            <label class="check">
+                <input type="checkbox" prop:checked=move || value.get()
+                    on:change=move |ev| value.set(event_target_checked(&ev))/>
+                {label}
+            </label>
         }
     };
+    let custom_example = format!("{CUSTOM_EXTENSION_URN}:tag");
 
     view! {
         <section class="editor" aria-labelledby="mapper-form-heading">
             <h3 id="mapper-form-heading">{heading}</h3>
             <form class="form mapper-form" on:submit=submit>
-                <Field id="mapper-type" label="Mapper type"
-                    hint="Reads one SCIM attribute of the user and stores it as an internal user attribute.">
-                    <select disabled>
+                <div class="field">
+                    <label for="mapper-type">"Mapper type"</label>
+                    <select id="mapper-type" disabled aria-describedby="mapper-type-hint">
                         <option value="userAttribute" selected>"User Attribute"</option>
                     </select>
-                </Field>
-                <Field id="mapper-name" label="Name" error=name_error>
-                    <input type="text" node_ref=name_input required maxlength="100" autocomplete="off" spellcheck="false"
+                    <p class="hint" id="mapper-type-hint">
+                        "Reads one SCIM attribute of the user and stores it as an internal user attribute."
+                    </p>
+                </div>
+                <div class="field">
+                    <label for="mapper-name">"Name"</label>
+                    <input id="mapper-name" type="text" node_ref=name_input required maxlength="100"
+                        autocomplete="off" spellcheck="false"
+                        aria-describedby="mapper-name-error"
+                        aria-invalid=move || name_error().is_some().to_string()
                         prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
-                </Field>
-                <Field id="mapper-user-attribute" label="User attribute" error=attribute_error
-                    hint="The internal attribute it fills: a letter, then letters, digits, '_', '.' or '-'. One mapper per attribute.">
-                    <input type="text" node_ref=attribute_input required maxlength="100" autocomplete="off" spellcheck="false"
-                        placeholder="firstName"
-                        prop:value=move || user_attribute.get() on:input=move |ev| user_attribute.set(event_target_value(&ev))/>
-                </Field>
-                <Field id="mapper-claim" label="Token claim" error=claim_message
-                    described_by="mapper-claim-hint mapper-claim-entra" after=claim_hint>
-                    <input type="text" node_ref=claim_input required maxlength="300" autocomplete="off" spellcheck="false"
-                        placeholder="name.givenName"
-                        prop:value=move || claim.get() on:input=move |ev| claim.set(event_target_value(&ev))/>
-                </Field>
-                <Field id="mapper-json-type" label="Claim JSON type" error=type_error>
-                    <select node_ref=type_input on:change=move |ev| json_type.set(event_target_value(&ev))>
+                    <p class="field-error" id="mapper-name-error" role="alert">{name_error}</p>
+                </div>
+                <div class="field">
+                    <label for="mapper-user-attribute">"User attribute"</label>
+                    <input id="mapper-user-attribute" type="text" node_ref=attribute_input required maxlength="100"
+                        autocomplete="off" spellcheck="false" placeholder="firstName"
+                        aria-describedby="mapper-user-attribute-hint mapper-user-attribute-error"
+                        aria-invalid=move || attribute_error().is_some().to_string()
+                        prop:value=move || user_attribute.get()
+                        on:input=move |ev| user_attribute.set(event_target_value(&ev))/>
+                    <p class="hint" id="mapper-user-attribute-hint">
+                        "The internal attribute it fills: a letter, then letters, digits, '_', '.' or '-'. One mapper per attribute."
+                    </p>
+                    <p class="field-error" id="mapper-user-attribute-error" role="alert">{attribute_error}</p>
+                </div>
+                <div class="field">
+                    <label for="mapper-claim">"Token claim"</label>
+                    <input id="mapper-claim" type="text" node_ref=claim_input required maxlength="300"
+                        autocomplete="off" spellcheck="false" placeholder="name.givenName"
+                        aria-describedby="mapper-claim-error mapper-claim-hint mapper-claim-entra"
+                        aria-invalid=move || claim_message().is_some().to_string()
+                        prop:value=move || claim.get()
+                        on:input=move |ev| claim.set(event_target_value(&ev))/>
+                    <p class="field-error" id="mapper-claim-error" role="alert">{claim_message}</p>
+                    <div class="hint" id="mapper-claim-hint">
+                        "The SCIM attribute it reads:"
+                        <ul>
+                            <li>"core User attribute: "<code>"name.givenName"</code>", "<code>"userName"</code>", "<code>"active"</code></li>
+                            <li>"enterprise extension: "<code>"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"</code></li>
+                            <li>"custom extension: "<code>{custom_example}</code></li>
+                            <li><code>"email"</code>" is an alias of the primary email (else the work one, else the first)."</li>
+                        </ul>
+                    </div>
+                    <p class="hint entra" id="mapper-claim-entra">{entra_hint}</p>
+                </div>
+                <div class="field">
+                    <label for="mapper-json-type">"Claim JSON type"</label>
+                    <select id="mapper-json-type" node_ref=type_input aria-describedby="mapper-json-type-error"
+                        aria-invalid=move || type_error().is_some().to_string()
+                        on:change=move |ev| json_type.set(event_target_value(&ev))>
                         {ClaimType::ALL.into_iter().map(|t| view! {
                             <option value=t.as_str() prop:selected=move || json_type.get() == t.as_str()>{t.label()}</option>
                         }).collect_view()}
                     </select>
-                </Field>
-                <Checkbox id="mapper-multivalued" label="Multivalued" checked=multivalued
-                    hint="On: every value, as a JSON array (e.g. all emails). Off: one value (of a list, the primary one, else the first)."/>
+                    <p class="field-error" id="mapper-json-type-error" role="alert">{type_error}</p>
+                </div>
+                <div class="field">
+                    {checkbox(multivalued, "Multivalued")}
+                    <p class="hint indent">
+                        "On: every value, as a JSON array (e.g. all emails). Off: one value (of a list, the primary one, else the first)."
+                    </p>
+                </div>
                 <fieldset class="field">
                     <legend>"Tokens that carry the claim"</legend>
-                    <Checkbox label="Add to ID token" checked=id_token/>
-                    <Checkbox label="Add to access token" checked=access_token/>
-                    <Checkbox label="Add to userinfo" checked=userinfo/>
-                    <Checkbox label="Add to token introspection" checked=introspection/>
+                    {checkbox(id_token, "Add to ID token")}
+                    {checkbox(access_token, "Add to access token")}
+                    {checkbox(userinfo, "Add to userinfo")}
+                    {checkbox(introspection, "Add to token introspection")}
                 </fieldset>
                 <div class="actions">
                     <button type="submit" on:click=move |_| tried.set(true)
@@ -590,14 +620,14 @@ fn Portability(
             Ok(json) => {
                 let text = Signal::stored(json.clone());
                 view! {
-                    <Field id="mappers-export" label="Exported mappers" class="export" after=move || view! {
+                    <div class="field export">
+                        <label for="mappers-export">"Exported mappers"</label>
+                        <textarea id="mappers-export" readonly rows="12" spellcheck="false" prop:value=json></textarea>
                         <div class="actions">
                             <CopyButton text label="Copy exported mappers"/>
                             <DownloadLink text file_name=file_name/>
                         </div>
-                    }>
-                        <textarea readonly rows="12" spellcheck="false" prop:value=json></textarea>
-                    </Field>
+                    </div>
                 }
                 .into_any()
             }
@@ -619,14 +649,24 @@ fn Portability(
             {can_change.then(|| view! {
                 <form class="form import" on:submit=submit_import>
                     <h4>"Import mappers"</h4>
-                    <Field id="mappers-import" label="Mappers JSON" error=import_refused
-                        hint="A JSON array of mappers as \"Export mappers\" gives it. All or nothing: if one is refused, none is stored.">
-                        <textarea rows="8" spellcheck="false" required
+                    <div class="field">
+                        <label for="mappers-import">"Mappers JSON"</label>
+                        <textarea id="mappers-import" rows="8" spellcheck="false" required
                             placeholder="[{\"name\": \"firstName\", \"userAttribute\": \"firstName\", \"claim\": \"name.givenName\", \"jsonType\": \"String\"}]"
+                            aria-describedby="mappers-import-hint mappers-import-error"
+                            aria-invalid=move || import_refused().is_some().to_string()
                             prop:value=move || import_json.get()
                             on:input=move |ev| import_json.set(event_target_value(&ev))></textarea>
-                    </Field>
-                    <Checkbox label="Replace existing mappers" checked=import_replace/>
+                        <p class="hint" id="mappers-import-hint">
+                            "A JSON array of mappers as \"Export mappers\" gives it. All or nothing: if one is refused, none is stored."
+                        </p>
+                        <p class="field-error" id="mappers-import-error" role="alert">{import_refused}</p>
+                    </div>
+                    <label class="check">
+                        <input type="checkbox" prop:checked=move || import_replace.get()
+                            on:change=move |ev| import_replace.set(event_target_checked(&ev))/>
+                        "Replace existing mappers"
+                    </label>
                     <div class="actions">
                         <button type="submit" disabled=move || !interactive.get() || import.pending().get()>"Import"</button>
                         <span class="saved" role="status">{imported}</span>
