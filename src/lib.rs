@@ -7,20 +7,21 @@
 #![recursion_limit = "256"]
 
 pub mod admin;
-pub mod auth;
+pub mod admin_sign_in;
 pub mod cache;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
-pub mod oauth;
 pub mod provisioning;
 pub mod rights;
 pub mod scim_http;
+pub mod scim_tokens;
 pub mod secret;
 pub mod server;
 pub mod state;
+pub mod tenant;
 pub mod trace;
 
 pub use server::{router, AppStateBuilder};

@@ -19,7 +19,7 @@ pub async fn resolve(db: &Db, config: &OidcConfig, mut identity: AdminIdentity) 
     let grants = if identity.via == SignInMethod::BreakGlass {
         Vec::new()
     } else {
-        db::grant::matching(db.reader(), &identity.subject, identity.email.as_deref(), &identity.claim_values).await?
+        db::grant::matching(db, &identity.subject, identity.email.as_deref(), &identity.claim_values).await?
     };
     identity.platform_admin = identity.via == SignInMethod::BreakGlass
         || configured_platform_admin(config, &identity)

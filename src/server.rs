@@ -20,7 +20,7 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use crate::auth::oidc::OidcLogin;
+use crate::admin_sign_in::oidc::OidcLogin;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::ServeConfig;
 use crate::db::session_store::DbSessionStore;
@@ -71,7 +71,7 @@ impl AppStateBuilder {
             clock: self.clock,
             leptos: leptos_options()?,
             oidc: Arc::new(oidc),
-            remote_keys: Arc::new(crate::oauth::remote_keys::RemoteKeys::new()?),
+            remote_keys: Arc::new(crate::scim_tokens::remote_keys::RemoteKeys::new()?),
         }))
     }
 }
@@ -101,14 +101,14 @@ fn routes(state: AppState) -> Router {
         )
         .route("/admin/audit/export", get(crate::admin::export::audit_export))
         .route("/admin/log/export", get(crate::admin::export::log_export))
-        .route_layer(from_fn_with_state(state.clone(), crate::auth::session::require_admin))
-        .merge(crate::auth::routes::router())
+        .route_layer(from_fn_with_state(state.clone(), crate::admin_sign_in::session::require_admin))
+        .merge(crate::admin_sign_in::routes::router())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(session_layer(&state))
-        .layer(from_fn_with_state(state.clone(), crate::auth::origin::same_origin_only));
+        .layer(from_fn_with_state(state.clone(), crate::admin_sign_in::origin::same_origin_only));
     Router::new()
         .merge(crate::scim_http::router(state.clone()))
-        .merge(crate::oauth::router())
+        .merge(crate::scim_tokens::router())
         .merge(pages)
         .route("/healthz", get(healthz))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -5,17 +5,17 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
-use crate::auth::oidc::OidcLogin;
+use crate::admin_sign_in::oidc::OidcLogin;
 use crate::cache::TtlCache;
 use crate::clock::SharedClock;
 use crate::config::ServeConfig;
 use crate::db::credential::CredentialMatch;
 use crate::db::log_sink::LogSink;
-use crate::db::tenant::Tenant;
 use crate::db::Db;
-use crate::oauth::remote_keys::RemoteKeys;
 use crate::provisioning::mapping::{Rederivations, TenantMapping};
+use crate::scim_tokens::remote_keys::RemoteKeys;
 use crate::secret::SecretHash;
+use crate::tenant::Tenant;
 
 /// Shared state: one reference count to clone (the router clones it into every request, once
 /// per layer that takes state).
@@ -100,7 +100,7 @@ impl AppState {
         if let Some(found) = self.tenants.get(&name.to_owned()) {
             return Ok(found);
         }
-        let found = crate::db::tenant::by_name(self.db.reader(), name).await?;
+        let found = crate::db::tenant::by_name(&self.db, name).await?;
         self.tenants.put(name.to_owned(), found.clone());
         Ok(found)
     }
@@ -127,10 +127,10 @@ impl AppState {
     pub fn list_plan(
         &self,
         query: &scim::list::ListQuery,
-        mapping: &'static crate::provisioning::query_sql::Mapping,
+        mapping: &'static crate::db::query_sql::Mapping,
         schema: &'static scim::schema::ResourceSchema,
-    ) -> Result<crate::provisioning::query_sql::ListPlan, scim::ScimError> {
-        crate::provisioning::query_sql::plan(
+    ) -> Result<crate::db::query_sql::ListPlan, scim::ScimError> {
+        crate::db::query_sql::plan(
             query,
             mapping,
             schema,

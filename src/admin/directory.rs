@@ -22,14 +22,15 @@ use serde_json::Value;
 use super::mapping::pretty;
 use super::{log_row, Backend, OrInternal};
 use crate::clock::rfc3339_ms;
+use crate::db;
 use crate::db::credential::Kind;
 use crate::db::group::{self, MemberType};
+use crate::db::query_sql::{self, Mapping, GROUPS, USERS};
 use crate::db::resource::{KeyKind, Position, Seek, Sort, SortColumn, Window};
 use crate::db::sql::{Arg, Where};
 use crate::db::user::{self, Writer};
-use crate::db::{self, tenant::Tenant};
 use crate::provisioning::mapping::mapping_of;
-use crate::provisioning::query_sql::{self, Mapping, GROUPS, USERS};
+use crate::tenant::Tenant;
 
 /// Groups with at most this many members show them in the SCIM resource on their page.
 const MEMBERS_IN_RESOURCE: u64 = 100;
@@ -118,10 +119,38 @@ impl Backend {
         Ok(condition)
     }
 
+    /// What a request for one of the lists selects: the tenant, the condition of its search and
+    /// its order and start — or, as `Err` inside, why the search was refused (the page shows it).
+    async fn list_request(
+        &self,
+        list: &ListKind,
+        admin: &AdminIdentity,
+        tenant: &str,
+        query: &DirectoryQuery,
+    ) -> Result<Result<ListRequest, String>, AppError> {
+        let tenant = self.tenant(admin, tenant).await?;
+        let schema = self.filter_schema(list, &tenant).await?;
+        let condition = match self.condition(list, schema, query) {
+            Ok(condition) => condition,
+            Err(message) => return Ok(Err(message)),
+        };
+        let column = (list.sort)(query.sort);
+        let sort = Sort { column, descending: query.descending };
+        Ok(Ok(ListRequest { tenant, condition, sort, seek: seek(&query.at, column) }))
+    }
+
     /// The tenant's group with this id.
     async fn group_of(&self, tenant: &Tenant, group_id: &str) -> Result<group::GroupRecord, AppError> {
         group::get(self.state.db.reader(), &tenant.id, group_id).await.or_internal()?.ok_or(AppError::NotFound)
     }
+}
+
+/// A list request, checked: see [`Backend::list_request`].
+struct ListRequest {
+    tenant: Tenant,
+    condition: Where,
+    sort: Sort,
+    seek: Seek<Position>,
 }
 
 /// `attr co "text"` on each of the list's text attributes (all compare case-insensitively), or
@@ -267,20 +296,15 @@ impl DirectoryBackend for Backend {
         tenant: &str,
         query: &DirectoryQuery,
     ) -> Result<UserPage, AppError> {
-        let tenant = self.tenant(admin, tenant).await?;
-        let schema = self.filter_schema(&USER_LIST, &tenant).await?;
-        let condition = match self.condition(&USER_LIST, schema, query) {
-            Ok(condition) => condition,
-            Err(message) => return Ok(refused(message)),
-        };
-        let column = (USER_LIST.sort)(query.sort);
-        let sort = Sort { column, descending: query.descending };
-        let pool = self.state.db.reader();
-        let window = user::page(pool, &tenant.id, &condition, sort, &seek(&query.at, column), DIRECTORY_PAGE_SIZE)
-            .await
-            .or_internal()?;
+        let ListRequest { tenant, condition, sort, seek } =
+            match self.list_request(&USER_LIST, admin, tenant, query).await? {
+                Ok(request) => request,
+                Err(message) => return Ok(refused(message)),
+            };
+        let db = &self.state.db;
+        let window = user::page(db, &tenant.id, &condition, sort, &seek, DIRECTORY_PAGE_SIZE).await.or_internal()?;
         let ids: Vec<String> = window.items.iter().map(|(u, _)| u.id.clone()).collect();
-        let writers = user::last_writers(pool, &tenant.id, &ids).await.or_internal()?;
+        let writers = user::last_writers(db, &tenant.id, &ids).await.or_internal()?;
         let cursors = cursors(&window, |(_, at)| cursor(at));
         let rows = window
             .items
@@ -305,12 +329,10 @@ impl DirectoryBackend for Backend {
         tenant: &str,
         query: &DirectoryQuery,
     ) -> Result<Option<u64>, AppError> {
-        let tenant = self.tenant(admin, tenant).await?;
-        let schema = self.filter_schema(&USER_LIST, &tenant).await?;
-        let Ok(condition) = self.condition(&USER_LIST, schema, query) else {
+        let Ok(request) = self.list_request(&USER_LIST, admin, tenant, query).await? else {
             return Ok(None);
         };
-        user::count(&self.state.db, &tenant.id, &condition).await.map(Some).or_internal()
+        user::count(&self.state.db, &request.tenant.id, &request.condition).await.map(Some).or_internal()
     }
 
     async fn group_page(
@@ -319,20 +341,15 @@ impl DirectoryBackend for Backend {
         tenant: &str,
         query: &DirectoryQuery,
     ) -> Result<GroupPage, AppError> {
-        let tenant = self.tenant(admin, tenant).await?;
-        let schema = self.filter_schema(&GROUP_LIST, &tenant).await?;
-        let condition = match self.condition(&GROUP_LIST, schema, query) {
-            Ok(condition) => condition,
-            Err(message) => return Ok(refused(message)),
-        };
-        let column = (GROUP_LIST.sort)(query.sort);
-        let sort = Sort { column, descending: query.descending };
-        let pool = self.state.db.reader();
-        let window = group::page(pool, &tenant.id, &condition, sort, &seek(&query.at, column), DIRECTORY_PAGE_SIZE)
-            .await
-            .or_internal()?;
+        let ListRequest { tenant, condition, sort, seek } =
+            match self.list_request(&GROUP_LIST, admin, tenant, query).await? {
+                Ok(request) => request,
+                Err(message) => return Ok(refused(message)),
+            };
+        let db = &self.state.db;
+        let window = group::page(db, &tenant.id, &condition, sort, &seek, DIRECTORY_PAGE_SIZE).await.or_internal()?;
         let ids: Vec<String> = window.items.iter().map(|(g, _)| g.id.clone()).collect();
-        let counts = group::member_counts(pool, &tenant.id, &ids).await.or_internal()?;
+        let counts = group::member_counts(db, &tenant.id, &ids).await.or_internal()?;
         let cursors = cursors(&window, |(_, at)| cursor(at));
         let rows = window
             .items
@@ -355,12 +372,10 @@ impl DirectoryBackend for Backend {
         tenant: &str,
         query: &DirectoryQuery,
     ) -> Result<Option<u64>, AppError> {
-        let tenant = self.tenant(admin, tenant).await?;
-        let schema = self.filter_schema(&GROUP_LIST, &tenant).await?;
-        let Ok(condition) = self.condition(&GROUP_LIST, schema, query) else {
+        let Ok(request) = self.list_request(&GROUP_LIST, admin, tenant, query).await? else {
             return Ok(None);
         };
-        group::count(&self.state.db, &tenant.id, &condition).await.map(Some).or_internal()
+        group::count(&self.state.db, &request.tenant.id, &request.condition).await.map(Some).or_internal()
     }
 
     async fn group_detail(&self, admin: &AdminIdentity, tenant: &str, group_id: &str) -> Result<GroupDetail, AppError> {
@@ -368,18 +383,18 @@ impl DirectoryBackend for Backend {
         let group = self.group_of(&tenant, group_id).await?;
         // The history shows reads too, which the log writes in batches.
         self.state.log_sink.flush().await;
-        let pool = self.state.db.reader();
-        let member_count = group::member_count(pool, &tenant.id, &group.id).await.or_internal()?;
+        let db = &self.state.db;
+        let member_count = group::member_count(db.reader(), &tenant.id, &group.id).await.or_internal()?;
         let members_in_resource = member_count <= MEMBERS_IN_RESOURCE;
         let members = if members_in_resource {
-            let mut conn = pool.acquire().await.or_internal()?;
+            let mut conn = db.reader().acquire().await.or_internal()?;
             Some(group::members(&mut conn, &tenant.id, std::slice::from_ref(&group.id)).await.or_internal()?)
         } else {
             None
         };
         let resource =
             crate::provisioning::render::group(&group, members.as_deref(), &self.state.scim_base_url(&tenant.name));
-        let history = db::log::for_resource(pool, &tenant.id, &group.id, HISTORY_ROWS).await.or_internal()?;
+        let history = db::log::for_resource(db, &tenant.id, &group.id, HISTORY_ROWS).await.or_internal()?;
         Ok(GroupDetail {
             resource: pretty(&resource),
             members_in_resource,

@@ -155,8 +155,7 @@ impl Backend {
     /// A page of a tenant's log (the filter names it), for the viewer and the export.
     pub(crate) async fn log_slice(&self, filter: &LogFilter, cursor: Cursor, limit: u32) -> Result<LogPage, AppError> {
         self.state.log_sink.flush().await;
-        let slice =
-            db::log::search(self.state.db.reader(), filter, cursor, limit, LogPage::SCAN).await.or_internal()?;
+        let slice = db::log::search(&self.state.db, filter, cursor, limit, LogPage::SCAN).await.or_internal()?;
         let rows = slice.rows.into_iter().map(log_row).collect();
         Ok(LogPage { rows, next_before: slice.next_before, partial: slice.partial })
     }
@@ -180,7 +179,7 @@ impl LogBackend for Backend {
     async fn log_entry(&self, admin: &AdminIdentity, tenant: &str, id: i64) -> Result<LogEntryDetail, AppError> {
         let tenant = self.tenant(admin, tenant).await?;
         let mut entry =
-            db::log::entry(self.state.db.reader(), &tenant.id, id).await.or_internal()?.ok_or(AppError::NotFound)?;
+            db::log::entry(&self.state.db, &tenant.id, id).await.or_internal()?.ok_or(AppError::NotFound)?;
         let request = entry.entry.request_excerpt.take().map(pretty);
         let response = entry.entry.response_excerpt.take().map(pretty);
         Ok(LogEntryDetail { row: log_row(entry), request, response })
@@ -193,8 +192,7 @@ impl LogBackend for Backend {
         let width = width_secs * 1000;
         // Intervals on whole hours (UTC); the last one holds now.
         let since = (self.state.clock.now_ms().div_euclid(width) + 1 - count as i64) * width;
-        let buckets =
-            db::log::histogram(self.state.db.reader(), &tenant.id, since, width, count).await.or_internal()?;
+        let buckets = db::log::histogram(&self.state.db, &tenant.id, since, width, count).await.or_internal()?;
         let buckets = buckets
             .into_iter()
             .zip(0..)
@@ -206,7 +204,7 @@ impl LogBackend for Backend {
     async fn log_credentials(&self, admin: &AdminIdentity, tenant: &str) -> Result<Vec<CredentialChoice>, AppError> {
         let tenant = self.tenant(admin, tenant).await?;
         let now = self.state.clock.now_ms();
-        let choices = db::log::credential_choices(self.state.db.reader(), &tenant.id, now).await.or_internal()?;
+        let choices = db::log::credential_choices(&self.state.db, &tenant.id, now).await.or_internal()?;
         Ok(choices
             .into_iter()
             .map(|c| {

@@ -14,8 +14,9 @@ use super::{audit_row, Backend, OrInternal};
 use crate::clock::rfc3339_ms;
 use crate::db::audit::AuditFilter;
 use crate::db::grant::{Grant, Principal};
-use crate::db::tenant::{Profile, Tenant, Visible};
+use crate::db::tenant::Visible;
 use crate::db::{self, UniqueViolationExt};
+use crate::tenant::{Profile, Tenant};
 
 /// Audit entries per page of the viewer.
 const AUDIT_PAGE: u32 = 50;
@@ -59,11 +60,11 @@ impl Backend {
 
     /// A page of entries, their tenants named.
     pub(crate) async fn audit_page_of(&self, filter: &AuditFilter<'_>, limit: u32) -> Result<AuditPage, AppError> {
-        let pool = self.state.db.reader();
-        let entries = db::audit::search(pool, filter, limit).await.or_internal()?;
+        let db = &self.state.db;
+        let entries = db::audit::search(db, filter, limit).await.or_internal()?;
         let next_before = (entries.len() == limit as usize).then(|| entries.last().map(|e| e.id)).flatten();
         let names: std::collections::HashMap<String, String> =
-            db::tenant::list(pool).await.or_internal()?.into_iter().map(|t| (t.id, t.name)).collect();
+            db::tenant::list(db).await.or_internal()?.into_iter().map(|t| (t.id, t.name)).collect();
         let rows = entries.into_iter().map(|e| audit_row(e, |id| names.get(id).cloned())).collect();
         Ok(AuditPage { rows, next_before })
     }
@@ -72,16 +73,15 @@ impl Backend {
 #[async_trait::async_trait]
 impl ManagementBackend for Backend {
     async fn tenant_page(&self, admin: &AdminIdentity, search: &str, offset: u64) -> Result<TenantPage, AppError> {
-        let pool = self.state.db.reader();
+        let db = &self.state.db;
         self.state.log_sink.flush().await;
         let visible = if admin.platform_admin { Visible::All } else { Visible::Only(&admin.tenants) };
-        let (tenants, total) =
-            db::tenant::search(pool, search, visible, offset, TENANT_PAGE_SIZE).await.or_internal()?;
+        let (tenants, total) = db::tenant::search(db, search, visible, offset, TENANT_PAGE_SIZE).await.or_internal()?;
         let day_ago = self.state.clock.now_ms() - 24 * 3600 * 1000;
         let mut rows = Vec::with_capacity(tenants.len());
         for t in tenants {
-            let (users, _) = db::user::totals(pool, &t.id).await.or_internal()?;
-            let (requests, errors, last) = db::log::activity(pool, &t.id, day_ago).await.or_internal()?;
+            let (users, _) = db::user::totals(db, &t.id).await.or_internal()?;
+            let (requests, errors, last) = db::log::activity(db, &t.id, day_ago).await.or_internal()?;
             rows.push(TenantRow {
                 read_only: !admin.can_change(&t.name),
                 name: t.name,
@@ -107,14 +107,14 @@ impl ManagementBackend for Backend {
         profile: &str,
     ) -> Result<TenantSummary, AppError> {
         Self::require_platform(admin)?;
-        db::tenant::validate_name(name).map_err(|e| field(tenant_fields::NAME, format!("{e}.")))?;
+        crate::tenant::validate_name(name).map_err(|e| field(tenant_fields::NAME, format!("{e}.")))?;
         let display_name = if display_name.is_empty() { name } else { display_name };
-        db::tenant::validate_display_name(display_name)
+        crate::tenant::validate_display_name(display_name)
             .map_err(|e| field(tenant_fields::DISPLAY_NAME, format!("{e}.")))?;
         let profile = Profile::parse(profile)
             .ok_or_else(|| field(tenant_fields::PROFILE, "Choose the Generic or the Azure profile."))?;
         let now = self.state.clock.now_ms();
-        let tenant = db::tenant::insert_named(self.state.db.writer(), name, display_name, profile, now)
+        let tenant = db::tenant::insert_named(&self.state.db, name, display_name, profile, now)
             .await
             .on_unique(|| field(tenant_fields::NAME, format!("A tenant named \"{name}\" already exists.")))?
             .or_internal()?;
@@ -131,16 +131,14 @@ impl ManagementBackend for Backend {
         display_name: &str,
     ) -> Result<TenantSummary, AppError> {
         let mut tenant = self.tenant_for_platform(admin, name).await?;
-        db::tenant::validate_display_name(display_name)
+        crate::tenant::validate_display_name(display_name)
             .map_err(|e| field(tenant_fields::DISPLAY_NAME, format!("{e}.")))?;
         if tenant.display_name != display_name {
             let now = self.state.clock.now_ms();
-            if !db::tenant::rename(self.state.db.writer(), &tenant.id, display_name, now).await.or_internal()? {
-                return Err(AppError::NotFound);
-            }
+            let changed = db::tenant::rename(&self.state.db, &tenant.id, display_name, now).await;
             let detail = json!({ "from": tenant.display_name, "to": display_name });
+            self.audit_change(admin, client_addr, &tenant, "tenant.rename", detail, changed).await?;
             tenant.display_name = display_name.to_owned();
-            self.audit(admin, client_addr, &tenant, "tenant.rename", detail).await;
         }
         self.summary(&tenant).await
     }
@@ -155,12 +153,10 @@ impl ManagementBackend for Backend {
         let mut tenant = self.tenant_for_platform(admin, name).await?;
         if tenant.disabled_at.is_some() != disabled {
             let now = self.state.clock.now_ms();
-            if !db::tenant::set_disabled(self.state.db.writer(), &tenant.id, disabled, now).await.or_internal()? {
-                return Err(AppError::NotFound);
-            }
-            tenant.disabled_at = disabled.then_some(now);
+            let changed = db::tenant::set_disabled(&self.state.db, &tenant.id, disabled, now).await;
             let action = if disabled { "tenant.disable" } else { "tenant.enable" };
-            self.audit(admin, client_addr, &tenant, action, json!({ "name": tenant.name })).await;
+            self.audit_change(admin, client_addr, &tenant, action, json!({ "name": tenant.name }), changed).await?;
+            tenant.disabled_at = disabled.then_some(now);
             tracing::info!(tenant = %tenant.name, by = %admin.label(), disabled, "tenant state changed");
         }
         self.summary(&tenant).await
@@ -180,23 +176,21 @@ impl ManagementBackend for Backend {
                 format!("Type the tenant's exact name, \"{}\" (case-sensitive), to delete it.", tenant.name),
             ));
         }
-        let pool = self.state.db.reader();
-        let (users, _) = db::user::totals(pool, &tenant.id).await.or_internal()?;
-        if !db::tenant::delete(self.state.db.writer(), &tenant.id).await.or_internal()? {
-            return Err(AppError::NotFound);
-        }
+        let db = &self.state.db;
+        let (users, _) = db::user::totals(db, &tenant.id).await.or_internal()?;
+        let changed = db::tenant::delete(&self.state.db, &tenant.id).await;
         let detail = json!({ "name": tenant.name, "displayName": tenant.display_name, "users": users });
-        self.audit(admin, client_addr, &tenant, "tenant.delete", detail).await;
+        self.audit_change(admin, client_addr, &tenant, "tenant.delete", detail, changed).await?;
         tracing::warn!(tenant = %tenant.name, by = %admin.label(), users, "tenant deleted with all its data");
         Ok(())
     }
 
     async fn tenant_admins(&self, admin: &AdminIdentity, name: &str) -> Result<TenantAdmins, AppError> {
         let tenant = self.tenant(admin, name).await?;
-        let pool = self.state.db.reader();
-        let grants = db::grant::of_tenant(pool, &tenant.id).await.or_internal()?;
+        let db = &self.state.db;
+        let grants = db::grant::of_tenant(db, &tenant.id).await.or_internal()?;
         let platform: Vec<Grant> =
-            db::grant::all(pool).await.or_internal()?.into_iter().filter(|g| g.tenant.is_none()).collect();
+            db::grant::all(db).await.or_internal()?.into_iter().filter(|g| g.tenant.is_none()).collect();
         let config = &self.state.config.oidc;
         let mut configured: Vec<String> = config
             .admin_emails
@@ -232,7 +226,7 @@ impl ManagementBackend for Backend {
         let principal =
             Principal::parse(kind, principal).map_err(|e| field(TenantAdmins::PRINCIPAL, format!("{e}.")))?;
         let now = self.state.clock.now_ms();
-        db::grant::put(self.state.db.writer(), Some(&tenant.id), &principal, read_only, now, &admin.label())
+        db::grant::put(&self.state.db, Some(&tenant.id), &principal, read_only, now, &admin.label())
             .await
             .or_internal()?;
         let detail = json!({ "kind": principal.kind(), "principal": principal.value(), "readOnly": read_only });
@@ -250,7 +244,7 @@ impl ManagementBackend for Backend {
     ) -> Result<TenantAdmins, AppError> {
         let tenant = self.tenant_for_platform(admin, name).await?;
         let principal = Principal::parse(kind, principal).map_err(|e| AppError::Invalid(e.to_string()))?;
-        if db::grant::revoke(self.state.db.writer(), Some(&tenant.id), &principal).await.or_internal()? {
+        if db::grant::revoke(&self.state.db, Some(&tenant.id), &principal).await.or_internal()? {
             let detail = json!({ "kind": principal.kind(), "principal": principal.value() });
             self.audit(admin, client_addr, &tenant, "admin.revoke", detail).await;
         }
@@ -282,7 +276,7 @@ impl ManagementBackend for Backend {
 
     async fn platform_overview(&self, admin: &AdminIdentity) -> Result<PlatformOverview, AppError> {
         Self::require_platform(admin)?;
-        let tenants = db::tenant::list(self.state.db.reader()).await.or_internal()?;
+        let tenants = db::tenant::list(&self.state.db).await.or_internal()?;
         let filter = AuditFilter { actions: &[BREAK_GLASS_ACTION], ..AuditFilter::default() };
         let break_glass = self.audit_page_of(&filter, BREAK_GLASS_ROWS).await?.rows;
         Ok(PlatformOverview {
@@ -301,11 +295,11 @@ impl ManagementBackend for Backend {
             Err(e) => return Err(e),
         };
         let now = self.state.clock.now_ms();
-        db::preference::set_last_tenant(self.state.db.writer(), &admin.subject, &tenant.name, now).await.or_internal()
+        db::preference::set_last_tenant(&self.state.db, &admin.subject, &tenant.name, now).await.or_internal()
     }
 
     async fn last_tenant(&self, admin: &AdminIdentity) -> Result<Option<String>, AppError> {
-        let last = db::preference::last_tenant(self.state.db.reader(), &admin.subject).await.or_internal()?;
+        let last = db::preference::last_tenant(&self.state.db, &admin.subject).await.or_internal()?;
         Ok(last.filter(|t| admin.can_access(t)))
     }
 }

@@ -10,12 +10,13 @@ use serde_json::{json, Map, Value};
 
 use super::{internal, log_row, Backend, OrInternal};
 use crate::clock::rfc3339_ms;
-use crate::db::{self, mapper::StoredMapper, tenant::Tenant, UniqueViolationExt};
+use crate::db::{self, mapper::StoredMapper, UniqueViolationExt};
 use crate::provisioning::caller::{Actor, Caller};
 use crate::provisioning::log::LogDraft;
 use crate::provisioning::mapping::{self as engine, TenantMapping};
 use crate::provisioning::precondition::Preconditions;
 use crate::provisioning::users::UserRequest;
+use crate::tenant::Tenant;
 
 /// Tenants with at most this many users are re-derived before a mapper change answers; larger
 /// ones in the background, with progress on the panel.
@@ -77,7 +78,7 @@ impl Backend {
     /// Brings the tenant's users to its new mappers: at once for small tenants, in the
     /// background for large ones.
     async fn rederive_after_change(&self, tenant: &Tenant) -> Result<(), AppError> {
-        let (users, _) = db::user::totals(self.state.db.reader(), &tenant.id).await.or_internal()?;
+        let (users, _) = db::user::totals(&self.state.db, &tenant.id).await.or_internal()?;
         if users <= REDERIVE_INLINE_MAX {
             engine::rederive(&self.state, &tenant.id).await.or_internal()?;
         } else {
@@ -178,19 +179,19 @@ fn scim_refusal(e: crate::error::Error) -> AppError {
 impl MappingBackend for Backend {
     async fn mapper_panel(&self, admin: &AdminIdentity, tenant: &str) -> Result<MapperPanel, AppError> {
         let tenant = self.tenant(admin, tenant).await?;
-        let pool = self.state.db.reader();
+        let db = &self.state.db;
         // The revision first: a change in between shows as progress, never as a finished re-derivation.
-        let revision = db::mapper::revision(pool, &tenant.id).await.or_internal()?;
-        let mappers = db::mapper::list(pool, &tenant.id).await.or_internal()?;
-        let behind = db::user::count_behind(pool, &tenant.id, revision).await.or_internal()?;
+        let revision = db::mapper::revision(db.reader(), &tenant.id).await.or_internal()?;
+        let mappers = db::mapper::list(db.reader(), &tenant.id).await.or_internal()?;
+        let behind = db::user::count_behind(db, &tenant.id, revision).await.or_internal()?;
         let rederive = if behind == 0 {
             None
         } else {
-            let (total, _) = db::user::totals(pool, &tenant.id).await.or_internal()?;
+            let (total, _) = db::user::totals(db, &tenant.id).await.or_internal()?;
             Some(RederiveProgress { done: total.saturating_sub(behind), total })
         };
         Ok(MapperPanel {
-            azure: tenant.profile == db::tenant::Profile::Azure,
+            azure: tenant.profile == crate::tenant::Profile::Azure,
             can_change: admin.can_change(&tenant.name),
             tenant: tenant.name,
             mappers: mappers.into_iter().map(mapper_row).collect(),
@@ -335,12 +336,12 @@ impl MappingBackend for Backend {
     async fn user_detail(&self, admin: &AdminIdentity, tenant: &str, user_id: &str) -> Result<UserDetail, AppError> {
         let tenant = self.tenant(admin, tenant).await?;
         self.state.log_sink.flush().await;
-        let pool = self.state.db.reader();
+        let db = &self.state.db;
         let user = self.user_of(&tenant, user_id).await?;
-        let mapping = TenantMapping::load(pool, &tenant.id).await.or_internal()?;
+        let mapping = TenantMapping::load(db.reader(), &tenant.id).await.or_internal()?;
         let groups =
             db::group::groups_of(&self.state.db, &tenant.id, std::slice::from_ref(&user.id)).await.or_internal()?;
-        let history = db::log::for_resource(pool, &tenant.id, &user.id, HISTORY_ROWS).await.or_internal()?;
+        let history = db::log::for_resource(db, &tenant.id, &user.id, HISTORY_ROWS).await.or_internal()?;
         let resource = crate::provisioning::render::user(&user, &groups, &self.state.scim_base_url(&tenant.name));
 
         let specs = &mapping.specs;

@@ -35,10 +35,10 @@ use tower_sessions::Session;
 use crate::clock::rfc3339_ms;
 use crate::db::audit::{AuditEntry, NewAuditEntry};
 use crate::db::credential::{CredentialInfo, Kind};
-use crate::db::tenant::Tenant;
 use crate::db::{self, sql::Where};
 use crate::secret::Secret;
 use crate::state::AppState;
+use crate::tenant::Tenant;
 
 /// Audit entries the integration panel shows.
 const AUDIT_ROWS: u32 = 20;
@@ -60,7 +60,7 @@ impl Backend {
         if !admin.can_access(name) {
             return Err(AppError::NotFound);
         }
-        db::tenant::by_name(self.state.db.reader(), name).await.or_internal()?.ok_or(AppError::NotFound)
+        db::tenant::by_name(&self.state.db, name).await.or_internal()?.ok_or(AppError::NotFound)
     }
 
     /// The tenant, if this administrator may change it: `NotFound` if they may not see it,
@@ -75,7 +75,7 @@ impl Backend {
     }
 
     async fn summary(&self, tenant: &Tenant) -> Result<TenantSummary, AppError> {
-        let (users, _) = db::user::totals(self.state.db.reader(), &tenant.id).await.or_internal()?;
+        let (users, _) = db::user::totals(&self.state.db, &tenant.id).await.or_internal()?;
         Ok(TenantSummary {
             name: tenant.name.clone(),
             display_name: tenant.display_name.clone(),
@@ -101,6 +101,25 @@ impl Backend {
         self.audit_entry(admin, client_addr, Some(tenant), action, detail).await;
     }
 
+    /// Audits a change to `tenant` whose statement reports whether it changed a row: when it
+    /// changed none (the tenant or the row went meanwhile) the answer is `NotFound` and nothing
+    /// is audited.
+    async fn audit_change(
+        &self,
+        admin: &AdminIdentity,
+        client_addr: Option<String>,
+        tenant: &Tenant,
+        action: &str,
+        detail: Value,
+        changed: Result<bool, sqlx::Error>,
+    ) -> Result<(), AppError> {
+        if !changed.or_internal()? {
+            return Err(AppError::NotFound);
+        }
+        self.audit(admin, client_addr, tenant, action, detail).await;
+        Ok(())
+    }
+
     /// [`Backend::audit`] of an action that may concern no tenant.
     async fn audit_entry(
         &self,
@@ -121,7 +140,7 @@ impl Backend {
             detail,
             client_addr,
         };
-        if let Err(e) = db::audit::append(self.state.db.writer(), &entry).await {
+        if let Err(e) = db::audit::append(&self.state.db, &entry).await {
             tracing::error!(
                 error = %e, tenant = ?tenant.map(|t| &t.name), actor = %entry.actor_subject, action = %entry.action,
                 detail = %entry.detail, "could not write the audit trail"
@@ -213,14 +232,14 @@ impl<T, E: std::fmt::Display> OrInternal<T> for Result<T, E> {
 #[async_trait::async_trait]
 impl AdminBackend for Backend {
     async fn current_admin(&self, request: &Parts) -> Result<Option<AdminIdentity>, AppError> {
-        // Decided already by the page guard for this request (`auth::session::require_admin`).
+        // Decided already by the page guard for this request (`admin_sign_in::session::require_admin`).
         if let Some(admin) = request.extensions.get::<AdminIdentity>() {
             return Ok(Some(admin.clone()));
         }
         let Some(session) = request.extensions.get::<Session>() else {
             return Ok(None);
         };
-        let Some(identity) = crate::auth::session::current_admin(session).await.or_internal()? else {
+        let Some(identity) = crate::admin_sign_in::session::current_admin(session).await.or_internal()? else {
             return Ok(None);
         };
         let admin = crate::rights::resolve(&self.state.db, &self.state.config.oidc, identity).await.or_internal()?;
@@ -233,7 +252,7 @@ impl AdminBackend for Backend {
     }
 
     async fn list_tenants(&self, admin: &AdminIdentity) -> Result<Vec<TenantSummary>, AppError> {
-        let tenants = db::tenant::list(self.state.db.reader()).await.or_internal()?;
+        let tenants = db::tenant::list(&self.state.db).await.or_internal()?;
         let mut out = Vec::new();
         for tenant in tenants.iter().filter(|t| admin.can_access(&t.name)) {
             out.push(self.summary(tenant).await?);
@@ -244,11 +263,11 @@ impl AdminBackend for Backend {
     async fn tenant_overview(&self, admin: &AdminIdentity, tenant: &str) -> Result<TenantOverview, AppError> {
         let tenant = self.tenant(admin, tenant).await?;
         self.state.log_sink.flush().await;
-        let pool = self.state.db.reader();
-        let (users, active) = db::user::totals(pool, &tenant.id).await.or_internal()?;
+        let db = &self.state.db;
+        let (users, active) = db::user::totals(db, &tenant.id).await.or_internal()?;
         let groups = db::group::count(&self.state.db, &tenant.id, &Where::all()).await.or_internal()?;
         let day_ago = self.state.clock.now_ms() - 24 * 3600 * 1000;
-        let (requests, errors, last) = db::log::activity(pool, &tenant.id, day_ago).await.or_internal()?;
+        let (requests, errors, last) = db::log::activity(db, &tenant.id, day_ago).await.or_internal()?;
         Ok(TenantOverview {
             scim_endpoint: self.state.scim_base_url(&tenant.name),
             scim_enabled: tenant.scim_enabled,
@@ -268,18 +287,18 @@ impl AdminBackend for Backend {
 
     async fn scim_integration(&self, admin: &AdminIdentity, tenant: &str) -> Result<ScimIntegration, AppError> {
         let tenant = self.tenant(admin, tenant).await?;
-        let pool = self.state.db.reader();
+        let db = &self.state.db;
         let now = self.state.clock.now_ms();
-        let credentials = db::credential::list_active(pool, &tenant.id, now).await.or_internal()?;
-        let client_id = db::credential::client_id(pool, &tenant.id).await.or_internal()?;
-        let audit = db::audit::page(pool, &tenant.id, None, AUDIT_ROWS).await.or_internal()?;
+        let credentials = db::credential::list_active(db, &tenant.id, now).await.or_internal()?;
+        let client_id = db::credential::client_id(db, &tenant.id).await.or_internal()?;
+        let audit = db::audit::page(db, &tenant.id, None, AUDIT_ROWS).await.or_internal()?;
         let audit = audit.into_iter().map(|a| audit_row(a, |_| Some(tenant.name.clone()))).collect();
         Ok(ScimIntegration {
             settings: settings_dto(&tenant.settings()),
             scim_endpoint: self.state.scim_base_url(&tenant.name),
             token_endpoint: format!(
                 "{}/protocol/openid-connect/token",
-                crate::oauth::jwt::issuer(&self.state, &tenant.name)
+                crate::scim_tokens::jwt::issuer(&self.state, &tenant.name)
             ),
             tenant: tenant.name,
             client_id,
@@ -301,11 +320,10 @@ impl AdminBackend for Backend {
         let changes = settings_changes(&settings_dto(&before), &settings_dto(&after));
         if !changes.is_empty() {
             let now = self.state.clock.now_ms();
-            if !db::tenant::update_settings(self.state.db.writer(), &tenant.id, &after, now).await.or_internal()? {
-                return Err(AppError::NotFound);
-            }
+            let changed = db::tenant::update_settings(&self.state.db, &tenant.id, &after, now).await;
+            let detail = json!({ "changes": changes });
+            self.audit_change(admin, client_addr, &tenant, "scim_settings.update", detail, changed).await?;
             tracing::info!(tenant = %tenant.name, by = %admin.label(), "SCIM settings updated");
-            self.audit(admin, client_addr, &tenant, "scim_settings.update", json!({ "changes": changes })).await;
         }
         Ok(settings_dto(&after))
     }
@@ -328,10 +346,9 @@ impl AdminBackend for Backend {
         let grace_ms = i64::try_from(grace_secs).unwrap_or(0).saturating_mul(1000);
         let secret = Secret::generate(secret_prefix(kind));
         let now = self.state.clock.now_ms();
-        let rotated =
-            db::credential::rotate(self.state.db.writer(), &tenant.id, kind_of(kind), &secret.hash(), now, grace_ms)
-                .await
-                .or_internal()?;
+        let rotated = db::credential::rotate(&self.state.db, &tenant.id, kind_of(kind), &secret.hash(), now, grace_ms)
+            .await
+            .or_internal()?;
         tracing::info!(tenant = %tenant.name, by = %admin.label(), kind = kind.label(), "secret rotated");
         let detail = json!({
             "credentialId": rotated.credential_id,
@@ -358,10 +375,10 @@ impl AdminBackend for Backend {
         kind: SecretKind,
     ) -> Result<u64, AppError> {
         let tenant = self.tenant_for_change(admin, tenant).await?;
-        let (pool, now) = (self.state.db.writer(), self.state.clock.now_ms());
+        let (db, now) = (&self.state.db, self.state.clock.now_ms());
         let revoked = match kind {
-            SecretKind::Bearer => db::credential::revoke_bearer(pool, &tenant.id, now).await,
-            SecretKind::ClientSecret => db::credential::revoke_client_secrets(pool, &tenant.id, None, now).await,
+            SecretKind::Bearer => db::credential::revoke_bearer(db, &tenant.id, now).await,
+            SecretKind::ClientSecret => db::credential::revoke_client_secrets(db, &tenant.id, None, now).await,
         }
         .or_internal()?;
         tracing::info!(tenant = %tenant.name, by = %admin.label(), kind = kind.label(), revoked, "secrets revoked");
@@ -383,7 +400,7 @@ impl AdminBackend for Backend {
                 format!("Type the tenant's exact name, \"{}\", to confirm (it is case-sensitive).", tenant.name),
             ));
         }
-        let removed = db::directory::reset(self.state.db.writer(), &tenant.id).await.or_internal()?;
+        let removed = db::directory::reset(&self.state.db, &tenant.id).await.or_internal()?;
         tracing::warn!(tenant = %tenant.name, by = %admin.label(), users = removed.users, groups = removed.groups, "directory reset");
         let detail = json!({ "users": removed.users, "groups": removed.groups });
         self.audit(admin, client_addr, &tenant, "directory.reset", detail).await;

@@ -10,10 +10,11 @@ use serde_json::json;
 
 use super::{Backend, OrInternal};
 use crate::clock::rfc3339_ms;
+use crate::db;
 use crate::db::log_retention::{self, Retention};
 use crate::db::onboarding::{self, Evidence};
-use crate::db::{self, tenant::Tenant};
 use crate::provisioning::retention::prune_tenant_in_background;
+use crate::tenant::Tenant;
 
 /// The most rows a retention may keep.
 const MAX_RETENTION_ROWS: u64 = 1_000_000_000;
@@ -85,9 +86,7 @@ fn user_of(row: &Evidence) -> &str {
 impl Backend {
     async fn prunable(&self, tenant: &Tenant, retention: Retention) -> Result<u64, AppError> {
         self.state.log_sink.flush().await;
-        log_retention::prunable(self.state.db.reader(), &tenant.id, retention, self.state.clock.now_ms())
-            .await
-            .or_internal()
+        log_retention::prunable(&self.state.db, &tenant.id, retention, self.state.clock.now_ms()).await.or_internal()
     }
 }
 
@@ -95,7 +94,7 @@ impl Backend {
 impl OperationsBackend for Backend {
     async fn log_retention(&self, admin: &AdminIdentity, tenant: &str) -> Result<LogRetention, AppError> {
         let tenant = self.tenant(admin, tenant).await?;
-        let retention = log_retention::get(self.state.db.reader(), &tenant.id).await.or_internal()?;
+        let retention = log_retention::get(&self.state.db, &tenant.id).await.or_internal()?;
         Ok(retention_dto(retention, self.prunable(&tenant, retention).await?))
     }
 
@@ -121,9 +120,9 @@ impl OperationsBackend for Backend {
     ) -> Result<LogRetention, AppError> {
         let tenant = self.tenant_for_change(admin, tenant).await?;
         let retention = retention_of(days, rows)?;
-        let before = log_retention::get(self.state.db.reader(), &tenant.id).await.or_internal()?;
+        let before = log_retention::get(&self.state.db, &tenant.id).await.or_internal()?;
         let now = self.state.clock.now_ms();
-        if !log_retention::set(self.state.db.writer(), &tenant.id, retention, now).await.or_internal()? {
+        if !log_retention::set(&self.state.db, &tenant.id, retention, now).await.or_internal()? {
             return Err(AppError::NotFound);
         }
         let prunable = self.prunable(&tenant, retention).await?;
@@ -140,13 +139,13 @@ impl OperationsBackend for Backend {
     async fn onboarding_checklist(&self, admin: &AdminIdentity, tenant: &str) -> Result<Checklist, AppError> {
         let tenant = self.tenant(admin, tenant).await?;
         self.state.log_sink.flush().await;
-        let pool = self.state.db.reader();
-        let mappers = db::mapper::list(pool, &tenant.id).await.or_internal()?.len();
-        let first = onboarding::first_request(pool, &tenant.id).await.or_internal()?;
-        let created = onboarding::first_user_operation(pool, &tenant.id, "create").await.or_internal()?;
-        let deactivated = onboarding::first_user_operation(pool, &tenant.id, "deactivate").await.or_internal()?;
+        let db = &self.state.db;
+        let mappers = db::mapper::list(db.reader(), &tenant.id).await.or_internal()?.len();
+        let first = onboarding::first_request(db, &tenant.id).await.or_internal()?;
+        let created = onboarding::first_user_operation(db, &tenant.id, "create").await.or_internal()?;
+        let deactivated = onboarding::first_user_operation(db, &tenant.id, "deactivate").await.or_internal()?;
         let since = self.state.clock.now_ms() - ERROR_WINDOW_MS;
-        let (errors, newest_error) = onboarding::errors_since(pool, &tenant.id, since).await.or_internal()?;
+        let (errors, newest_error) = onboarding::errors_since(db, &tenant.id, since).await.or_internal()?;
 
         let enabled = tenant.scim_enabled && tenant.disabled_at.is_none();
         let endpoint = self.state.scim_base_url(&tenant.name);

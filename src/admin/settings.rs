@@ -5,10 +5,7 @@ use app::dto::ScimSettings;
 use app::AppError;
 use serde_json::{json, Value};
 
-use crate::db::{
-    self,
-    tenant::{LinkMatch, Profile, ProvisioningSettings, Settings},
-};
+use crate::tenant::{LinkMatch, Profile, ProvisioningSettings, Settings};
 
 pub(crate) fn settings_dto(s: &Settings) -> ScimSettings {
     ScimSettings {
@@ -29,7 +26,8 @@ pub(super) fn apply_settings(current: &Settings, input: &ScimSettings) -> Result
         .ok_or_else(|| field(ScimSettings::PROFILE, "Choose the Generic or the Azure profile.".into()))?;
     let azure_tenant_id = match input.azure_tenant_id.as_deref().map(str::trim).filter(|id| !id.is_empty()) {
         Some(id) => Some(
-            db::tenant::parse_azure_tenant_id(id).map_err(|e| field(ScimSettings::AZURE_TENANT_ID, format!("{e}.")))?,
+            crate::tenant::parse_azure_tenant_id(id)
+                .map_err(|e| field(ScimSettings::AZURE_TENANT_ID, format!("{e}.")))?,
         ),
         None if profile == Profile::Azure => {
             return Err(field(
@@ -43,7 +41,7 @@ pub(super) fn apply_settings(current: &Settings, input: &ScimSettings) -> Result
     };
     let link_users_by =
         LinkMatch::parse(&input.link_users_by).map_err(|e| field(ScimSettings::LINK_USERS_BY, format!("{e}.")))?;
-    let required_attributes = db::tenant::parse_required_attributes(&input.required_attributes)
+    let required_attributes = crate::tenant::parse_required_attributes(&input.required_attributes)
         .map_err(|e| field(ScimSettings::REQUIRED_ATTRIBUTES, format!("{e}.")))?;
     let mut next = current.clone();
     next.profile = profile;
@@ -127,7 +125,7 @@ mod tests {
         let current = Settings {
             profile: Profile::Generic,
             scim_enabled: true,
-            auth: crate::db::tenant::AuthSettings::default(),
+            auth: crate::tenant::AuthSettings::default(),
             provisioning: ProvisioningSettings::default(),
         };
         let field_of = |input: ScimSettings| match apply_settings(&current, &input) {

@@ -10,8 +10,9 @@ use crate::clock::{rfc3339_ms, Clock, SystemClock};
 use crate::config::DatabaseArgs;
 use crate::db::audit::NewAuditEntry;
 use crate::db::grant::{self, Principal};
-use crate::db::tenant::{self, Tenant};
+use crate::db::tenant;
 use crate::db::{self, Db};
+use crate::tenant::Tenant;
 
 /// Who a grant is for, and on what.
 #[derive(Debug, Clone, clap::Args)]
@@ -77,7 +78,7 @@ pub(super) async fn audit(db: &Db, tenant: Option<&Tenant>, action: &str, detail
         detail,
         client_addr: None,
     };
-    retry::when_busy(|| db::audit::append(db.writer(), &entry)).await?;
+    retry::when_busy(|| db::audit::append(db, &entry)).await?;
     Ok(())
 }
 
@@ -90,7 +91,7 @@ pub async fn set_disabled(database: &DatabaseArgs, name: &str, disabled: bool) -
         return Ok(());
     }
     let now = SystemClock.now_ms();
-    retry::when_busy(|| tenant::set_disabled(db.writer(), &t.id, disabled, now)).await?;
+    retry::when_busy(|| tenant::set_disabled(&db, &t.id, disabled, now)).await?;
     let action = if disabled { "tenant.disable" } else { "tenant.enable" };
     audit(&db, Some(&t), action, json!({ "name": t.name })).await?;
     if disabled {
@@ -108,8 +109,8 @@ pub async fn delete_tenant(database: &DatabaseArgs, name: &str, confirm: &str) -
     }
     let db = open(database).await?;
     let t = find_tenant(&db, name).await?;
-    let (users, _) = db::user::totals(db.reader(), &t.id).await?;
-    retry::when_busy(|| tenant::delete(db.writer(), &t.id)).await?;
+    let (users, _) = db::user::totals(&db, &t.id).await?;
+    retry::when_busy(|| tenant::delete(&db, &t.id)).await?;
     let detail = json!({ "name": t.name, "displayName": t.display_name, "users": users });
     audit(&db, Some(&t), "tenant.delete", detail).await?;
     tracing::warn!(tenant = %t.name, users, "tenant deleted from the command line");
@@ -124,7 +125,7 @@ pub async fn grant(args: &GrantArgs) -> anyhow::Result<()> {
     let scope = args.scope(&db).await?;
     let now = SystemClock.now_ms();
     let (tenant_id, by) = (scope.as_ref().map(|t| t.id.as_str()), operator());
-    retry::when_busy(|| grant::put(db.writer(), tenant_id, &principal, args.read_only, now, &by)).await?;
+    retry::when_busy(|| grant::put(&db, tenant_id, &principal, args.read_only, now, &by)).await?;
     let detail = json!({ "kind": principal.kind(), "principal": principal.value(), "readOnly": args.read_only });
     audit(&db, scope.as_ref(), "admin.grant", detail).await?;
     let what = match &scope {
@@ -142,7 +143,7 @@ pub async fn revoke(args: &GrantArgs) -> anyhow::Result<()> {
     let db = open(&args.database).await?;
     let scope = args.scope(&db).await?;
     let tenant_id = scope.as_ref().map(|t| t.id.as_str());
-    if !retry::when_busy(|| grant::revoke(db.writer(), tenant_id, &principal)).await? {
+    if !retry::when_busy(|| grant::revoke(&db, tenant_id, &principal)).await? {
         bail!("{} {} has no such right (see `scimhub admin list`)", principal.kind(), principal.value());
     }
     let detail = json!({ "kind": principal.kind(), "principal": principal.value() });
@@ -155,7 +156,7 @@ pub async fn revoke(args: &GrantArgs) -> anyhow::Result<()> {
 pub async fn list_grants(database: &DatabaseArgs) -> anyhow::Result<()> {
     let db = open(database).await?;
     println!("{:<24}  {:<8}  {:<40}  {:<10}  GRANTED", "SCOPE", "KIND", "PRINCIPAL", "ACCESS");
-    for g in grant::all(db.reader()).await? {
+    for g in grant::all(&db).await? {
         let scope = g.tenant.as_deref().unwrap_or("(platform)");
         let access = if g.read_only { "read-only" } else { "full" };
         println!(

@@ -13,9 +13,10 @@ use crate::admin::settings::{settings_changes, settings_dto};
 use crate::clock::{rfc3339_ms, Clock, SystemClock};
 use crate::config::{DatabaseArgs, PublicUrlArgs, ServeConfig};
 use crate::db::credential::Kind;
-use crate::db::tenant::{self, Profile, Tenant};
+use crate::db::tenant;
 use crate::db::{self, Db, UniqueViolationExt};
 use crate::secret::Secret;
+use crate::tenant::{Profile, Tenant};
 use serde_json::json;
 
 /// scimhub: a self-hosted, multi-tenant SCIM 2.0 provisioning hub.
@@ -291,7 +292,7 @@ impl Cli {
             }
             Command::Admin(AdminCommand::LoginLink { database, public_url }) => {
                 let db = open(&database).await?;
-                let url = crate::auth::login_link::create(&db, &SystemClock, public_url.base()).await?;
+                let url = crate::admin_sign_in::login_link::create(&db, &SystemClock, public_url.base()).await?;
                 println!("One-time sign-in link (valid 15 minutes, single use):");
                 println!("{url}");
                 Ok(())
@@ -328,15 +329,16 @@ async fn create_tenant(
     display_name: Option<&str>,
     profile: &str,
 ) -> anyhow::Result<()> {
-    tenant::validate_name(name).with_context(|| format!("invalid tenant name \"{name}\""))?;
+    crate::tenant::validate_name(name).with_context(|| format!("invalid tenant name \"{name}\""))?;
     let display_name = display_name.map(str::trim).unwrap_or(name);
-    tenant::validate_display_name(display_name).with_context(|| format!("invalid display name \"{display_name}\""))?;
+    crate::tenant::validate_display_name(display_name)
+        .with_context(|| format!("invalid display name \"{display_name}\""))?;
     let Some(profile) = Profile::parse(profile) else {
         bail!("unknown profile \"{profile}\": use generic or azure");
     };
     let db = open(database).await?;
     let now = Arc::new(SystemClock).now_ms();
-    let inserted = retry::when_busy(|| tenant::insert_named(db.writer(), name, display_name, profile, now)).await;
+    let inserted = retry::when_busy(|| tenant::insert_named(&db, name, display_name, profile, now)).await;
     let Some(t) = inserted.unique_as_none()? else {
         bail!("a tenant named \"{name}\" already exists");
     };
@@ -353,10 +355,10 @@ async fn reset_directory(database: &DatabaseArgs, name: &str, confirm: &str) -> 
         bail!("--confirm must repeat the tenant's exact name \"{name}\" (case-sensitive); nothing was deleted");
     }
     let db = open(database).await?;
-    let Some(t) = tenant::by_name(db.reader(), name).await? else {
+    let Some(t) = tenant::by_name(&db, name).await? else {
         bail!("no tenant named \"{name}\" (names are case-sensitive; see `scimhub tenant list`)");
     };
-    let removed = retry::when_busy(|| db::directory::reset(db.writer(), &t.id)).await?;
+    let removed = retry::when_busy(|| db::directory::reset(&db, &t.id)).await?;
     manage::audit(&db, Some(&t), "directory.reset", json!({ "users": removed.users, "groups": removed.groups }))
         .await?;
     tracing::warn!(tenant = %t.name, users = removed.users, groups = removed.groups, "directory reset from the command line");
@@ -366,7 +368,7 @@ async fn reset_directory(database: &DatabaseArgs, name: &str, confirm: &str) -> 
 
 async fn list_tenants(database: &DatabaseArgs) -> anyhow::Result<()> {
     let db = open(database).await?;
-    let tenants = tenant::list(db.reader()).await?;
+    let tenants = tenant::list(&db).await?;
     println!("{:<64}  {:<8}  {:<8}  {:<8}  DISPLAY NAME", "NAME", "PROFILE", "SCIM", "TENANT");
     for t in tenants {
         let scim = if t.scim_enabled { "enabled" } else { "disabled" };
@@ -378,14 +380,17 @@ async fn list_tenants(database: &DatabaseArgs) -> anyhow::Result<()> {
 
 /// The tenant with this name, or an error that says how names work.
 pub(crate) async fn find_tenant(db: &Db, name: &str) -> anyhow::Result<Tenant> {
-    match tenant::by_name(db.reader(), name).await? {
+    match tenant::by_name(db, name).await? {
         Some(t) => Ok(t),
         None => bail!("no tenant named \"{name}\" (names are case-sensitive; see `scimhub tenant list`)"),
     }
 }
 
 /// Applies the requested changes to the current settings, validating each value.
-fn apply_changes(current: &tenant::Settings, changes: &TenantChanges) -> anyhow::Result<tenant::Settings> {
+fn apply_changes(
+    current: &crate::tenant::Settings,
+    changes: &TenantChanges,
+) -> anyhow::Result<crate::tenant::Settings> {
     let mut next = current.clone();
     if let Some(profile) = &changes.profile {
         let Some(profile) = Profile::parse(profile) else {
@@ -394,7 +399,7 @@ fn apply_changes(current: &tenant::Settings, changes: &TenantChanges) -> anyhow:
         next.profile = profile;
     }
     if let Some(id) = &changes.azure_tenant_id {
-        next.auth.azure_tenant_id = Some(tenant::parse_azure_tenant_id(id)?);
+        next.auth.azure_tenant_id = Some(crate::tenant::parse_azure_tenant_id(id)?);
     }
     if changes.enable {
         next.scim_enabled = true;
@@ -406,22 +411,22 @@ fn apply_changes(current: &tenant::Settings, changes: &TenantChanges) -> anyhow:
         next.auth.remote_token_auth = switch == OnOff::On;
     }
     if let Some(url) = &changes.azure_jwks_url {
-        next.auth.azure_jwks_url = if url.trim().is_empty() { None } else { Some(tenant::parse_jwks_url(url)?) };
+        next.auth.azure_jwks_url = if url.trim().is_empty() { None } else { Some(crate::tenant::parse_jwks_url(url)?) };
     }
     if let Some(ttl) = changes.token_ttl {
-        next.auth.token_ttl_secs = tenant::check_token_ttl(ttl)?;
+        next.auth.token_ttl_secs = crate::tenant::check_token_ttl(ttl)?;
     }
     if let Some(list) = &changes.azure_audiences {
-        next.auth.azure_audiences = tenant::parse_list(list)?;
+        next.auth.azure_audiences = crate::tenant::parse_list(list)?;
     }
     if let Some(list) = &changes.azure_subjects {
-        next.auth.azure_subjects = tenant::parse_list(list)?;
+        next.auth.azure_subjects = crate::tenant::parse_list(list)?;
     }
     if let Some(link) = &changes.link_users_by {
-        next.provisioning.link_users_by = tenant::LinkMatch::parse(link)?;
+        next.provisioning.link_users_by = crate::tenant::LinkMatch::parse(link)?;
     }
     if let Some(list) = &changes.required_attributes {
-        next.provisioning.required_attributes = tenant::parse_required_attributes(list)?;
+        next.provisioning.required_attributes = crate::tenant::parse_required_attributes(list)?;
     }
     if changes.profile.is_some() && next.profile == Profile::Azure && next.auth.azure_tenant_id.is_none() {
         bail!("the Azure profile needs the customer's Entra tenant ID: add --azure-tenant-id GUID");
@@ -439,7 +444,7 @@ async fn configure_tenant(
     let t = find_tenant(&db, name).await?;
     let settings = apply_changes(&t.settings(), changes)?;
     let now = SystemClock.now_ms();
-    if !retry::when_busy(|| tenant::update_settings(db.writer(), &t.id, &settings, now)).await? {
+    if !retry::when_busy(|| tenant::update_settings(&db, &t.id, &settings, now)).await? {
         bail!("the tenant \"{name}\" was deleted meanwhile");
     }
     let (before, after) = (settings_dto(&t.settings()), settings_dto(&settings));
@@ -472,7 +477,10 @@ async fn configure_tenant(
         }
     }
     let provisioning = &settings.provisioning;
-    println!("User linking on creation: {}", provisioning.link_users_by.map_or("off", tenant::LinkMatch::as_str));
+    println!(
+        "User linking on creation: {}",
+        provisioning.link_users_by.map_or("off", crate::tenant::LinkMatch::as_str)
+    );
     if !provisioning.required_attributes.is_empty() {
         println!("Required attributes: {}", provisioning.required_attributes.join(", "));
     }
@@ -509,8 +517,7 @@ async fn rotate_secret(args: &RotateArgs) -> anyhow::Result<()> {
     let secret = Secret::generate("scimhub_");
     let now = SystemClock.now_ms();
     let (hash, grace_ms) = (secret.hash(), args.grace_ms());
-    let rotated =
-        retry::when_busy(|| db::credential::rotate(db.writer(), &t.id, Kind::Bearer, &hash, now, grace_ms)).await?;
+    let rotated = retry::when_busy(|| db::credential::rotate(&db, &t.id, Kind::Bearer, &hash, now, grace_ms)).await?;
     let detail = json!({ "graceSecs": args.grace, "superseded": rotated.superseded });
     manage::audit(&db, Some(&t), "scim_secret.rotate", detail).await?;
     eprintln!("New SCIM secret token for tenant {} (shown once{}):", t.name, args.previous(rotated.superseded, now));
@@ -522,7 +529,7 @@ async fn revoke_secret(database: &DatabaseArgs, name: &str) -> anyhow::Result<()
     let db = open(database).await?;
     let t = find_tenant(&db, name).await?;
     let now = SystemClock.now_ms();
-    let revoked = retry::when_busy(|| db::credential::revoke_bearer(db.writer(), &t.id, now)).await?;
+    let revoked = retry::when_busy(|| db::credential::revoke_bearer(&db, &t.id, now)).await?;
     manage::audit(&db, Some(&t), "scim_secret.revoke", json!({ "revoked": revoked })).await?;
     println!("Revoked {revoked} SCIM secret token(s) of tenant {}.", t.name);
     Ok(())
@@ -535,8 +542,7 @@ async fn rotate_client_secret(args: &RotateArgs, public_url: &PublicUrlArgs) -> 
     let now = SystemClock.now_ms();
     let (hash, grace_ms) = (secret.hash(), args.grace_ms());
     let rotated =
-        retry::when_busy(|| db::credential::rotate(db.writer(), &t.id, Kind::ClientSecret, &hash, now, grace_ms))
-            .await?;
+        retry::when_busy(|| db::credential::rotate(&db, &t.id, Kind::ClientSecret, &hash, now, grace_ms)).await?;
     let detail = json!({ "clientId": rotated.client_id, "graceSecs": args.grace, "superseded": rotated.superseded });
     manage::audit(&db, Some(&t), "client_secret.rotate", detail).await?;
     let endpoint = format!("{}/realms/{}/protocol/openid-connect/token", public_url.base(), t.name);
@@ -556,8 +562,7 @@ async fn revoke_client_secret(database: &DatabaseArgs, name: &str, client_id: Op
     let db = open(database).await?;
     let t = find_tenant(&db, name).await?;
     let now = SystemClock.now_ms();
-    let revoked =
-        retry::when_busy(|| db::credential::revoke_client_secrets(db.writer(), &t.id, client_id, now)).await?;
+    let revoked = retry::when_busy(|| db::credential::revoke_client_secrets(&db, &t.id, client_id, now)).await?;
     manage::audit(&db, Some(&t), "client_secret.revoke", json!({ "revoked": revoked })).await?;
     println!("Revoked {revoked} client secret(s) of tenant {}.", t.name);
     if revoked > 0 {
@@ -573,7 +578,7 @@ async fn rotate_signing_key(database: &DatabaseArgs, name: &str) -> anyhow::Resu
     let db = open(database).await?;
     let t = find_tenant(&db, name).await?;
     let now = SystemClock.now_ms();
-    let (kid, retired) = retry::when_busy(|| crate::oauth::keys::rotate(&db, &t.id, now)).await?;
+    let (kid, retired) = retry::when_busy(|| crate::scim_tokens::keys::rotate(&db, &t.id, now)).await?;
     manage::audit(&db, Some(&t), "signing_key.rotate", json!({ "kid": kid, "retired": retired })).await?;
     println!("Tenant {} now signs its access tokens with key {kid}.", t.name);
     if let Some(old) = retired {
@@ -624,11 +629,11 @@ mod tests {
 
     #[test]
     fn configure_applies_only_what_is_given_and_validates_it() {
-        let current = tenant::Settings {
+        let current = crate::tenant::Settings {
             profile: Profile::Generic,
             scim_enabled: true,
-            auth: tenant::AuthSettings::default(),
-            provisioning: tenant::ProvisioningSettings::default(),
+            auth: crate::tenant::AuthSettings::default(),
+            provisioning: crate::tenant::ProvisioningSettings::default(),
         };
         let next = apply_changes(
             &current,
@@ -660,7 +665,7 @@ mod tests {
         assert_eq!(next.auth.token_ttl_secs, 600);
         assert_eq!(next.auth.azure_audiences, vec!["a".to_owned(), "b".to_owned()]);
         assert_eq!(next.auth.azure_jwks_url.as_deref(), Some("http://127.0.0.1:9/keys"));
-        assert_eq!(next.provisioning.link_users_by, Some(tenant::LinkMatch::Email));
+        assert_eq!(next.provisioning.link_users_by, Some(crate::tenant::LinkMatch::Email));
         assert_eq!(next.provisioning.required_attributes, vec!["displayName".to_owned(), "emails".to_owned()]);
         let same = apply_changes(&next, &changes(&[])).unwrap();
         assert_eq!(same, next);
@@ -676,7 +681,7 @@ mod tests {
         assert!(apply_changes(&current, &changes(&["--link-users-by", "mail"])).is_err());
         assert!(apply_changes(&current, &changes(&["--required-attributes", "id"])).is_err());
         let off = apply_changes(&next, &changes(&["--link-users-by", "off", "--required-attributes", ""])).unwrap();
-        assert_eq!(off.provisioning, tenant::ProvisioningSettings::default());
+        assert_eq!(off.provisioning, crate::tenant::ProvisioningSettings::default());
     }
 
     #[test]

@@ -54,11 +54,11 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
-    use crate::oauth::keys::KeyError;
+    use crate::scim_tokens::keys::KeyError;
 
     fn sqlite_error(extended_code: i32) -> sqlx::Error {
         let e = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(extended_code), None);
-        db::direct::failure(e).unwrap().into_sqlx()
+        db::engine::direct::failure(e).unwrap().into_sqlx()
     }
 
     #[test]

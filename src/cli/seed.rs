@@ -11,9 +11,10 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::DatabaseArgs;
 use crate::db;
 use crate::db::log::NewLogEntry;
-use crate::db::tenant::{self, Profile};
+use crate::db::tenant;
 use crate::db::user::UserWrite;
 use crate::secret::Secret;
+use crate::tenant::Profile;
 
 /// What `scimhub seed` makes.
 #[derive(Debug, Args)]
@@ -121,13 +122,13 @@ async fn insert_users(
 pub async fn seed(args: &SeedArgs) -> anyhow::Result<()> {
     let db = super::open(&args.database).await?;
     let now = SystemClock.now_ms();
-    if tenant::by_name(db.reader(), &args.tenant).await?.is_some() {
+    if tenant::by_name(&db, &args.tenant).await?.is_some() {
         bail!("the tenant \"{}\" exists: seed only fills a new tenant", args.tenant);
     }
-    tenant::validate_name(&args.tenant).with_context(|| format!("invalid tenant name \"{}\"", args.tenant))?;
-    let t = tenant::insert(db.writer(), &args.tenant, Profile::Azure, now).await?;
+    crate::tenant::validate_name(&args.tenant).with_context(|| format!("invalid tenant name \"{}\"", args.tenant))?;
+    let t = tenant::insert(&db, &args.tenant, Profile::Azure, now).await?;
     let secret = Secret::generate("scimhub_");
-    let credential_id = db::credential::rotate_bearer(db.writer(), &t.id, &secret.hash(), now).await?;
+    let credential_id = db::credential::rotate_bearer(&db, &t.id, &secret.hash(), now).await?;
 
     let mut from = 0;
     while from < args.users {

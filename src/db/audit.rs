@@ -3,9 +3,10 @@
 //! Callers describe a change in `detail` and never put a secret there.
 
 use sqlx::any::AnyRow;
-use sqlx::{Any, AnyPool, Row};
+use sqlx::Row;
 
 use super::sql::{bind_all, placeholders, Arg};
+use super::Db;
 
 /// A row to append.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,7 +37,7 @@ pub struct AuditEntry {
 }
 
 /// Appends a row.
-pub async fn append<'e>(exec: impl sqlx::Executor<'e, Database = Any>, e: &NewAuditEntry) -> Result<(), sqlx::Error> {
+pub async fn append(db: &Db, e: &NewAuditEntry) -> Result<(), sqlx::Error> {
     sqlx::query(
         "insert into admin_audit (tenant_id, occurred_at, actor_subject, actor_label, action, detail, client_addr) \
          values ($1, $2, $3, $4, $5, $6, $7)",
@@ -48,7 +49,7 @@ pub async fn append<'e>(exec: impl sqlx::Executor<'e, Database = Any>, e: &NewAu
     .bind(&e.action)
     .bind(e.detail.to_string())
     .bind(e.client_addr.as_deref())
-    .execute(exec)
+    .execute(db.writer())
     .await?;
     Ok(())
 }
@@ -84,7 +85,8 @@ pub struct AuditFilter<'a> {
 }
 
 /// Up to `limit` entries matching `filter`, newest first.
-pub async fn search(pool: &AnyPool, filter: &AuditFilter<'_>, limit: u32) -> Result<Vec<AuditEntry>, sqlx::Error> {
+pub async fn search(db: &Db, filter: &AuditFilter<'_>, limit: u32) -> Result<Vec<AuditEntry>, sqlx::Error> {
+    let pool = db.reader();
     let mut conditions = vec!["audit_id < $1".to_owned()];
     let mut args = vec![Arg::Int(filter.before.unwrap_or(i64::MAX))];
     if let Some(tenant_id) = filter.tenant_id {
@@ -115,12 +117,7 @@ pub async fn search(pool: &AnyPool, filter: &AuditFilter<'_>, limit: u32) -> Res
 }
 
 /// Up to `limit` rows of the tenant older than `before` (all when `None`), newest first.
-pub async fn page(
-    pool: &AnyPool,
-    tenant_id: &str,
-    before: Option<i64>,
-    limit: u32,
-) -> Result<Vec<AuditEntry>, sqlx::Error> {
+pub async fn page(db: &Db, tenant_id: &str, before: Option<i64>, limit: u32) -> Result<Vec<AuditEntry>, sqlx::Error> {
     let filter = AuditFilter { tenant_id: Some(tenant_id), before, ..AuditFilter::default() };
-    search(pool, &filter, limit).await
+    search(db, &filter, limit).await
 }

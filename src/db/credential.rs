@@ -6,9 +6,11 @@
 //! one.
 
 use sqlx::any::AnyRow;
-use sqlx::{Any, AnyPool, Row, Transaction};
+use sqlx::{Any, Row, Transaction};
 
 use crate::secret::SecretHash;
+
+use super::Db;
 
 /// What a credential is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,11 +110,12 @@ fn match_from_row(row: &AnyRow) -> Result<CredentialMatch, sqlx::Error> {
 /// The usable (not revoked, not expired) credential of this kind with this hash, of any
 /// tenant (the caller checks the tenant, and for client secrets the client id).
 pub async fn find_active(
-    pool: &AnyPool,
+    db: &Db,
     kind: Kind,
     hash: &SecretHash,
     now_ms: i64,
 ) -> Result<Option<CredentialMatch>, sqlx::Error> {
+    let pool = db.reader();
     let sql = format!(
         "select {INFO_COLUMNS}, tenant_id, secret_hash from credential \
          where secret_hash = $1 and kind = $3 and {ACTIVE}"
@@ -123,22 +126,17 @@ pub async fn find_active(
 
 /// The usable (not revoked, not expired) bearer credential with this hash, of any tenant.
 pub async fn find_active_bearer(
-    pool: &AnyPool,
+    db: &Db,
     hash: &SecretHash,
     now_ms: i64,
 ) -> Result<Option<CredentialMatch>, sqlx::Error> {
-    find_active(pool, Kind::Bearer, hash, now_ms).await
+    find_active(db, Kind::Bearer, hash, now_ms).await
 }
 
 /// Replaces the tenant's bearer secret: revokes every active one and stores the new hash, in
 /// one transaction. Returns the new credential's id.
-pub async fn rotate_bearer(
-    pool: &AnyPool,
-    tenant_id: &str,
-    hash: &SecretHash,
-    now_ms: i64,
-) -> Result<String, sqlx::Error> {
-    Ok(rotate(pool, tenant_id, Kind::Bearer, hash, now_ms, 0).await?.credential_id)
+pub async fn rotate_bearer(db: &Db, tenant_id: &str, hash: &SecretHash, now_ms: i64) -> Result<String, sqlx::Error> {
+    Ok(rotate(db, tenant_id, Kind::Bearer, hash, now_ms, 0).await?.credential_id)
 }
 
 /// Stores a new secret of this kind for the tenant, in one transaction. The active ones it
@@ -149,13 +147,14 @@ pub async fn rotate_bearer(
 /// client id of the tenant's newest client secret, revoked or not), so only the secret
 /// changes in the identity provider; the tenant's first client secret gets a new client id.
 pub async fn rotate(
-    pool: &AnyPool,
+    db: &Db,
     tenant_id: &str,
     kind: Kind,
     hash: &SecretHash,
     now_ms: i64,
     grace_ms: i64,
 ) -> Result<Rotated, sqlx::Error> {
+    let pool = db.writer();
     let mut tx = super::begin_write(pool).await?;
     let client_id = match kind {
         Kind::Bearer => None,
@@ -233,7 +232,8 @@ async fn insert(
 
 /// Revokes the tenant's bearer secrets at once (including those in a grace period). Returns
 /// how many were active.
-pub async fn revoke_bearer(pool: &AnyPool, tenant_id: &str, now_ms: i64) -> Result<u64, sqlx::Error> {
+pub async fn revoke_bearer(db: &Db, tenant_id: &str, now_ms: i64) -> Result<u64, sqlx::Error> {
+    let pool = db.writer();
     let sql = format!("update credential set revoked_at = $2 where tenant_id = $1 and kind = 'bearer' and {ACTIVE}");
     Ok(sqlx::query(&sql).bind(tenant_id).bind(now_ms).execute(pool).await?.rows_affected())
 }
@@ -242,11 +242,12 @@ pub async fn revoke_bearer(pool: &AnyPool, tenant_id: &str, now_ms: i64) -> Resu
 /// Access tokens already issued stay valid until they expire (at most the tenant's token
 /// lifetime); rotate the signing key as well to end them sooner. Returns how many were active.
 pub async fn revoke_client_secrets(
-    pool: &AnyPool,
+    db: &Db,
     tenant_id: &str,
     client_id: Option<&str>,
     now_ms: i64,
 ) -> Result<u64, sqlx::Error> {
+    let pool = db.writer();
     let base =
         format!("update credential set revoked_at = $2 where tenant_id = $1 and kind = 'client_secret' and {ACTIVE}");
     let done = match client_id {
@@ -265,7 +266,8 @@ pub async fn revoke_client_secrets(
 
 /// The tenant's usable credentials (bearer and client secrets), newest first: what the
 /// dashboard's credentials panel lists with their created and last-used times.
-pub async fn list_active(pool: &AnyPool, tenant_id: &str, now_ms: i64) -> Result<Vec<CredentialInfo>, sqlx::Error> {
+pub async fn list_active(db: &Db, tenant_id: &str, now_ms: i64) -> Result<Vec<CredentialInfo>, sqlx::Error> {
+    let pool = db.reader();
     let sql = format!(
         "select {INFO_COLUMNS} from credential where tenant_id = $1 and {ACTIVE} order by created_at desc, credential_id"
     );
@@ -274,12 +276,14 @@ pub async fn list_active(pool: &AnyPool, tenant_id: &str, now_ms: i64) -> Result
 }
 
 /// The client id of the tenant's OAuth client (its newest client secret's), if it has one.
-pub async fn client_id(pool: &AnyPool, tenant_id: &str) -> Result<Option<String>, sqlx::Error> {
+pub async fn client_id(db: &Db, tenant_id: &str) -> Result<Option<String>, sqlx::Error> {
+    let pool = db.reader();
     sqlx::query_scalar(LATEST_CLIENT_ID).bind(tenant_id).fetch_optional(pool).await
 }
 
 /// Records that a credential was used.
-pub async fn touch(pool: &AnyPool, tenant_id: &str, credential_id: &str, now_ms: i64) -> Result<(), sqlx::Error> {
+pub async fn touch(db: &Db, tenant_id: &str, credential_id: &str, now_ms: i64) -> Result<(), sqlx::Error> {
+    let pool = db.writer();
     sqlx::query("update credential set last_used_at = $3 where tenant_id = $1 and credential_id = $2")
         .bind(tenant_id)
         .bind(credential_id)

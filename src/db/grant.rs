@@ -3,10 +3,11 @@
 //! and either one tenant (optionally read-only) or the whole platform.
 
 use sqlx::any::AnyRow;
-use sqlx::{AnyPool, Row};
+use sqlx::Row;
 
 use super::row::RowRead;
 use super::sql::{bind_all, placeholders, Arg};
+use super::Db;
 
 /// Who a grant is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,13 +114,14 @@ fn from_row(row: &AnyRow) -> Result<Grant, sqlx::Error> {
 /// Gives `principal` the right to administer `tenant_id` (or the platform, with `None`); an
 /// existing grant to the same principal and scope is replaced (its read-only flag changes).
 pub async fn put(
-    pool: &AnyPool,
+    db: &Db,
     tenant_id: Option<&str>,
     principal: &Principal,
     read_only: bool,
     now_ms: i64,
     by: &str,
 ) -> Result<(), sqlx::Error> {
+    let pool = db.writer();
     let mut tx = super::begin_write(pool).await?;
     delete_in(&mut tx, tenant_id, principal).await?;
     sqlx::query(
@@ -139,7 +141,8 @@ pub async fn put(
 }
 
 /// Removes the grant of `principal` on `tenant_id` (or the platform); returns whether it existed.
-pub async fn revoke(pool: &AnyPool, tenant_id: Option<&str>, principal: &Principal) -> Result<bool, sqlx::Error> {
+pub async fn revoke(db: &Db, tenant_id: Option<&str>, principal: &Principal) -> Result<bool, sqlx::Error> {
+    let pool = db.writer();
     let mut tx = super::begin_write(pool).await?;
     let removed = delete_in(&mut tx, tenant_id, principal).await?;
     tx.commit().await?;
@@ -163,14 +166,16 @@ async fn delete_in(
 }
 
 /// The grants on one tenant (not the platform ones), by kind and principal.
-pub async fn of_tenant(pool: &AnyPool, tenant_id: &str) -> Result<Vec<Grant>, sqlx::Error> {
+pub async fn of_tenant(db: &Db, tenant_id: &str) -> Result<Vec<Grant>, sqlx::Error> {
+    let pool = db.reader();
     let sql = format!("{SELECT} where g.tenant_id = $1 order by g.principal_kind, g.principal");
     let rows = sqlx::query(&sql).bind(tenant_id).fetch_all(pool).await?;
     rows.iter().map(from_row).collect()
 }
 
 /// Every grant, platform ones first, then by tenant name and principal.
-pub async fn all(pool: &AnyPool) -> Result<Vec<Grant>, sqlx::Error> {
+pub async fn all(db: &Db) -> Result<Vec<Grant>, sqlx::Error> {
+    let pool = db.reader();
     let sql = format!(
         "{SELECT} order by case when g.tenant_id is null then 0 else 1 end, t.name, g.principal_kind, g.principal"
     );
@@ -180,11 +185,12 @@ pub async fn all(pool: &AnyPool) -> Result<Vec<Grant>, sqlx::Error> {
 
 /// The grants that apply to an identity: its subject, its email, and its rights-claim values.
 pub async fn matching(
-    pool: &AnyPool,
+    db: &Db,
     subject: &str,
     email: Option<&str>,
     claim_values: &[String],
 ) -> Result<Vec<Grant>, sqlx::Error> {
+    let pool = db.reader();
     let mut args = vec![Arg::Text(subject.to_owned()), Arg::Text(email.map(str::to_lowercase).unwrap_or_default())];
     let mut condition =
         "(g.principal_kind = 'subject' and g.principal = $1) or (g.principal_kind = 'email' and g.principal = $2)"

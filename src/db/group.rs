@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Row};
 
-use super::resource::{self, KeyKind, Position, Seek, Sort, SortColumn, Table, Window};
+use super::resource::{self, KeyKind, Position, Seek, Set, Sort, SortColumn, Table, Window};
 use super::row::RowRead;
 use super::sql::{fetch_in, placeholders, Arg, OrderBy, Select, Statement, Where};
 use super::Db;
@@ -149,19 +149,17 @@ fn from_row(row: &dyn RowRead) -> Result<GroupRecord, sqlx::Error> {
 
 /// The statement that inserts a new group (version 1) without members.
 pub fn insert_statement(tenant_id: &str, id: &str, group: &GroupWrite<'_>, now_ms: i64) -> Statement {
-    Statement::new(
-        "insert into scim_group (group_id, tenant_id, display_name, display_name_ci, external_id, resource, \
-         version, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, 1, $7, $7)",
-        vec![
-            id.into(),
-            tenant_id.into(),
-            group.display_name.into(),
-            fold_display_name(group.display_name).into(),
-            group.external_id.into(),
-            group.resource.to_string().into(),
-            now_ms.into(),
-        ],
-    )
+    resource::insert(&TABLE, tenant_id, id, columns(group), now_ms)
+}
+
+/// The columns a write of `group`'s attributes sets (members are rows of `group_member`).
+fn columns(group: &GroupWrite<'_>) -> Vec<Set> {
+    vec![
+        Set::to("display_name", group.display_name),
+        Set::to("display_name_ci", fold_display_name(group.display_name)),
+        Set::to("external_id", group.external_id),
+        Set::to("resource", group.resource.to_string()),
+    ]
 }
 
 /// The statement that overwrites a group's attributes (not its members) if its version is
@@ -173,43 +171,20 @@ pub fn update_statement(
     expected_version: i64,
     now_ms: i64,
 ) -> Statement {
-    Statement::new(
-        "update scim_group set display_name = $3, display_name_ci = $4, external_id = $5, resource = $6, \
-         version = version + 1, updated_at = $7 where tenant_id = $1 and group_id = $2 and version = $8",
-        vec![
-            tenant_id.into(),
-            id.into(),
-            group.display_name.into(),
-            fold_display_name(group.display_name).into(),
-            group.external_id.into(),
-            group.resource.to_string().into(),
-            now_ms.into(),
-            expected_version.into(),
-        ],
-    )
-    .expecting(1)
+    resource::update(&TABLE, tenant_id, id, columns(group), expected_version, now_ms)
 }
 
 /// The statement that records a change of a group's members: a new version and modification
 /// time, nothing else written — if the group is still at `expected_version`.
 pub fn touch_statement(tenant_id: &str, id: &str, expected_version: i64, now_ms: i64) -> Statement {
-    Statement::new(
-        "update scim_group set version = version + 1, updated_at = $3 \
-         where tenant_id = $1 and group_id = $2 and version = $4",
-        vec![tenant_id.into(), id.into(), now_ms.into(), expected_version.into()],
-    )
-    .expecting(1)
+    resource::update(&TABLE, tenant_id, id, vec![], expected_version, now_ms)
 }
 
 /// The statements that delete a group at `expected_version` with its members and its own
 /// memberships in other groups (whose versions move on). The delete goes first: a group at
 /// another version changes nothing.
 pub fn delete_statements(tenant_id: &str, id: &str, expected_version: i64, now_ms: i64) -> Vec<Statement> {
-    let delete = Statement::new(
-        "delete from scim_group where tenant_id = $1 and group_id = $2 and version = $3",
-        vec![tenant_id.into(), id.into(), expected_version.into()],
-    )
-    .expecting(1);
+    let delete = resource::delete(&TABLE, tenant_id, id, expected_version);
     let members = Statement::new(
         "delete from group_member where tenant_id = $1 and group_id = $2",
         vec![tenant_id.into(), id.into()],
@@ -249,24 +224,25 @@ pub async fn list(
 /// One page of the tenant's groups matching `filter` (placeholders from `$2`) in the order
 /// `sort` (one of [`sort`]), each with its position (the cursor of the pages beside it).
 pub async fn page(
-    pool: &sqlx::AnyPool,
+    db: &Db,
     tenant_id: &str,
     filter: &Where,
     sort: Sort,
     seek: &Seek<Position>,
     limit: u64,
 ) -> Result<Window<(GroupRecord, Position)>, sqlx::Error> {
-    let window = resource::keyset_page(pool, &TABLE, tenant_id, filter, sort, seek, limit).await?;
+    let window = resource::keyset_page(db, &TABLE, tenant_id, filter, sort, seek, limit).await?;
     window.try_map(|(row, at)| Ok((from_row(&row)?, at)))
 }
 
 /// How many members each of these groups of the tenant has; groups without members are
 /// missing from the answer. Counted on the membership table's primary key alone.
 pub async fn member_counts(
-    pool: &sqlx::AnyPool,
+    db: &Db,
     tenant_id: &str,
     group_ids: &[String],
 ) -> Result<HashMap<String, u64>, sqlx::Error> {
+    let pool = db.reader();
     let mut out = HashMap::with_capacity(group_ids.len());
     for chunk in group_ids.chunks(CHUNK) {
         let sql = format!(

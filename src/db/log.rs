@@ -3,6 +3,7 @@
 use sqlx::{Any, AnyPool, Row};
 
 use super::sql::{bind_all, placeholders, Arg, Statement};
+use super::Db;
 
 /// A row to append.
 #[derive(Debug, Clone, Default)]
@@ -212,11 +213,12 @@ fn from_row(row: &sqlx::any::AnyRow, excerpts: bool) -> Result<LogEntry, sqlx::E
 /// The newest `limit` rows about one resource (a user's or group's history), newest first,
 /// without their excerpts.
 pub async fn for_resource(
-    pool: &AnyPool,
+    db: &Db,
     tenant_id: &str,
     resource_id: &str,
     limit: u32,
 ) -> Result<Vec<LogEntry>, sqlx::Error> {
+    let pool = db.reader();
     let sql = format!(
         "select {LIST_COLUMNS} from provisioning_log where tenant_id = $1 and resource_id = $2 \
          order by log_id desc limit $3"
@@ -227,12 +229,8 @@ pub async fn for_resource(
 
 /// Up to `limit` rows of the tenant older than `before` (all when `None`), newest first, in
 /// full (with their excerpts).
-pub async fn page(
-    pool: &AnyPool,
-    tenant_id: &str,
-    before: Option<i64>,
-    limit: u32,
-) -> Result<Vec<LogEntry>, sqlx::Error> {
+pub async fn page(db: &Db, tenant_id: &str, before: Option<i64>, limit: u32) -> Result<Vec<LogEntry>, sqlx::Error> {
+    let pool = db.reader();
     let rows = sqlx::query(
         "select * from provisioning_log where tenant_id = $1 and log_id < $2 order by log_id desc limit $3",
     )
@@ -532,12 +530,13 @@ impl Residual {
 /// rows the other conditions select, newest first — at most `scan` rows, so a rare word costs
 /// one bounded read per page instead of a read of the whole log.
 pub async fn search(
-    pool: &AnyPool,
+    db: &Db,
     filter: &LogFilter,
     cursor: Cursor,
     limit: u32,
     scan: u32,
 ) -> Result<LogSlice, sqlx::Error> {
+    let pool = db.reader();
     let limit = limit.max(1);
     let residual = Residual::of(filter);
     // One row more than asked for tells whether there are older ones.
@@ -587,7 +586,8 @@ async fn by_ids(pool: &AnyPool, tenant_id: &str, ids: &[i64]) -> Result<Vec<LogE
 }
 
 /// One row of the tenant, with its excerpts.
-pub async fn entry(pool: &AnyPool, tenant_id: &str, log_id: i64) -> Result<Option<LogEntry>, sqlx::Error> {
+pub async fn entry(db: &Db, tenant_id: &str, log_id: i64) -> Result<Option<LogEntry>, sqlx::Error> {
+    let pool = db.reader();
     let row = sqlx::query("select * from provisioning_log where tenant_id = $1 and log_id = $2")
         .bind(tenant_id)
         .bind(log_id)
@@ -613,12 +613,13 @@ pub struct Bucket {
 /// A row that stands for repeated refusals ([`is_refusal`], always an error) counts as many
 /// requests and errors; the error read adds its repeats to the requests.
 pub async fn histogram(
-    pool: &AnyPool,
+    db: &Db,
     tenant_id: &str,
     since_ms: i64,
     width_ms: i64,
     count: usize,
 ) -> Result<Vec<Bucket>, sqlx::Error> {
+    let pool = db.reader();
     let width_ms = width_ms.max(1);
     let start = |i: usize| since_ms.saturating_add(width_ms.saturating_mul(i64::try_from(i).unwrap_or(i64::MAX)));
     let mut args = vec![Arg::Text(tenant_id.to_owned())];
@@ -694,11 +695,8 @@ pub struct CredentialChoice {
 
 /// Credentials that may appear in the tenant's log, revoked ones included, newest first (the
 /// newest 50): its bearer secrets, and its OAuth client once.
-pub async fn credential_choices(
-    pool: &AnyPool,
-    tenant_id: &str,
-    now_ms: i64,
-) -> Result<Vec<CredentialChoice>, sqlx::Error> {
+pub async fn credential_choices(db: &Db, tenant_id: &str, now_ms: i64) -> Result<Vec<CredentialChoice>, sqlx::Error> {
+    let pool = db.reader();
     let rows = sqlx::query(
         "select credential_id, kind, client_id, created_at, revoked_at, expires_at from credential \
          where tenant_id = $1 order by created_at desc, credential_id limit 200",
@@ -732,7 +730,8 @@ pub async fn credential_choices(
 
 /// The tenant's request and error counts since `since_ms` (a row of repeated refusals counts
 /// as many), and the time of its last request.
-pub async fn activity(pool: &AnyPool, tenant_id: &str, since_ms: i64) -> Result<(u64, u64, Option<i64>), sqlx::Error> {
+pub async fn activity(db: &Db, tenant_id: &str, since_ms: i64) -> Result<(u64, u64, Option<i64>), sqlx::Error> {
+    let pool = db.reader();
     let row = sqlx::query(
         "select coalesce(cast(sum(repeat_count) as bigint), 0) as n, \
          coalesce(cast(sum(case when status >= 400 then repeat_count else 0 end) as bigint), 0) as e, \

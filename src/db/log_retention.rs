@@ -3,6 +3,8 @@
 
 use sqlx::{AnyPool, Row};
 
+use super::Db;
+
 /// A tenant's retention setting; `None` = no limit of that kind.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Retention {
@@ -23,7 +25,8 @@ impl Retention {
 const DAY_MS: i64 = 86_400_000;
 
 /// The tenant's setting (the default, no limit, for an unknown tenant).
-pub async fn get(pool: &AnyPool, tenant_id: &str) -> Result<Retention, sqlx::Error> {
+pub async fn get(db: &Db, tenant_id: &str) -> Result<Retention, sqlx::Error> {
+    let pool = db.reader();
     let row = sqlx::query("select log_retention_days, log_retention_rows from tenant where tenant_id = $1")
         .bind(tenant_id)
         .fetch_optional(pool)
@@ -32,7 +35,8 @@ pub async fn get(pool: &AnyPool, tenant_id: &str) -> Result<Retention, sqlx::Err
 }
 
 /// Stores the tenant's setting; returns whether the tenant exists.
-pub async fn set(pool: &AnyPool, tenant_id: &str, retention: Retention, now_ms: i64) -> Result<bool, sqlx::Error> {
+pub async fn set(db: &Db, tenant_id: &str, retention: Retention, now_ms: i64) -> Result<bool, sqlx::Error> {
+    let pool = db.writer();
     let done = sqlx::query(
         "update tenant set log_retention_days = $2, log_retention_rows = $3, updated_at = $4 where tenant_id = $1",
     )
@@ -46,7 +50,8 @@ pub async fn set(pool: &AnyPool, tenant_id: &str, retention: Retention, now_ms: 
 }
 
 /// The tenants that limit their log, with their settings.
-pub async fn limited_tenants(pool: &AnyPool) -> Result<Vec<(String, Retention)>, sqlx::Error> {
+pub async fn limited_tenants(db: &Db) -> Result<Vec<(String, Retention)>, sqlx::Error> {
+    let pool = db.reader();
     let rows = sqlx::query(
         "select tenant_id, log_retention_days, log_retention_rows from tenant \
          where log_retention_days is not null or log_retention_rows is not null",
@@ -86,7 +91,8 @@ async fn cut(pool: &AnyPool, tenant_id: &str, retention: Retention, now_ms: i64)
 }
 
 /// How many rows `retention` would remove now (the preview beside the setting).
-pub async fn prunable(pool: &AnyPool, tenant_id: &str, retention: Retention, now_ms: i64) -> Result<u64, sqlx::Error> {
+pub async fn prunable(db: &Db, tenant_id: &str, retention: Retention, now_ms: i64) -> Result<u64, sqlx::Error> {
+    let pool = db.reader();
     let Some(cut) = cut(pool, tenant_id, retention, now_ms).await? else {
         return Ok(0);
     };
@@ -101,12 +107,13 @@ pub async fn prunable(pool: &AnyPool, tenant_id: &str, retention: Retention, now
 /// Removes what `retention` prunes, `batch` rows per statement; returns how many rows went.
 /// Each batch is its own short transaction, so SCIM writes interleave with a long prune.
 pub async fn prune(
-    pool: &AnyPool,
+    db: &Db,
     tenant_id: &str,
     retention: Retention,
     now_ms: i64,
     batch: i64,
 ) -> Result<u64, sqlx::Error> {
+    let pool = db.writer();
     let Some(cut) = cut(pool, tenant_id, retention, now_ms).await? else {
         return Ok(0);
     };

@@ -6,6 +6,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Row};
 
 use super::row::RowRead;
+use super::Db;
 
 /// A stored mapper.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,7 +147,8 @@ pub async fn bump_revision(conn: &mut AnyConnection, tenant_id: &str) -> Result<
 }
 
 /// The tenants some of whose users were derived by older mappers than the current ones.
-pub async fn tenants_behind(pool: &sqlx::AnyPool) -> Result<Vec<String>, sqlx::Error> {
+pub async fn tenants_behind(db: &Db) -> Result<Vec<String>, sqlx::Error> {
+    let pool = db.reader();
     sqlx::query_scalar(
         "select t.tenant_id from tenant t where exists (select 1 from scim_user u \
          where u.tenant_id = t.tenant_id and u.mapping_revision <> t.mapping_revision)",

@@ -1,7 +1,9 @@
 //! The evidence the onboarding checklist looks for in a tenant's provisioning log: requests
 //! made by the identity provider (with a credential), not by the dashboard.
 
-use sqlx::{AnyPool, Row};
+use sqlx::Row;
+
+use super::Db;
 
 /// A log row that proves a step.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +33,8 @@ fn evidence(row: &sqlx::any::AnyRow) -> Result<Evidence, sqlx::Error> {
 }
 
 /// The identity provider's first request to the tenant.
-pub async fn first_request(pool: &AnyPool, tenant_id: &str) -> Result<Option<Evidence>, sqlx::Error> {
+pub async fn first_request(db: &Db, tenant_id: &str) -> Result<Option<Evidence>, sqlx::Error> {
+    let pool = db.reader();
     let sql = format!(
         "select {COLUMNS} from provisioning_log where tenant_id = $1 and credential_id is not null \
          order by log_id limit 1"
@@ -41,11 +44,8 @@ pub async fn first_request(pool: &AnyPool, tenant_id: &str) -> Result<Option<Evi
 
 /// The identity provider's first successful user request of this operation (`create`,
 /// `deactivate`).
-pub async fn first_user_operation(
-    pool: &AnyPool,
-    tenant_id: &str,
-    operation: &str,
-) -> Result<Option<Evidence>, sqlx::Error> {
+pub async fn first_user_operation(db: &Db, tenant_id: &str, operation: &str) -> Result<Option<Evidence>, sqlx::Error> {
+    let pool = db.reader();
     let sql = format!(
         "select {COLUMNS} from provisioning_log where tenant_id = $1 and operation = $2 and status < 300 \
          and resource_type = 'User' and credential_id is not null order by log_id limit 1"
@@ -55,11 +55,8 @@ pub async fn first_user_operation(
 
 /// The number of failed requests since `since_ms` (a row of repeated refusals counts as many)
 /// and the newest of them.
-pub async fn errors_since(
-    pool: &AnyPool,
-    tenant_id: &str,
-    since_ms: i64,
-) -> Result<(u64, Option<Evidence>), sqlx::Error> {
+pub async fn errors_since(db: &Db, tenant_id: &str, since_ms: i64) -> Result<(u64, Option<Evidence>), sqlx::Error> {
+    let pool = db.reader();
     let count: i64 = sqlx::query_scalar(
         "select coalesce(cast(sum(repeat_count) as bigint), 0) from provisioning_log \
          where tenant_id = $1 and occurred_at >= $2 and status >= 400",

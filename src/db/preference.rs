@@ -1,10 +1,13 @@
 //! The `admin_preference` table: what the dashboard remembers per administrator (the tenant
 //! they last worked in).
 
-use sqlx::{AnyPool, Row};
+use sqlx::Row;
+
+use super::Db;
 
 /// Remembers `tenant` as the administrator's last tenant.
-pub async fn set_last_tenant(pool: &AnyPool, subject: &str, tenant: &str, now_ms: i64) -> Result<(), sqlx::Error> {
+pub async fn set_last_tenant(db: &Db, subject: &str, tenant: &str, now_ms: i64) -> Result<(), sqlx::Error> {
+    let pool = db.writer();
     sqlx::query(
         "insert into admin_preference (subject, last_tenant, updated_at) values ($1, $2, $3) \
          on conflict (subject) do update set last_tenant = excluded.last_tenant, updated_at = excluded.updated_at",
@@ -18,7 +21,8 @@ pub async fn set_last_tenant(pool: &AnyPool, subject: &str, tenant: &str, now_ms
 }
 
 /// The administrator's last tenant, if one was remembered.
-pub async fn last_tenant(pool: &AnyPool, subject: &str) -> Result<Option<String>, sqlx::Error> {
+pub async fn last_tenant(db: &Db, subject: &str) -> Result<Option<String>, sqlx::Error> {
+    let pool = db.reader();
     let row = sqlx::query("select last_tenant from admin_preference where subject = $1")
         .bind(subject)
         .fetch_optional(pool)

@@ -1,5 +1,6 @@
-//! What the resource tables (`scim_user`, `scim_group`) share: the queries of a read by id, a
-//! delete by id, and filtered, stably ordered pages and counts. Each table module maps the rows.
+//! What the resource tables (`scim_user`, `scim_group`) share: the statements that insert,
+//! update and delete a row under its version, the query of a read by id, and filtered, stably
+//! ordered pages and counts. Each table module names its columns and maps the rows.
 
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -24,10 +25,85 @@ pub fn get(table: &Table, tenant_id: &str, id: &str) -> Select {
     Select::new(sql, vec![tenant_id.into(), id.into()])
 }
 
-/// The statement that deletes the row with this id (one row changed if it existed).
-pub fn delete(table: &Table, tenant_id: &str, id: &str) -> Statement {
-    let sql = format!("delete from {} where tenant_id = $1 and {} = $2", table.name, table.id);
-    Statement::new(sql, vec![tenant_id.into(), id.into()])
+/// A column a resource write sets, with its value.
+#[derive(Debug, Clone)]
+pub struct Set {
+    column: &'static str,
+    value: Arg,
+    keep_stored_if_null: bool,
+}
+
+impl Set {
+    /// Sets `column` to `value`.
+    pub fn to(column: &'static str, value: impl Into<Arg>) -> Set {
+        Set { column, value: value.into(), keep_stored_if_null: false }
+    }
+
+    /// Sets `column` to `value` unless it is NULL; then an update keeps the stored value (a
+    /// write-only attribute the request did not carry, e.g. a password hash).
+    pub fn unless_null(column: &'static str, value: impl Into<Arg>) -> Set {
+        Set { column, value: value.into(), keep_stored_if_null: true }
+    }
+}
+
+/// The statement that inserts a new row at version 1, created and updated `now_ms`. A taken
+/// unique key (userName, displayName) is a unique violation.
+pub fn insert(table: &Table, tenant_id: &str, id: &str, columns: Vec<Set>, now_ms: i64) -> Statement {
+    let names: String = columns.iter().map(|c| format!(", {}", c.column)).collect();
+    let n = columns.len();
+    let values: String = (3..n + 3).map(|i| format!(", ${i}")).collect();
+    let sql = format!(
+        "insert into {} ({}, tenant_id{names}, version, created_at, updated_at) values ($1, $2{values}, 1, ${at}, ${at})",
+        table.name,
+        table.id,
+        at = n + 3
+    );
+    let mut args = Vec::with_capacity(n + 3);
+    args.extend([id.into(), tenant_id.into()]);
+    args.extend(columns.into_iter().map(|c| c.value));
+    args.push(now_ms.into());
+    Statement::new(sql, args)
+}
+
+/// The statement that sets `columns`, moves the version on and stamps `now_ms` — if the row
+/// is still at `expected_version` (it expects to change that one row; else a conflict). With no
+/// columns it records a change made elsewhere (a group's members).
+pub fn update(
+    table: &Table,
+    tenant_id: &str,
+    id: &str,
+    columns: Vec<Set>,
+    expected_version: i64,
+    now_ms: i64,
+) -> Statement {
+    let n = columns.len();
+    let sets: String = columns
+        .iter()
+        .zip(3..)
+        .map(|(c, i)| match c.keep_stored_if_null {
+            false => format!("{} = ${i}, ", c.column),
+            true => format!("{col} = coalesce(${i}, {col}), ", col = c.column),
+        })
+        .collect();
+    let sql = format!(
+        "update {} set {sets}version = version + 1, updated_at = ${} where tenant_id = $1 and {} = $2 and version = ${}",
+        table.name,
+        n + 3,
+        table.id,
+        n + 4
+    );
+    let mut args = Vec::with_capacity(n + 4);
+    args.extend([tenant_id.into(), id.into()]);
+    args.extend(columns.into_iter().map(|c| c.value));
+    args.extend([now_ms.into(), expected_version.into()]);
+    Statement::new(sql, args).expecting(1)
+}
+
+/// The statement that deletes the row with this id if it is still at `expected_version` (it
+/// expects to change that one row; else a conflict).
+pub fn delete(table: &Table, tenant_id: &str, id: &str, expected_version: i64) -> Statement {
+    let sql = format!("delete from {} where tenant_id = $1 and {} = $2 and version = $3", table.name, table.id);
+    Statement::new(sql, vec![tenant_id.into(), id.into(), expected_version.into()]).expecting(1)
 }
 
 /// The query of one page of the tenant's rows matching `filter` (placeholders from `$2`), by
@@ -187,7 +263,7 @@ enum Segment {
 /// beside it. Each statement is a range read of the index `sort` leads, which stops after
 /// `limit + 1` rows: no offset, no count.
 pub async fn keyset_page(
-    pool: &sqlx::AnyPool,
+    db: &Db,
     table: &Table,
     tenant_id: &str,
     filter: &Where,
@@ -195,6 +271,7 @@ pub async fn keyset_page(
     seek: &Seek<Position>,
     limit: u64,
 ) -> Result<Window<(AnyRow, Position)>, sqlx::Error> {
+    let pool = db.reader();
     let backward = matches!(seek, Seek::Before(_));
     // The segments in list order, then in reading order.
     let mut segments = match (sort.column.nullable, sort.descending) {
@@ -286,5 +363,40 @@ impl Scan<'_> {
                 Ok((row, Position { key, id }))
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: Table = Table { name: "scim_thing", id: "thing_id", columns: "thing_id" };
+
+    #[test]
+    fn writes_number_their_placeholders_in_argument_order() {
+        let inserted = insert(&T, "t1", "id1", vec![Set::to("a", "x"), Set::to("b", 2_i64)], 99);
+        assert_eq!(
+            inserted.sql,
+            "insert into scim_thing (thing_id, tenant_id, a, b, version, created_at, updated_at) \
+             values ($1, $2, $3, $4, 1, $5, $5)"
+        );
+        assert_eq!(inserted.args.len(), 5);
+
+        let updated = update(&T, "t1", "id1", vec![Set::to("a", "x"), Set::unless_null("secret", None::<&str>)], 4, 99);
+        assert_eq!(
+            updated.sql,
+            "update scim_thing set a = $3, secret = coalesce($4, secret), version = version + 1, updated_at = $5 \
+             where tenant_id = $1 and thing_id = $2 and version = $6"
+        );
+        assert_eq!(updated.args.len(), 6);
+        assert!(updated.met(1) && !updated.met(0), "an update expects its one row");
+
+        let touch = update(&T, "t1", "id1", vec![], 4, 99);
+        assert_eq!(
+            touch.sql,
+            "update scim_thing set version = version + 1, updated_at = $3 where tenant_id = $1 and thing_id = $2 \
+             and version = $4"
+        );
+        assert!(delete(&T, "t1", "id1", 4).sql.ends_with("and thing_id = $2 and version = $3"));
     }
 }

@@ -5,7 +5,9 @@
 //! expired. The private key is stored in clear text (see docs/architecture.md).
 
 use sqlx::any::AnyRow;
-use sqlx::{AnyPool, Row};
+use sqlx::Row;
+
+use super::Db;
 
 /// A private key in PKCS#8 PEM, as stored. Its `Debug` hides the value.
 pub struct PrivateKeyPem(pub String);
@@ -63,7 +65,8 @@ fn from_row(row: &AnyRow) -> Result<SigningKeyRow, sqlx::Error> {
 }
 
 /// The tenant's active (signing) key, if it has one.
-pub async fn active(pool: &AnyPool, tenant_id: &str) -> Result<Option<SigningKeyRow>, sqlx::Error> {
+pub async fn active(db: &Db, tenant_id: &str) -> Result<Option<SigningKeyRow>, sqlx::Error> {
+    let pool = db.reader();
     let sql = format!("select {COLUMNS} from signing_key where tenant_id = $1 and retired_at is null");
     let row = sqlx::query(&sql).bind(tenant_id).fetch_optional(pool).await?;
     row.as_ref().map(from_row).transpose()
@@ -71,13 +74,8 @@ pub async fn active(pool: &AnyPool, tenant_id: &str) -> Result<Option<SigningKey
 
 /// Stores the tenant's first active key. Fails with a unique violation when the tenant
 /// already has an active key (another process created it first).
-pub async fn insert_active(
-    pool: &AnyPool,
-    tenant_id: &str,
-    key: &NewSigningKey,
-    now_ms: i64,
-) -> Result<(), sqlx::Error> {
-    insert(pool, tenant_id, key, now_ms).await
+pub async fn insert_active(db: &Db, tenant_id: &str, key: &NewSigningKey, now_ms: i64) -> Result<(), sqlx::Error> {
+    insert(db.writer(), tenant_id, key, now_ms).await
 }
 
 async fn insert<'e, E>(executor: E, tenant_id: &str, key: &NewSigningKey, now_ms: i64) -> Result<(), sqlx::Error>
@@ -102,12 +100,13 @@ where
 /// Retires the tenant's active key (published and accepted until `old_expires_at`) and makes
 /// `key` the active one, in one transaction. Returns the retired key's id, if there was one.
 pub async fn rotate(
-    pool: &AnyPool,
+    db: &Db,
     tenant_id: &str,
     key: &NewSigningKey,
     now_ms: i64,
     old_expires_at: i64,
 ) -> Result<Option<String>, sqlx::Error> {
+    let pool = db.writer();
     let mut tx = super::begin_write(pool).await?;
     let retired: Option<String> =
         sqlx::query_scalar("select kid from signing_key where tenant_id = $1 and retired_at is null")
@@ -127,7 +126,8 @@ pub async fn rotate(
 
 /// The public JWKs of the tenant's keys that are still published (active, or retired but not
 /// yet expired): the active key first, then the most recently retired.
-pub async fn published(pool: &AnyPool, tenant_id: &str, now_ms: i64) -> Result<Vec<String>, sqlx::Error> {
+pub async fn published(db: &Db, tenant_id: &str, now_ms: i64) -> Result<Vec<String>, sqlx::Error> {
+    let pool = db.reader();
     sqlx::query_scalar(
         "select public_jwk from signing_key where tenant_id = $1 and (expires_at is null or expires_at > $2) \
          order by coalesce(retired_at, 9223372036854775807) desc, created_at desc, kid",
@@ -139,12 +139,8 @@ pub async fn published(pool: &AnyPool, tenant_id: &str, now_ms: i64) -> Result<V
 }
 
 /// The public JWK of one of the tenant's still-published keys, by key id.
-pub async fn published_jwk(
-    pool: &AnyPool,
-    tenant_id: &str,
-    kid: &str,
-    now_ms: i64,
-) -> Result<Option<String>, sqlx::Error> {
+pub async fn published_jwk(db: &Db, tenant_id: &str, kid: &str, now_ms: i64) -> Result<Option<String>, sqlx::Error> {
+    let pool = db.reader();
     sqlx::query_scalar(
         "select public_jwk from signing_key where kid = $1 and tenant_id = $2 \
          and (expires_at is null or expires_at > $3)",

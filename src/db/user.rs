@@ -8,9 +8,9 @@ use sqlx::{Any, AnyConnection, Row};
 
 use super::credential::Kind;
 use super::group::CHUNK;
-use super::resource::{self, KeyKind, Position, Seek, Sort, SortColumn, Table, Window};
+use super::resource::{self, KeyKind, Position, Seek, Set, Sort, SortColumn, Table, Window};
 use super::row::RowRead;
-use super::sql::{fetch_in, placeholders, Arg, OrderBy, Select, Statement, Where};
+use super::sql::{fetch_in, placeholders, OrderBy, Select, Statement, Where};
 use super::Db;
 
 /// A stored user.
@@ -121,31 +121,24 @@ fn json_text(map: &serde_json::Map<String, serde_json::Value>) -> String {
 
 /// The values of a user's written columns, bound at `$3`…`$11` by [`insert_statement`] and
 /// [`update_statement`] alike.
-fn column_args(user: &UserWrite<'_>) -> [Arg; 9] {
-    [
-        user.user_name.into(),
-        fold_user_name(user.user_name).into(),
-        user.external_id.into(),
-        user.display_name.into(),
-        user.active.into(),
-        user.resource.to_string().into(),
-        user.password_hash.into(),
-        attributes_text(user).into(),
-        user.mapping_revision.into(),
+/// The columns a write of `user` sets. The password hash is kept when the write carries none.
+fn columns(user: &UserWrite<'_>) -> Vec<Set> {
+    vec![
+        Set::to("user_name", user.user_name),
+        Set::to("user_name_ci", fold_user_name(user.user_name)),
+        Set::to("external_id", user.external_id),
+        Set::to("display_name", user.display_name),
+        Set::to("active", user.active),
+        Set::to("resource", user.resource.to_string()),
+        Set::unless_null("password_hash", user.password_hash),
+        Set::to("attributes", attributes_text(user)),
+        Set::to("mapping_revision", user.mapping_revision),
     ]
 }
 
 /// The statement that inserts a new user (version 1). A taken userName is a unique violation.
 pub fn insert_statement(tenant_id: &str, id: &str, user: &UserWrite<'_>, now_ms: i64) -> Statement {
-    let mut args = vec![id.into(), tenant_id.into()];
-    args.extend(column_args(user));
-    args.push(now_ms.into());
-    Statement::new(
-        "insert into scim_user (user_id, tenant_id, user_name, user_name_ci, external_id, display_name, \
-         active, resource, password_hash, attributes, mapping_revision, version, created_at, updated_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12)",
-        args,
-    )
+    resource::insert(&TABLE, tenant_id, id, columns(user), now_ms)
 }
 
 /// Inserts a new user (version 1) on a sqlx connection (seeding, tests).
@@ -168,17 +161,7 @@ pub fn update_statement(
     expected_version: i64,
     now_ms: i64,
 ) -> Statement {
-    let mut args = vec![tenant_id.into(), id.into()];
-    args.extend(column_args(user));
-    args.extend([now_ms.into(), expected_version.into()]);
-    Statement::new(
-        "update scim_user set user_name = $3, user_name_ci = $4, external_id = $5, display_name = $6, \
-         active = $7, resource = $8, password_hash = coalesce($9, password_hash), attributes = $10, \
-         mapping_revision = $11, version = version + 1, updated_at = $12 \
-         where tenant_id = $1 and user_id = $2 and version = $13",
-        args,
-    )
-    .expecting(1)
+    resource::update(&TABLE, tenant_id, id, columns(user), expected_version, now_ms)
 }
 
 /// The user with this id in this tenant.
@@ -189,11 +172,7 @@ pub async fn get(db: &Db, tenant_id: &str, id: &str) -> Result<Option<UserRecord
 /// The statement that deletes a user if its version is still `expected_version` (it expects to
 /// change that one row).
 pub fn delete_statement(tenant_id: &str, id: &str, expected_version: i64) -> Statement {
-    Statement::new(
-        "delete from scim_user where tenant_id = $1 and user_id = $2 and version = $3",
-        vec![tenant_id.into(), id.into(), expected_version.into()],
-    )
-    .expecting(1)
+    resource::delete(&TABLE, tenant_id, id, expected_version)
 }
 
 /// One page of the tenant's users matching `filter` (placeholders from `$2`), by `order`, then in
@@ -212,14 +191,14 @@ pub async fn list(
 /// One page of the tenant's users matching `filter` (placeholders from `$2`) in the order
 /// `sort` (one of [`sort`]), each with its position (the cursor of the pages beside it).
 pub async fn page(
-    pool: &sqlx::AnyPool,
+    db: &Db,
     tenant_id: &str,
     filter: &Where,
     sort: Sort,
     seek: &Seek<Position>,
     limit: u64,
 ) -> Result<Window<(UserRecord, Position)>, sqlx::Error> {
-    let window = resource::keyset_page(pool, &TABLE, tenant_id, filter, sort, seek, limit).await?;
+    let window = resource::keyset_page(db, &TABLE, tenant_id, filter, sort, seek, limit).await?;
     window.try_map(|(row, at)| Ok((from_row(&row)?, at)))
 }
 
@@ -243,11 +222,8 @@ pub enum Writer {
 /// than a read about each in the provisioning log. Users without one (the rows were pruned)
 /// are missing from the answer. One statement per chunk of ids, each user's row found by the
 /// log's (tenant, resource, id) index.
-pub async fn last_writers(
-    pool: &sqlx::AnyPool,
-    tenant_id: &str,
-    ids: &[String],
-) -> Result<HashMap<String, Writer>, sqlx::Error> {
+pub async fn last_writers(db: &Db, tenant_id: &str, ids: &[String]) -> Result<HashMap<String, Writer>, sqlx::Error> {
+    let pool = db.reader();
     let mut out = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(CHUNK) {
         let sql = format!(
@@ -284,7 +260,8 @@ pub async fn count(db: &Db, tenant_id: &str, filter: &Where) -> Result<u64, sqlx
 }
 
 /// Counts for the dashboard: (all, active).
-pub async fn totals(pool: &sqlx::AnyPool, tenant_id: &str) -> Result<(u64, u64), sqlx::Error> {
+pub async fn totals(db: &Db, tenant_id: &str) -> Result<(u64, u64), sqlx::Error> {
+    let pool = db.reader();
     let row = sqlx::query(
         "select count(*) as n, coalesce(sum(case when active then 1 else 0 end), 0) as a \
          from scim_user where tenant_id = $1",
@@ -316,7 +293,8 @@ pub async fn behind<'e>(
 }
 
 /// How many of the tenant's users do not follow the mapping revision `revision`.
-pub async fn count_behind(pool: &sqlx::AnyPool, tenant_id: &str, revision: i64) -> Result<u64, sqlx::Error> {
+pub async fn count_behind(db: &Db, tenant_id: &str, revision: i64) -> Result<u64, sqlx::Error> {
+    let pool = db.reader();
     let n: i64 = sqlx::query_scalar("select count(*) from scim_user where tenant_id = $1 and mapping_revision <> $2")
         .bind(tenant_id)
         .bind(revision)

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use scim::resource::Tolerance;
 
 use super::mapping::{tolerance_of, TenantMapping};
-use crate::db::tenant::Tenant;
 use crate::state::AppState;
+use crate::tenant::Tenant;
 
 /// Who acts.
 #[derive(Debug, Clone, PartialEq, Eq)]

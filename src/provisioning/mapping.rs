@@ -16,8 +16,9 @@ use scim::schema::ResourceSchema;
 use scim::ScimError;
 use serde_json::{Map, Value};
 
-use crate::db::{self, tenant::Profile};
+use crate::db;
 use crate::state::AppState;
+use crate::tenant::Profile;
 
 /// The mappers of one tenant as of one revision.
 #[derive(Debug)]
@@ -133,7 +134,7 @@ pub fn rederive_in_background(state: &AppState, tenant_id: &str) {
 /// Brings every user of a tenant to its current mappers, a batch per transaction. Returns how
 /// many users it changed.
 pub async fn rederive(state: &AppState, tenant_id: &str) -> Result<u64, sqlx::Error> {
-    let Some(tenant) = db::tenant::by_id(state.db.reader(), tenant_id).await? else {
+    let Some(tenant) = db::tenant::by_id(&state.db, tenant_id).await? else {
         return Ok(0);
     };
     let tolerance = tolerance_of(tenant.profile);
@@ -163,7 +164,7 @@ pub async fn rederive(state: &AppState, tenant_id: &str) -> Result<u64, sqlx::Er
             }
             tx.commit().await?;
         }
-        if db::user::count_behind(state.db.reader(), tenant_id, mapping.revision).await? == 0 {
+        if db::user::count_behind(&state.db, tenant_id, mapping.revision).await? == 0 {
             break;
         }
     }
@@ -172,7 +173,7 @@ pub async fn rederive(state: &AppState, tenant_id: &str) -> Result<u64, sqlx::Er
 
 /// Resumes the re-derivations a stopped process left unfinished.
 pub async fn resume_unfinished(state: &AppState) -> Result<(), sqlx::Error> {
-    for tenant_id in db::mapper::tenants_behind(state.db.reader()).await? {
+    for tenant_id in db::mapper::tenants_behind(&state.db).await? {
         rederive_in_background(state, &tenant_id);
     }
     Ok(())

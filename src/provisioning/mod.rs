@@ -9,7 +9,6 @@ pub mod mapping;
 pub mod outcome;
 pub mod password;
 pub mod precondition;
-pub mod query_sql;
 pub mod render;
 pub mod retention;
 pub mod users;

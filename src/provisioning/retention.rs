@@ -18,13 +18,13 @@ pub async fn prune_tenant(state: &AppState, tenant_id: &str, retention: Retentio
         return Ok(0);
     }
     state.log_sink.flush().await;
-    log_retention::prune(state.db.writer(), tenant_id, retention, state.clock.now_ms(), BATCH).await
+    log_retention::prune(&state.db, tenant_id, retention, state.clock.now_ms(), BATCH).await
 }
 
 /// Prunes every tenant that limits its log; returns how many rows went.
 pub async fn prune_all(state: &AppState) -> Result<u64, sqlx::Error> {
     let mut removed = 0;
-    for (tenant_id, retention) in log_retention::limited_tenants(state.db.reader()).await? {
+    for (tenant_id, retention) in log_retention::limited_tenants(&state.db).await? {
         removed += prune_tenant(state, &tenant_id, retention).await?;
     }
     Ok(removed)

@@ -15,14 +15,15 @@ use super::caller::Caller;
 use super::log::{self, LogDraft, LogFacts, Mutation};
 use super::outcome::{Outcome, Status};
 use super::precondition::Preconditions;
-use super::{password, query_sql, render};
+use super::{password, render};
 use crate::db::group::Membership;
+use crate::db::query_sql;
 use crate::db::sql::Statement;
-use crate::db::tenant::LinkMatch;
 use crate::db::user::{UserRecord, UserWrite};
 use crate::db::{self, UniqueViolationExt};
 use crate::error::Error;
 use crate::state::AppState;
+use crate::tenant::LinkMatch;
 
 /// Everything an operation needs to know about its request.
 pub struct UserRequest<'a> {

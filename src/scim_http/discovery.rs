@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use super::error::ApiError;
 use super::extract::ScimContext;
 use super::response::ScimResponse;
-use crate::db::tenant::Profile;
+use crate::tenant::Profile;
 
 /// The schemas of this tenant: core User, its extensions (enterprise, and the custom ones the
 /// tenant's mappers read), and Group.

@@ -8,7 +8,7 @@ use scim::ScimError;
 
 use super::response::SCIM_CONTENT_TYPE;
 use crate::error::Error;
-use crate::oauth::jwt::JwtError;
+use crate::scim_tokens::jwt::JwtError;
 
 /// A SCIM API error response.
 #[derive(Debug)]

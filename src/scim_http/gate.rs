@@ -15,13 +15,13 @@ use scim::ScimError;
 
 use super::error::ApiError;
 use crate::db;
-use crate::db::tenant::{AuthSettings, Profile, ProvisioningSettings, Tenant};
 use crate::provisioning::caller::{Actor, Caller};
 use crate::provisioning::log::{excerpt, LogDraft, LogFacts, LoggedBody, LoggedOutcome};
 use crate::provisioning::mapping::mapping_of;
 use crate::scim_http::throttle;
 use crate::secret::SecretHash;
 use crate::state::AppState;
+use crate::tenant::{AuthSettings, Profile, ProvisioningSettings, Tenant};
 
 /// Only refresh a credential's `last_used_at` when it is older than this (ms): a write per
 /// request would cost more than the information is worth.
@@ -212,16 +212,16 @@ async fn authenticate(
 async fn credential_of(state: &AppState, tenant: &Tenant, headers: &HeaderMap) -> Result<String, ApiError> {
     let token = bearer_token(headers)
         .ok_or_else(|| ApiError(ScimError::unauthorized("missing bearer token in the Authorization header")))?;
-    if crate::oauth::jwt::looks_like_jwt(token) {
+    if crate::scim_tokens::jwt::looks_like_jwt(token) {
         // Verified by signature against the issuers this tenant trusts; no secret lookup.
-        return Ok(crate::oauth::jwt::authenticate(state, tenant, token).await?);
+        return Ok(crate::scim_tokens::jwt::authenticate(state, tenant, token).await?);
     }
     let presented = SecretHash::of(token);
     let now = state.clock.now_ms();
     let found = match state.bearers.get(&presented) {
         Some(cached) => cached,
         None => {
-            let found = db::credential::find_active_bearer(state.db.reader(), &presented, now).await?;
+            let found = db::credential::find_active_bearer(&state.db, &presented, now).await?;
             state.bearers.put(presented.clone(), found.clone());
             found
         }
@@ -237,7 +237,7 @@ async fn credential_of(state: &AppState, tenant: &Tenant, headers: &HeaderMap) -
         let db = state.db.clone();
         let (tenant_id, id) = (tenant.id.clone(), credential.info.id.clone());
         tokio::spawn(async move {
-            if let Err(e) = db::credential::touch(db.writer(), &tenant_id, &id, now).await {
+            if let Err(e) = db::credential::touch(&db, &tenant_id, &id, now).await {
                 tracing::warn!(error = %e, "could not record credential use");
             }
         });

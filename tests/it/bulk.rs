@@ -1,7 +1,7 @@
 //! `/Bulk` (RFC 7644 §3.7): bulkId references, failOnErrors, limits, and one log row per operation.
 
 use axum::http::{Method, StatusCode};
-use scimhub::db::tenant::Profile;
+use scimhub::tenant::Profile;
 use serde_json::{json, Value};
 
 use crate::support::TestApp;

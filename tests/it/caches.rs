@@ -7,7 +7,8 @@ use app::dto::{AdminIdentity, SecretKind, SignInMethod};
 use axum::http::{Method, StatusCode};
 use scimhub::admin::Backend;
 use scimhub::db::credential;
-use scimhub::db::tenant::{self, Profile};
+use scimhub::db::tenant;
+use scimhub::tenant::Profile;
 
 use crate::support::TestApp;
 
@@ -25,7 +26,7 @@ async fn cached_lookups_expire_and_dashboard_changes_apply_at_once() {
 
     // Revoked behind the server's back (as `scimhub secret revoke` does): the cached credential
     // still works for at most the cache lifetime, then not.
-    credential::revoke_bearer(app.state.db.writer(), &t.id, app.state.clock.now_ms()).await.unwrap();
+    credential::revoke_bearer(&app.state.db, &t.id, app.state.clock.now_ms()).await.unwrap();
     assert_eq!(app.scim(&t, Method::GET, "/Users", None).await.status, StatusCode::OK, "cached");
     tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
     assert_eq!(app.scim(&t, Method::GET, "/Users", None).await.status, StatusCode::UNAUTHORIZED);
@@ -48,7 +49,7 @@ async fn cached_lookups_expire_and_dashboard_changes_apply_at_once() {
     // And a tenant created behind the server's back is found once its "no such tenant" expires.
     let unknown = app.scim_as("globex", Some(&secret), Method::GET, "/Users", None).await;
     assert_eq!(unknown.status, StatusCode::UNAUTHORIZED, "an unknown tenant answers as a wrong secret");
-    tenant::insert(app.state.db.writer(), "globex", Profile::Generic, 0).await.unwrap();
+    tenant::insert(&app.state.db, "globex", Profile::Generic, 0).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
     let found = app.scim_as("globex", Some(&secret), Method::GET, "/Users", None).await;
     assert_eq!(found.status, StatusCode::UNAUTHORIZED, "the tenant exists now; the secret is acme's");

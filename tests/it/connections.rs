@@ -267,7 +267,7 @@ async fn a_body_announced_over_the_limit_gets_413_before_it_is_sent() {
 
     // Nothing got in.
     let db = scimhub::db::Db::connect(&database_url).await.unwrap();
-    assert_eq!(scimhub::db::user::totals(db.reader(), &tenant_id).await.unwrap().0, 0);
+    assert_eq!(scimhub::db::user::totals(&db, &tenant_id).await.unwrap().0, 0);
     db.close().await;
     server.stop().await;
 }

@@ -17,8 +17,9 @@ use rsa::pkcs1::EncodeRsaPrivateKey;
 use rsa::pkcs8::{EncodePublicKey, LineEnding};
 use rsa::traits::PublicKeyParts;
 use scimhub::db::credential::{self, Kind};
-use scimhub::db::tenant::{self, Profile};
+use scimhub::db::tenant;
 use scimhub::secret::Secret;
+use scimhub::tenant::Profile;
 use serde_json::{json, Value};
 
 use crate::support::{entra_user, Reply, TestApp, TestClock, TestTenant, PUBLIC_URL};
@@ -40,11 +41,11 @@ async fn app() -> (TestApp, Arc<TestClock>) {
 }
 
 /// Changes a tenant's settings the way `scimhub tenant configure` does.
-async fn configure(app: &TestApp, t: &TestTenant, change: impl FnOnce(&mut tenant::Settings)) {
-    let found = tenant::by_name(app.state.db.reader(), &t.name).await.unwrap().unwrap();
+async fn configure(app: &TestApp, t: &TestTenant, change: impl FnOnce(&mut scimhub::tenant::Settings)) {
+    let found = tenant::by_name(&app.state.db, &t.name).await.unwrap().unwrap();
     let mut settings = found.settings();
     change(&mut settings);
-    assert!(tenant::update_settings(app.state.db.writer(), &t.id, &settings, NOW_MS).await.unwrap());
+    assert!(tenant::update_settings(&app.state.db, &t.id, &settings, NOW_MS).await.unwrap());
 }
 
 /// A tenant with remote token authentication on and a client secret.
@@ -58,7 +59,7 @@ async fn oauth_tenant(app: &TestApp, name: &str) -> (TestTenant, String, String)
 async fn new_client_secret(app: &TestApp, t: &TestTenant, grace_ms: i64) -> (String, String) {
     let secret = Secret::generate("scimhub_cs_");
     let rotated = credential::rotate(
-        app.state.db.writer(),
+        &app.state.db,
         &t.id,
         Kind::ClientSecret,
         &secret.hash(),
@@ -153,7 +154,7 @@ fn assert_oauth_error(reply: &Reply, status: StatusCode, error: &str) {
 
 /// The private half of the tenant's active signing key, to forge tokens with it.
 async fn tenant_signing_key(app: &TestApp, t: &TestTenant) -> (String, EncodingKey) {
-    let row = scimhub::db::signing_key::active(app.state.db.reader(), &t.id).await.unwrap().unwrap();
+    let row = scimhub::db::signing_key::active(&app.state.db, &t.id).await.unwrap().unwrap();
     (row.kid, EncodingKey::from_ec_pem(row.private_key_pem.0.as_bytes()).unwrap())
 }
 
@@ -305,13 +306,13 @@ async fn bearer_rotation_with_a_grace_period_keeps_the_old_secret_until_it_expir
     let t = app.tenant("grace", Profile::Generic).await;
     let fresh = Secret::generate("scimhub_");
     let rotated =
-        credential::rotate(app.state.db.writer(), &t.id, Kind::Bearer, &fresh.hash(), NOW_MS, 3_600_000).await.unwrap();
+        credential::rotate(&app.state.db, &t.id, Kind::Bearer, &fresh.hash(), NOW_MS, 3_600_000).await.unwrap();
     assert_eq!(rotated.superseded, 1);
     assert_eq!(scim_get(&app, &t, &t.token).await.status, StatusCode::OK, "the old secret works in the grace period");
     assert_eq!(scim_get(&app, &t, fresh.expose()).await.status, StatusCode::OK);
 
     // Both are listed for the dashboard, the old one with its expiry.
-    let active = credential::list_active(app.state.db.reader(), &t.id, NOW_MS).await.unwrap();
+    let active = credential::list_active(&app.state.db, &t.id, NOW_MS).await.unwrap();
     assert_eq!(active.len(), 2);
     assert_eq!(active[0].id, rotated.credential_id);
     assert_eq!(active[0].created_at, NOW_MS);
@@ -323,7 +324,7 @@ async fn bearer_rotation_with_a_grace_period_keeps_the_old_secret_until_it_expir
     clock.advance_ms(1);
     assert_401(&scim_get(&app, &t, &t.token).await, "invalid or expired bearer token");
     assert_eq!(scim_get(&app, &t, fresh.expose()).await.status, StatusCode::OK);
-    assert_eq!(credential::list_active(app.state.db.reader(), &t.id, clock_now(&app)).await.unwrap().len(), 1);
+    assert_eq!(credential::list_active(&app.state.db, &t.id, clock_now(&app)).await.unwrap().len(), 1);
 }
 
 fn clock_now(app: &TestApp) -> i64 {
@@ -335,17 +336,17 @@ async fn bearer_rotation_without_grace_and_revocation_end_the_old_secrets_at_onc
     let (app, _clock) = app().await;
     let t = app.tenant("revoke", Profile::Generic).await;
     let second = Secret::generate("scimhub_");
-    credential::rotate(app.state.db.writer(), &t.id, Kind::Bearer, &second.hash(), NOW_MS, 0).await.unwrap();
+    credential::rotate(&app.state.db, &t.id, Kind::Bearer, &second.hash(), NOW_MS, 0).await.unwrap();
     assert_401(&scim_get(&app, &t, &t.token).await, "invalid or expired");
     let third = Secret::generate("scimhub_");
-    credential::rotate(app.state.db.writer(), &t.id, Kind::Bearer, &third.hash(), NOW_MS, 60_000).await.unwrap();
+    credential::rotate(&app.state.db, &t.id, Kind::Bearer, &third.hash(), NOW_MS, 60_000).await.unwrap();
     assert_eq!(scim_get(&app, &t, second.expose()).await.status, StatusCode::OK);
 
     // Revoking ends the current secret and the one in its grace period.
-    assert_eq!(credential::revoke_bearer(app.state.db.writer(), &t.id, NOW_MS).await.unwrap(), 2);
+    assert_eq!(credential::revoke_bearer(&app.state.db, &t.id, NOW_MS).await.unwrap(), 2);
     assert_401(&scim_get(&app, &t, second.expose()).await, "invalid or expired");
     assert_401(&scim_get(&app, &t, third.expose()).await, "invalid or expired");
-    assert!(credential::list_active(app.state.db.reader(), &t.id, NOW_MS).await.unwrap().is_empty());
+    assert!(credential::list_active(&app.state.db, &t.id, NOW_MS).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -356,7 +357,7 @@ async fn using_a_secret_records_when_it_was_last_used() {
     // The gate records the use in the background.
     let mut last_used = None;
     for _ in 0..50 {
-        last_used = credential::list_active(app.state.db.reader(), &t.id, NOW_MS).await.unwrap()[0].last_used_at;
+        last_used = credential::list_active(&app.state.db, &t.id, NOW_MS).await.unwrap()[0].last_used_at;
         if last_used.is_some() {
             break;
         }
@@ -420,7 +421,7 @@ async fn the_token_endpoint_issues_es256_access_tokens_with_basic_and_post_authe
     jsonwebtoken::decode::<Value>(token, &DecodingKey::from_jwk(&jwk).unwrap(), &validation).unwrap();
 
     // Token issuance counts as a use of the client secret.
-    let active = credential::list_active(app.state.db.reader(), &t.id, NOW_MS).await.unwrap();
+    let active = credential::list_active(&app.state.db, &t.id, NOW_MS).await.unwrap();
     let client = active.iter().find(|c| c.kind == Kind::ClientSecret).unwrap();
     assert_eq!((client.client_id.as_deref(), client.last_used_at), (Some(client_id.as_str()), Some(NOW_MS)));
 }
@@ -513,9 +514,9 @@ async fn client_secret_rotation_keeps_several_secrets_active_and_revocation_ends
     // Both secrets get tokens during the grace period, so a running job keeps working.
     access_token(&app, &t, &client_id, &first).await;
     access_token(&app, &t, &client_id, &second).await;
-    let secrets = credential::list_active(app.state.db.reader(), &t.id, NOW_MS).await.unwrap();
+    let secrets = credential::list_active(&app.state.db, &t.id, NOW_MS).await.unwrap();
     assert_eq!(secrets.iter().filter(|c| c.kind == Kind::ClientSecret).count(), 2);
-    assert_eq!(credential::client_id(app.state.db.reader(), &t.id).await.unwrap(), Some(client_id.clone()));
+    assert_eq!(credential::client_id(&app.state.db, &t.id).await.unwrap(), Some(client_id.clone()));
 
     clock.advance_ms(600_000);
     let r =
@@ -525,11 +526,8 @@ async fn client_secret_rotation_keeps_several_secrets_active_and_revocation_ends
 
     // Revoking another client's secrets changes nothing; revoking this client's ends them.
     let now = clock_now(&app);
-    assert_eq!(credential::revoke_client_secrets(app.state.db.writer(), &t.id, Some("nobody"), now).await.unwrap(), 0);
-    assert_eq!(
-        credential::revoke_client_secrets(app.state.db.writer(), &t.id, Some(&client_id), now).await.unwrap(),
-        1
-    );
+    assert_eq!(credential::revoke_client_secrets(&app.state.db, &t.id, Some("nobody"), now).await.unwrap(), 0);
+    assert_eq!(credential::revoke_client_secrets(&app.state.db, &t.id, Some(&client_id), now).await.unwrap(), 1);
     let r =
         token_request(&app, "clients", Some(&basic(&client_id, &second)), FORM, "grant_type=client_credentials").await;
     assert_oauth_error(&r, StatusCode::UNAUTHORIZED, "invalid_client");
@@ -600,7 +598,7 @@ async fn signing_key_rotation_keeps_the_old_key_published_until_its_tokens_expir
     let before = access_token(&app, &t, &client_id, &secret).await;
     let old_kid = parts(&before).0["kid"].as_str().unwrap().to_owned();
 
-    let (new_kid, retired) = scimhub::oauth::keys::rotate(&app.state.db, &t.id, NOW_MS).await.unwrap();
+    let (new_kid, retired) = scimhub::scim_tokens::keys::rotate(&app.state.db, &t.id, NOW_MS).await.unwrap();
     assert_eq!(retired.as_deref(), Some(old_kid.as_str()));
     let after = access_token(&app, &t, &client_id, &secret).await;
     assert_eq!(parts(&after).0["kid"], new_kid.as_str());
@@ -613,7 +611,7 @@ async fn signing_key_rotation_keeps_the_old_key_published_until_its_tokens_expir
     assert_eq!(scim_get(&app, &t, &after).await.status, StatusCode::OK);
 
     // Once the longest possible token lifetime has passed, the old key is gone.
-    clock.advance_ms(scimhub::oauth::keys::RETIRED_KEY_LIFETIME_MS);
+    clock.advance_ms(scimhub::scim_tokens::keys::RETIRED_KEY_LIFETIME_MS);
     let certs = get(&app, "/realms/keys/protocol/openid-connect/certs").await;
     assert_eq!(kids(&certs.body), [new_kid]);
     assert_401(&scim_get(&app, &t, &before).await, "");
@@ -782,7 +780,7 @@ async fn wrong_or_forged_entra_tokens_are_refused() {
         assert_401(&scim_get(&app, &t, &hs).await, "\"HS256\"");
     }
     // ES256 is not how Entra signs.
-    let ec = scimhub::oauth::keys::generate().unwrap();
+    let ec = scimhub::scim_tokens::keys::generate().unwrap();
     let es = craft(
         &json!({"typ": "JWT", "alg": "ES256", "kid": key.kid}),
         &claims,
@@ -844,7 +842,7 @@ async fn entra_keys_are_cached_and_refetched_for_an_unknown_kid_at_most_once_a_m
 
     // After the cache's lifetime the set is fetched again; when that fails, the keys fetched
     // before keep working.
-    clock.advance_ms(scimhub::oauth::remote_keys::TTL_MS);
+    clock.advance_ms(scimhub::scim_tokens::remote_keys::TTL_MS);
     jwks.failing.store(true, Ordering::SeqCst);
     let mut later = claims.clone();
     later["exp"] = json!(clock_now(&app) / 1000 + 600);
@@ -902,8 +900,8 @@ async fn unreachable_entra_keys_are_a_temporary_failure_until_they_can_be_fetche
 async fn settings_round_trip_through_the_database() {
     let (app, _clock) = app().await;
     let t = app.tenant("settings", Profile::Generic).await;
-    let fresh = tenant::by_name(app.state.db.reader(), "settings").await.unwrap().unwrap();
-    assert_eq!(fresh.auth, tenant::AuthSettings::default());
+    let fresh = tenant::by_name(&app.state.db, "settings").await.unwrap().unwrap();
+    assert_eq!(fresh.auth, scimhub::tenant::AuthSettings::default());
     configure(&app, &t, |s| {
         s.profile = Profile::Azure;
         s.scim_enabled = false;
@@ -915,7 +913,7 @@ async fn settings_round_trip_through_the_database() {
         s.auth.azure_jwks_url = Some("https://keys.example/jwks".into());
     })
     .await;
-    let saved = tenant::by_name(app.state.db.reader(), "settings").await.unwrap().unwrap();
+    let saved = tenant::by_name(&app.state.db, "settings").await.unwrap().unwrap();
     assert_eq!(saved.profile, Profile::Azure);
     assert!(!saved.scim_enabled);
     assert_eq!(saved.auth.azure_tenant_id.as_deref(), Some(AZURE_TENANT));

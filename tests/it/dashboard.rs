@@ -2,7 +2,7 @@
 
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
-use scimhub::db::tenant::Profile;
+use scimhub::tenant::Profile;
 
 use crate::support::{TestApp, TestClock};
 
@@ -40,9 +40,10 @@ async fn pages_send_strangers_to_the_sign_in_page() {
 #[tokio::test]
 async fn login_links_sign_in_once_and_set_a_hardened_cookie() {
     let app = TestApp::new().await;
-    let url = scimhub::auth::login_link::create(&app.state.db, app.state.clock.as_ref(), "http://scimhub.test")
-        .await
-        .unwrap();
+    let url =
+        scimhub::admin_sign_in::login_link::create(&app.state.db, app.state.clock.as_ref(), "http://scimhub.test")
+            .await
+            .unwrap();
     let path = url.strip_prefix("http://scimhub.test").unwrap();
     let first = app.send(get(path, None)).await;
     assert!(first.status.is_redirection());
@@ -64,7 +65,7 @@ async fn login_links_sign_in_once_and_set_a_hardened_cookie() {
 #[tokio::test]
 async fn sign_out_ends_the_session() {
     let app = TestApp::new().await;
-    let url = scimhub::auth::login_link::create(&app.state.db, app.state.clock.as_ref(), "").await.unwrap();
+    let url = scimhub::admin_sign_in::login_link::create(&app.state.db, app.state.clock.as_ref(), "").await.unwrap();
     let first = app.send(get(&url, None)).await;
     let cookie = session_cookie(&first.headers).unwrap();
     let out =
@@ -85,8 +86,8 @@ async fn sso_without_configuration_explains_itself() {
 async fn login_links_expire_after_fifteen_minutes() {
     let clock = TestClock::at(1_800_000_000_000);
     let app = TestApp::with_clock(clock.clone()).await;
-    let url = scimhub::auth::login_link::create(&app.state.db, app.state.clock.as_ref(), "").await.unwrap();
-    clock.advance_ms(scimhub::auth::login_link::LINK_TTL_MS + 1);
+    let url = scimhub::admin_sign_in::login_link::create(&app.state.db, app.state.clock.as_ref(), "").await.unwrap();
+    clock.advance_ms(scimhub::admin_sign_in::login_link::LINK_TTL_MS + 1);
     let late = app.send(get(&url, None)).await;
     assert_eq!(late.headers[header::LOCATION], "/login?error=link_invalid");
     assert!(session_cookie(&late.headers).is_none(), "no session for an expired link");
@@ -115,7 +116,7 @@ async fn pages_carry_a_nonce_based_csp_and_anti_framing_headers() {
 #[tokio::test]
 async fn cross_origin_posts_are_refused_before_the_session() {
     let app = TestApp::new().await;
-    let url = scimhub::auth::login_link::create(&app.state.db, app.state.clock.as_ref(), "").await.unwrap();
+    let url = scimhub::admin_sign_in::login_link::create(&app.state.db, app.state.clock.as_ref(), "").await.unwrap();
     let cookie = session_cookie(&app.send(get(&url, None)).await.headers).unwrap();
     let logout = |origin: &'static str| {
         Request::post("/auth/logout")

@@ -8,7 +8,7 @@ use app::AppError;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use leptos::server_fn::ServerFn;
-use scimhub::db::tenant::Profile;
+use scimhub::tenant::Profile;
 use tracing::instrument::WithSubscriber;
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::Layer;

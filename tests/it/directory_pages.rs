@@ -11,9 +11,9 @@ use app::dto::{
 use axum::http::{Method, StatusCode};
 use scimhub::admin::Backend;
 use scimhub::db::group::{self as groups, GroupWrite};
-use scimhub::db::tenant::Profile;
 use scimhub::db::user::{self as users, UserWrite};
 use scimhub::db::Outcome;
+use scimhub::tenant::Profile;
 use serde_json::{json, Map, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -318,7 +318,7 @@ async fn the_source_is_the_credential_or_the_dashboard_that_last_changed_the_use
     let id = scim_user(&app, &t, "bjensen@example.com", "Barbara Jensen", "e1", "b@example.com").await;
     stored_user(&app, &t, "quiet@example.com", None, true, 1).await;
     let now = app.state.clock.now_ms();
-    let credentials = scimhub::db::credential::list_active(app.state.db.reader(), &t.id, now).await.unwrap();
+    let credentials = scimhub::db::credential::list_active(&app.state.db, &t.id, now).await.unwrap();
     let bearer = format!("Bearer secret {}", &credentials[0].id[..8]);
     let source = async |user_name: &str| {
         let page = user_page(&b, &t, &DirectoryQuery::default()).await;

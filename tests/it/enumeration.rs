@@ -11,8 +11,9 @@ use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use scimhub::db::credential::{self, Kind};
-use scimhub::db::tenant::{self, Profile};
+use scimhub::db::tenant;
 use scimhub::secret::Secret;
+use scimhub::tenant::Profile;
 use serde_json::{json, Value};
 
 use crate::support::{Reply, TestApp, TestTenant, PUBLIC_URL};
@@ -47,14 +48,13 @@ pub(crate) async fn token_from(app: &TestApp, source: &str, tenant: &str, client
 
 /// Turns on remote token authentication and creates a client secret: (client id, secret).
 pub(crate) async fn oauth_client(app: &TestApp, t: &TestTenant) -> (String, String) {
-    let found = tenant::by_name(app.state.db.reader(), &t.name).await.unwrap().unwrap();
+    let found = tenant::by_name(&app.state.db, &t.name).await.unwrap().unwrap();
     let mut settings = found.settings();
     settings.auth.remote_token_auth = true;
     let now = app.state.clock.now_ms();
-    assert!(tenant::update_settings(app.state.db.writer(), &t.id, &settings, now).await.unwrap());
+    assert!(tenant::update_settings(&app.state.db, &t.id, &settings, now).await.unwrap());
     let secret = Secret::generate("scimhub_cs_");
-    let rotated =
-        credential::rotate(app.state.db.writer(), &t.id, Kind::ClientSecret, &secret.hash(), now, 0).await.unwrap();
+    let rotated = credential::rotate(&app.state.db, &t.id, Kind::ClientSecret, &secret.hash(), now, 0).await.unwrap();
     (rotated.client_id.unwrap(), secret.expose().to_owned())
 }
 
@@ -122,7 +122,7 @@ async fn scim_answers_unknown_and_existing_tenants_alike_before_authentication()
     // The existing tenant's refusals are in its log, one row per reason (a wrong secret, another
     // tenant's and the POSTs' are the same refusal); the unknown one's are nowhere.
     app.state.log_sink.flush().await;
-    let rows = scimhub::db::log::page(app.state.db.reader(), &acme.id, None, 100).await.unwrap();
+    let rows = scimhub::db::log::page(&app.state.db, &acme.id, None, 100).await.unwrap();
     assert_eq!(rows.len(), 4, "{rows:?}");
     assert!(rows.iter().all(|r| r.entry.status == 401 && r.entry.credential_id.is_none()));
     assert_eq!(rows.iter().map(|r| r.repeat_count).sum::<u64>(), 7);

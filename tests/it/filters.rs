@@ -2,7 +2,7 @@
 //! operator, logic, value paths, JSON-stored attributes, dates and the limits.
 
 use axum::http::{Method, StatusCode};
-use scimhub::db::tenant::Profile;
+use scimhub::tenant::Profile;
 use serde_json::json;
 
 use crate::support::{TestApp, TestTenant};

@@ -2,7 +2,7 @@
 //! replayed through the router on both databases.
 
 use axum::http::{Method, StatusCode};
-use scimhub::db::tenant::Profile;
+use scimhub::tenant::Profile;
 use serde_json::{json, Value};
 
 use crate::support::{entra_user, TestApp, TestTenant};

@@ -15,8 +15,8 @@ use scimhub::admin::Backend;
 use scimhub::clock::rfc3339_ms;
 use scimhub::db::credential::{self, Kind};
 use scimhub::db::log::NewLogEntry;
-use scimhub::db::tenant::Profile;
 use scimhub::secret::Secret;
+use scimhub::tenant::Profile;
 use serde_json::{json, Value};
 
 use crate::support::{Reply, TestApp, TestClock, TestTenant};
@@ -459,13 +459,11 @@ async fn the_chart_counts_requests_and_errors_per_interval() {
 #[tokio::test]
 async fn the_credential_filter_offers_every_credential_once() {
     let ctx = Ctx::new().await;
-    let pool = ctx.app.state.db.writer();
+    let db = &ctx.app.state.db;
     // A rotation: the first bearer secret is revoked, a second one works; and an OAuth client.
-    credential::rotate(pool, &ctx.acme.id, Kind::Bearer, &Secret::generate("s_").hash(), NOW + 1, 0).await.unwrap();
+    credential::rotate(db, &ctx.acme.id, Kind::Bearer, &Secret::generate("s_").hash(), NOW + 1, 0).await.unwrap();
     for at in [NOW + 2, NOW + 3] {
-        credential::rotate(pool, &ctx.acme.id, Kind::ClientSecret, &Secret::generate("c_").hash(), at, 0)
-            .await
-            .unwrap();
+        credential::rotate(db, &ctx.acme.id, Kind::ClientSecret, &Secret::generate("c_").hash(), at, 0).await.unwrap();
     }
     let choices = ctx.backend.log_credentials(&platform(), "acme").await.unwrap();
     assert_eq!(choices.len(), 3, "{choices:?}");

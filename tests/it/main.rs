@@ -15,6 +15,7 @@ mod directory_pages;
 mod enumeration;
 mod filters;
 mod interop;
+mod layering;
 mod log_viewer;
 mod mappers;
 mod operations;

@@ -8,7 +8,7 @@ use app::AppError;
 use axum::http::{Method, StatusCode};
 use scim::mapping::{ClaimType, MapperSpec, CUSTOM_EXTENSION_URN};
 use scimhub::admin::Backend;
-use scimhub::db::tenant::Profile;
+use scimhub::tenant::Profile;
 use serde_json::{json, Map, Value};
 
 use crate::support::{entra_user, TestApp, TestTenant};

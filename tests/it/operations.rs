@@ -8,7 +8,7 @@ use axum::http::{Method, StatusCode};
 use scimhub::admin::Backend;
 use scimhub::db::log::NewLogEntry;
 use scimhub::db::log_retention::{self, Retention};
-use scimhub::db::tenant::Profile;
+use scimhub::tenant::Profile;
 use serde_json::json;
 
 use crate::support::{entra_user, TestApp, TestClock, TestTenant};
@@ -73,8 +73,8 @@ async fn retention_previews_and_prunes_by_age_and_by_count_per_tenant() {
     // By count, in batches smaller than what goes: the newest 1,000 of 1,030 stay.
     seed(&app, &other, 990, 100).await;
     let by_count = Retention { days: None, rows: Some(1_000) };
-    assert_eq!(log_retention::prunable(app.state.db.reader(), &other.id, by_count, NOW_MS).await.unwrap(), 30);
-    assert_eq!(log_retention::prune(app.state.db.writer(), &other.id, by_count, NOW_MS, 7).await.unwrap(), 30);
+    assert_eq!(log_retention::prunable(&app.state.db, &other.id, by_count, NOW_MS).await.unwrap(), 30);
+    assert_eq!(log_retention::prune(&app.state.db, &other.id, by_count, NOW_MS, 7).await.unwrap(), 30);
     let kept = app.log(&other).await;
     assert_eq!(kept.len(), 1_000);
     // The newest rows stay: the 40 seeded first were newer than the 990 seeded after them,

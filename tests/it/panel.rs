@@ -14,7 +14,8 @@ use axum::http::{header, Method, Request, StatusCode};
 use leptos::server_fn::ServerFn;
 use scimhub::admin::Backend;
 use scimhub::db::audit;
-use scimhub::db::tenant::{self, Profile};
+use scimhub::db::tenant;
+use scimhub::tenant::Profile;
 use serde_json::Value;
 
 use crate::support::{Reply, TestApp, TestClock, TestTenant};
@@ -52,11 +53,11 @@ async fn scim_status(app: &TestApp, t: &TestTenant, token: &str) -> StatusCode {
 }
 
 async fn audit_rows(app: &TestApp, t: &TestTenant) -> Vec<audit::AuditEntry> {
-    audit::page(app.state.db.reader(), &t.id, None, 100).await.unwrap()
+    audit::page(&app.state.db, &t.id, None, 100).await.unwrap()
 }
 
-async fn stored(app: &TestApp, t: &TestTenant) -> tenant::Settings {
-    tenant::by_name(app.state.db.reader(), &t.name).await.unwrap().unwrap().settings()
+async fn stored(app: &TestApp, t: &TestTenant) -> scimhub::tenant::Settings {
+    tenant::by_name(&app.state.db, &t.name).await.unwrap().unwrap().settings()
 }
 
 #[tokio::test]
@@ -86,7 +87,7 @@ async fn every_panel_call_answers_not_found_without_the_right_to_the_tenant() {
     // Nothing changed, and nothing was recorded.
     assert_eq!(stored(&app, &t).await, before);
     assert_eq!(scim_status(&app, &t, &t.token).await, StatusCode::OK, "the secret still works");
-    let active = scimhub::db::credential::list_active(app.state.db.reader(), &t.id, i64::MAX / 2).await.unwrap();
+    let active = scimhub::db::credential::list_active(&app.state.db, &t.id, i64::MAX / 2).await.unwrap();
     assert_eq!(active.len(), 1);
     assert!(audit_rows(&app, &t).await.is_empty());
 

@@ -10,9 +10,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use scimhub::db::tenant::{self, Profile};
+use scimhub::db::tenant;
 use scimhub::db::Db;
 use scimhub::secret::Secret;
+use scimhub::tenant::Profile;
 use serde_json::{json, Value};
 
 use crate::support::entra_user;
@@ -169,9 +170,9 @@ pub fn client() -> reqwest::Client {
 pub async fn provision(database_url: &str, name: &str) -> (String, String) {
     let db = Db::connect(database_url).await.unwrap();
     let now_ms = i64::try_from(std::time::UNIX_EPOCH.elapsed().unwrap().as_millis()).unwrap();
-    let t = tenant::insert(db.writer(), name, Profile::Azure, now_ms).await.unwrap();
+    let t = tenant::insert(&db, name, Profile::Azure, now_ms).await.unwrap();
     let secret = Secret::generate("scimhub_");
-    scimhub::db::credential::rotate_bearer(db.writer(), &t.id, &secret.hash(), 0).await.unwrap();
+    scimhub::db::credential::rotate_bearer(&db, &t.id, &secret.hash(), 0).await.unwrap();
     db.close().await;
     (t.id, secret.expose().to_owned())
 }

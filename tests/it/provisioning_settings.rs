@@ -2,7 +2,8 @@
 //! router, on the stored tenant settings.
 
 use axum::http::{header, Method, StatusCode};
-use scimhub::db::tenant::{self, LinkMatch, Profile};
+use scimhub::db::tenant;
+use scimhub::tenant::{LinkMatch, Profile};
 use serde_json::{json, Value};
 
 use crate::support::{entra_user, TestApp, TestTenant, PUBLIC_URL};
@@ -10,12 +11,13 @@ use crate::support::{entra_user, TestApp, TestTenant, PUBLIC_URL};
 const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 async fn configure(app: &TestApp, t: &TestTenant, link: Option<LinkMatch>, required: &[&str]) {
-    let stored = tenant::by_name(app.state.db.reader(), &t.name).await.unwrap().unwrap();
+    let stored = tenant::by_name(&app.state.db, &t.name).await.unwrap().unwrap();
     let mut settings = stored.settings();
     settings.provisioning.link_users_by = link;
     settings.provisioning.required_attributes =
-        tenant::parse_required_attributes(&required.iter().map(|r| (*r).to_owned()).collect::<Vec<_>>()).unwrap();
-    assert!(tenant::update_settings(app.state.db.writer(), &t.id, &settings, 0).await.unwrap());
+        scimhub::tenant::parse_required_attributes(&required.iter().map(|r| (*r).to_owned()).collect::<Vec<_>>())
+            .unwrap();
+    assert!(tenant::update_settings(&app.state.db, &t.id, &settings, 0).await.unwrap());
 }
 
 /// A user as a client without an identity-provider link creates it: no externalId.

@@ -8,7 +8,7 @@ use axum::http::{header, StatusCode};
 use scimhub::config::AuthFailureArgs;
 use scimhub::db::log::LogEntry;
 use scimhub::db::log_sink::REFUSAL_WINDOW_MS;
-use scimhub::db::tenant::Profile;
+use scimhub::tenant::Profile;
 
 use crate::enumeration::{oauth_client, scim_from, token_from};
 use crate::support::{config, fresh_database_url, Reply, TestApp, TestClock, TestTenant};
@@ -30,7 +30,7 @@ async fn app(burst: u32) -> (TestApp, Arc<TestClock>) {
 /// The tenant's log rows, newest first, with their counts.
 async fn rows(app: &TestApp, t: &TestTenant) -> Vec<LogEntry> {
     app.state.log_sink.flush().await;
-    scimhub::db::log::page(app.state.db.reader(), &t.id, None, 2000).await.unwrap()
+    scimhub::db::log::page(&app.state.db, &t.id, None, 2000).await.unwrap()
 }
 
 fn refusals(rows: &[LogEntry]) -> Vec<&LogEntry> {
@@ -86,9 +86,9 @@ async fn a_thousand_bad_tokens_from_one_address_cost_one_row_then_nothing() {
     assert_eq!(counts, [(Some("198.51.100.7"), 1), (Some("192.0.2.1"), 20)]);
 
     // The checklist and the dashboard count the requests, not the rows.
-    let (errors, _) = scimhub::db::onboarding::errors_since(app.state.db.reader(), &t.id, 0).await.unwrap();
+    let (errors, _) = scimhub::db::onboarding::errors_since(&app.state.db, &t.id, 0).await.unwrap();
     assert_eq!(errors, 21);
-    let (requests, errors, _) = scimhub::db::log::activity(app.state.db.reader(), &t.id, 0).await.unwrap();
+    let (requests, errors, _) = scimhub::db::log::activity(&app.state.db, &t.id, 0).await.unwrap();
     assert_eq!((requests, errors), (30 + 20 + 2, 21));
 }
 

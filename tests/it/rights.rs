@@ -10,7 +10,7 @@ use app::AppError;
 use scimhub::admin::Backend;
 use scimhub::config::OidcConfig;
 use scimhub::db::grant::{self, Principal};
-use scimhub::db::tenant::Profile;
+use scimhub::tenant::Profile;
 
 use crate::support::TestApp;
 
@@ -47,10 +47,10 @@ async fn setup() -> (TestApp, Backend) {
     let app = TestApp::new().await;
     let acme = app.tenant("acme", Profile::Generic).await;
     app.tenant("globex", Profile::Generic).await;
-    let pool = app.state.db.writer();
-    grant::put(pool, None, &Principal::Email("plat@msp.test".into()), false, 1, "test").await.unwrap();
-    grant::put(pool, Some(&acme.id), &Principal::Subject("sub-ta".into()), false, 1, "test").await.unwrap();
-    grant::put(pool, Some(&acme.id), &Principal::Claim("acme-auditors".into()), true, 1, "test").await.unwrap();
+    let db = &app.state.db;
+    grant::put(db, None, &Principal::Email("plat@msp.test".into()), false, 1, "test").await.unwrap();
+    grant::put(db, Some(&acme.id), &Principal::Subject("sub-ta".into()), false, 1, "test").await.unwrap();
+    grant::put(db, Some(&acme.id), &Principal::Claim("acme-auditors".into()), true, 1, "test").await.unwrap();
     let backend = Backend::new(app.state.clone());
     (app, backend)
 }
@@ -137,11 +137,11 @@ async fn rights_come_from_grants_and_configuration() {
     assert!(scimhub::rights::resolve(&app.state.db, &config, by_claim).await.unwrap().platform_admin);
 
     // A writable grant beats a read-only one for the same tenant; a revocation applies at once.
-    let acme = scimhub::db::tenant::by_name(app.state.db.reader(), "acme").await.unwrap().unwrap();
-    let pool = app.state.db.writer();
-    grant::put(pool, Some(&acme.id), &Principal::Email("auditor@acme.test".into()), false, 2, "t").await.unwrap();
+    let acme = scimhub::db::tenant::by_name(&app.state.db, "acme").await.unwrap().unwrap();
+    let db = &app.state.db;
+    grant::put(db, Some(&acme.id), &Principal::Email("auditor@acme.test".into()), false, 2, "t").await.unwrap();
     assert!(resolved(&app, Role::ReadOnly).await.can_change("acme"));
-    assert!(grant::revoke(pool, Some(&acme.id), &Principal::Subject("sub-ta".into())).await.unwrap());
+    assert!(grant::revoke(db, Some(&acme.id), &Principal::Subject("sub-ta".into())).await.unwrap());
     assert!(!scimhub::rights::has_any_right(&resolved(&app, Role::TenantAdmin).await));
 }
 
@@ -246,7 +246,7 @@ async fn every_backend_call_enforces_the_rights_matrix() {
         }
     }
     // Nothing was deleted by the wrong confirmations, and the last tenant is remembered per admin.
-    assert!(scimhub::db::tenant::by_name(app.state.db.reader(), "acme").await.unwrap().is_some());
+    assert!(scimhub::db::tenant::by_name(&app.state.db, "acme").await.unwrap().is_some());
     let ta = resolved(&app, Role::TenantAdmin).await;
     assert_eq!(backend.last_tenant(&ta).await.unwrap().as_deref(), Some("acme"));
     assert_eq!(backend.last_tenant(&resolved(&app, Role::Nobody).await).await.unwrap(), None);

@@ -4,7 +4,7 @@
 
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
-use scimhub::db::tenant::Profile;
+use scimhub::tenant::Profile;
 use serde_json::json;
 
 use crate::support::{Reply, TestApp};

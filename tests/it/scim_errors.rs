@@ -1,7 +1,7 @@
 //! Bad input: every case gets the right SCIM error and changes nothing.
 
 use axum::http::{Method, StatusCode};
-use scimhub::db::tenant::Profile;
+use scimhub::tenant::Profile;
 use serde_json::json;
 
 use crate::support::{entra_user, Reply, TestApp};
@@ -38,7 +38,7 @@ async fn wrong_missing_and_foreign_tokens_are_rejected() {
     let log = app.log(&acme).await;
     assert_eq!(log.len(), 2);
     assert!(log.iter().all(|e| e.status == 401 && e.credential_id.is_none()));
-    let rows = scimhub::db::log::page(app.state.db.reader(), &acme.id, None, 10).await.unwrap();
+    let rows = scimhub::db::log::page(&app.state.db, &acme.id, None, 10).await.unwrap();
     assert_eq!(rows.iter().map(|r| r.repeat_count).collect::<Vec<_>>(), [2, 1]);
 }
 
@@ -47,7 +47,7 @@ async fn a_rotated_secret_stops_working() {
     let app = TestApp::new().await;
     let t = app.tenant("rot", Profile::Generic).await;
     let fresh = scimhub::secret::Secret::generate("scimhub_");
-    scimhub::db::credential::rotate_bearer(app.state.db.writer(), &t.id, &fresh.hash(), 1).await.unwrap();
+    scimhub::db::credential::rotate_bearer(&app.state.db, &t.id, &fresh.hash(), 1).await.unwrap();
     assert_scim_error(&app.scim(&t, Method::GET, "/Users", None).await, 401, None);
     let ok = app.scim_as("rot", Some(fresh.expose()), Method::GET, "/Users", None).await;
     assert_eq!(ok.status, StatusCode::OK);

@@ -3,7 +3,7 @@
 
 use axum::http::{Method, StatusCode};
 use scimhub::db::group as store;
-use scimhub::db::tenant::Profile;
+use scimhub::tenant::Profile;
 use serde_json::{json, Value};
 
 use crate::support::{Reply, TestApp, TestTenant, PUBLIC_URL};

@@ -1,7 +1,7 @@
 //! The Entra ID provisioning cycle and the User operations, end to end through the router.
 
 use axum::http::{header, Method, StatusCode};
-use scimhub::db::tenant::Profile;
+use scimhub::tenant::Profile;
 use serde_json::{json, Value};
 
 use crate::support::{entra_user, TestApp, PUBLIC_URL};

@@ -112,8 +112,7 @@ async fn queued_log_rows_are_written_without_a_flush_and_a_flush_writes_at_once(
     use scimhub::db::log::NewLogEntry;
     use scimhub::db::log_sink::LogSink;
     let db = Db::connect(&fresh_database_url().await).await.unwrap();
-    let tenant =
-        scimhub::db::tenant::insert(db.writer(), "sink", scimhub::db::tenant::Profile::Generic, 0).await.unwrap();
+    let tenant = scimhub::db::tenant::insert(&db, "sink", scimhub::tenant::Profile::Generic, 0).await.unwrap();
     let sink = LogSink::spawn(db.clone());
     let row = |path: &str| NewLogEntry {
         tenant_id: tenant.id.clone(),

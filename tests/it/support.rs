@@ -5,9 +5,10 @@ use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use scimhub::config::{DatabaseArgs, OidcConfig, PublicUrlArgs, ServeConfig};
-use scimhub::db::tenant::{self, Profile};
+use scimhub::db::tenant;
 use scimhub::secret::Secret;
 use scimhub::state::AppState;
+use scimhub::tenant::Profile;
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -133,9 +134,9 @@ impl TestApp {
     }
 
     pub async fn tenant(&self, name: &str, profile: Profile) -> TestTenant {
-        let t = tenant::insert(self.state.db.writer(), name, profile, self.state.clock.now_ms()).await.unwrap();
+        let t = tenant::insert(&self.state.db, name, profile, self.state.clock.now_ms()).await.unwrap();
         let secret = Secret::generate("scimhub_");
-        scimhub::db::credential::rotate_bearer(self.state.db.writer(), &t.id, &secret.hash(), 0).await.unwrap();
+        scimhub::db::credential::rotate_bearer(&self.state.db, &t.id, &secret.hash(), 0).await.unwrap();
         TestTenant { name: t.name, id: t.id, token: secret.expose().to_owned() }
     }
 
@@ -155,7 +156,8 @@ impl TestApp {
     /// Signs in through a break-glass link and returns the session cookie
     /// (`scimhub_session=<id>`).
     pub async fn break_glass_session(&self) -> String {
-        let url = scimhub::auth::login_link::create(&self.state.db, self.state.clock.as_ref(), "").await.unwrap();
+        let url =
+            scimhub::admin_sign_in::login_link::create(&self.state.db, self.state.clock.as_ref(), "").await.unwrap();
         let reply = self.send(Request::get(&url).body(Body::empty()).unwrap()).await;
         reply
             .headers
@@ -192,18 +194,13 @@ impl TestApp {
 
     /// How many users the tenant has, straight from the database.
     pub async fn user_count(&self, t: &TestTenant) -> u64 {
-        scimhub::db::user::totals(self.state.db.reader(), &t.id).await.unwrap().0
+        scimhub::db::user::totals(&self.state.db, &t.id).await.unwrap().0
     }
 
     /// The tenant's provisioning log, newest first.
     pub async fn log(&self, t: &TestTenant) -> Vec<scimhub::db::log::NewLogEntry> {
         self.state.log_sink.flush().await;
-        scimhub::db::log::page(self.state.db.reader(), &t.id, None, 1000)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|e| e.entry)
-            .collect()
+        scimhub::db::log::page(&self.state.db, &t.id, None, 1000).await.unwrap().into_iter().map(|e| e.entry).collect()
     }
 }
 

@@ -12,8 +12,9 @@ use base64::Engine;
 use scimhub::admin::Backend;
 use scimhub::db::audit::{self, AuditFilter};
 use scimhub::db::credential::{self, Kind};
-use scimhub::db::tenant::{self, Profile};
+use scimhub::db::tenant;
 use scimhub::secret::Secret;
+use scimhub::tenant::Profile;
 
 use crate::support::{entra_user, TestApp, TestTenant};
 
@@ -25,13 +26,12 @@ fn platform_admin() -> AdminIdentity {
 
 /// A client secret of the tenant, with remote token authentication on; (client id, secret).
 async fn client_secret(app: &TestApp, t: &TestTenant) -> (String, String) {
-    let stored = tenant::by_name(app.state.db.reader(), &t.name).await.unwrap().unwrap();
+    let stored = tenant::by_name(&app.state.db, &t.name).await.unwrap().unwrap();
     let mut settings = stored.settings();
     settings.auth.remote_token_auth = true;
-    tenant::update_settings(app.state.db.writer(), &t.id, &settings, 0).await.unwrap();
+    tenant::update_settings(&app.state.db, &t.id, &settings, 0).await.unwrap();
     let secret = Secret::generate("scimhub_cs_");
-    let rotated =
-        credential::rotate(app.state.db.writer(), &t.id, Kind::ClientSecret, &secret.hash(), 0, 0).await.unwrap();
+    let rotated = credential::rotate(&app.state.db, &t.id, Kind::ClientSecret, &secret.hash(), 0, 0).await.unwrap();
     (rotated.client_id.unwrap(), secret.expose().to_owned())
 }
 
@@ -77,7 +77,7 @@ async fn a_disabled_tenant_answers_403_on_both_endpoints_and_keeps_its_data() {
     assert_eq!(app.scim(&t, Method::GET, "/Users", None).await.status, StatusCode::OK);
     assert_eq!(token_status(&app, "acme", &client).await.0, StatusCode::OK);
 
-    let trail = audit::page(app.state.db.reader(), &t.id, None, 10).await.unwrap();
+    let trail = audit::page(&app.state.db, &t.id, None, 10).await.unwrap();
     let actions: Vec<&str> = trail.iter().map(|e| e.entry.action.as_str()).collect();
     assert_eq!(actions, ["tenant.enable", "tenant.disable"]);
     assert_eq!(trail[1].entry.client_addr.as_deref(), Some("10.0.0.9"));
@@ -105,14 +105,14 @@ async fn deleting_needs_the_exact_name_and_removes_everything_but_the_audit_trai
     assert_eq!(app.user_count(&t).await, 1);
 
     backend.delete_tenant(&admin, None, "Acme", "Acme").await.unwrap();
-    assert!(tenant::by_name(app.state.db.reader(), "Acme").await.unwrap().is_none());
+    assert!(tenant::by_name(&app.state.db, "Acme").await.unwrap().is_none());
     assert_eq!(app.user_count(&t).await, 0);
-    assert!(credential::list_active(app.state.db.reader(), &t.id, 0).await.unwrap().is_empty());
+    assert!(credential::list_active(&app.state.db, &t.id, 0).await.unwrap().is_empty());
     let gone = app.scim(&t, Method::GET, "/Users", None).await;
     assert_eq!(gone.status, StatusCode::UNAUTHORIZED, "a deleted tenant answers as an unknown one");
     // The trail outlives the tenant, and names it.
     let filter = AuditFilter { tenant_id: Some(&t.id), ..AuditFilter::default() };
-    let trail = audit::search(app.state.db.reader(), &filter, 10).await.unwrap();
+    let trail = audit::search(&app.state.db, &filter, 10).await.unwrap();
     assert_eq!(trail[0].entry.action, "tenant.delete");
     assert_eq!(trail[0].entry.detail["users"], 1);
     let page = backend.audit_page(&admin, None, "delete", None).await.unwrap();
@@ -185,7 +185,7 @@ async fn two_hundred_tenants_are_searched_and_paginated() {
 #[tokio::test]
 async fn break_glass_sign_ins_are_audited_and_shown_on_the_platform_overview() {
     let app = TestApp::new().await;
-    let url = scimhub::auth::login_link::create(&app.state.db, app.state.clock.as_ref(), "").await.unwrap();
+    let url = scimhub::admin_sign_in::login_link::create(&app.state.db, app.state.clock.as_ref(), "").await.unwrap();
     let signed_in = app.send(Request::builder().uri(url).body(Body::empty()).unwrap()).await;
     assert!(signed_in.status.is_redirection());
     let backend = Backend::new(app.state.clone());
@@ -226,9 +226,9 @@ async fn the_cli_manages_tenants_and_rights_and_every_change_is_audited() {
     cli(&database_url, &["admin", "revoke", "--tenant", "acme", "--email", "it@acme.test"]);
 
     let db = scimhub::db::Db::connect(&database_url).await.unwrap();
-    let acme = tenant::by_name(db.reader(), "acme").await.unwrap().unwrap();
+    let acme = tenant::by_name(&db, "acme").await.unwrap().unwrap();
     assert!(acme.disabled_at.is_some() && !acme.scim_enabled);
-    let trail = audit::page(db.reader(), &acme.id, None, 20).await.unwrap();
+    let trail = audit::page(&db, &acme.id, None, 20).await.unwrap();
     let actions: Vec<&str> = trail.iter().map(|e| e.entry.action.as_str()).collect();
     assert_eq!(
         actions,
@@ -242,9 +242,8 @@ async fn the_cli_manages_tenants_and_rights_and_every_change_is_audited() {
         ]
     );
     assert!(trail.iter().all(|e| e.entry.actor_label == "cli:ops-bob"));
-    let platform = audit::search(db.reader(), &AuditFilter { actions: &["admin.grant"], ..AuditFilter::default() }, 10)
-        .await
-        .unwrap();
+    let platform =
+        audit::search(&db, &AuditFilter { actions: &["admin.grant"], ..AuditFilter::default() }, 10).await.unwrap();
     assert!(platform.iter().any(|e| e.entry.tenant_id.is_none() && e.entry.detail["principal"] == "msp-admins"));
 
     // Refusals change nothing.
@@ -255,9 +254,9 @@ async fn the_cli_manages_tenants_and_rights_and_every_change_is_audited() {
         .unwrap();
     assert!(!wrong.status.success());
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("exact name"));
-    assert!(tenant::by_name(db.reader(), "acme").await.unwrap().is_some());
+    assert!(tenant::by_name(&db, "acme").await.unwrap().is_some());
     cli(&database_url, &["tenant", "delete", "acme", "--confirm", "acme"]);
-    assert!(tenant::by_name(db.reader(), "acme").await.unwrap().is_none());
+    assert!(tenant::by_name(&db, "acme").await.unwrap().is_none());
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 //! filters compare NFC-normalised, lower-cased text, on both databases.
 
 use axum::http::{Method, StatusCode};
-use scimhub::db::tenant::Profile;
+use scimhub::tenant::Profile;
 use serde_json::{json, Value};
 
 use crate::support::{Reply, TestApp, TestTenant};

@@ -16,13 +16,13 @@ pub const LINK_TTL_MS: i64 = 15 * 60 * 1000;
 pub async fn create(db: &Db, clock: &dyn Clock, public_url: &str) -> Result<String, sqlx::Error> {
     let token = Secret::generate("");
     let now = clock.now_ms();
-    db::login_link::insert(db.writer(), &token.hash(), now, now + LINK_TTL_MS).await?;
+    db::login_link::insert(db, &token.hash(), now, now + LINK_TTL_MS).await?;
     Ok(format!("{public_url}/auth/link/{}", token.expose()))
 }
 
 /// Redeems a presented link token: the break-glass administrator if it was valid and unused.
 pub async fn redeem(db: &Db, clock: &dyn Clock, token: &str) -> Result<Option<AdminIdentity>, sqlx::Error> {
-    let redeemed = db::login_link::redeem(db.writer(), &SecretHash::of(token), clock.now_ms()).await?;
+    let redeemed = db::login_link::redeem(db, &SecretHash::of(token), clock.now_ms()).await?;
     Ok(redeemed.then(break_glass_admin))
 }
 
@@ -50,7 +50,7 @@ pub async fn record_use(state: &AppState, admin: &AdminIdentity, client_addr: Op
         detail: serde_json::json!({}),
         client_addr,
     };
-    if let Err(e) = db::audit::append(state.db.writer(), &entry).await {
+    if let Err(e) = db::audit::append(&state.db, &entry).await {
         tracing::error!(error = %e, "could not record a break-glass sign-in in the audit trail");
     }
 }

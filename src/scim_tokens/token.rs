@@ -19,8 +19,8 @@ use serde::Serialize;
 
 use super::jwt::{issuer, ACCESS_TOKEN_TYPE, SCOPE};
 use super::keys::{self, KeyError, ALGORITHM};
+use crate::db;
 use crate::db::credential::Kind;
-use crate::db::{self, tenant};
 use crate::scim_http::throttle;
 use crate::secret::SecretHash;
 use crate::state::AppState;
@@ -112,7 +112,7 @@ impl IntoResponse for TokenRejection {
         if status == StatusCode::UNAUTHORIZED {
             // Tenant names are [A-Za-z0-9_-], safe inside the quoted string; a path that cannot
             // name a tenant gets a fixed realm.
-            let realm = if tenant::validate_name(&self.realm).is_ok() { self.realm.as_str() } else { "scimhub" };
+            let realm = if crate::tenant::validate_name(&self.realm).is_ok() { self.realm.as_str() } else { "scimhub" };
             if let Ok(value) = HeaderValue::from_str(&format!("Basic realm=\"{realm}\"")) {
                 headers.insert(header::WWW_AUTHENTICATE, value);
             }
@@ -296,7 +296,7 @@ pub async fn token(
 }
 
 async fn issue(state: &AppState, tenant_name: &str, headers: &HeaderMap, body: &[u8]) -> Result<Response, TokenError> {
-    let tenant = db::tenant::by_name(state.db.reader(), tenant_name).await?;
+    let tenant = db::tenant::by_name(&state.db, tenant_name).await?;
     if body.len() > MAX_REQUEST_BYTES {
         return Err(TokenError::InvalidRequest("the request body is too large".into()));
     }
@@ -342,7 +342,7 @@ async fn issue(state: &AppState, tenant_name: &str, headers: &HeaderMap, body: &
     jose.kid = Some(key.kid.clone());
     let access_token =
         jsonwebtoken::encode(&jose, &claims, &key.encoding).map_err(|e| TokenError::Sign(e.to_string()))?;
-    if let Err(e) = db::credential::touch(state.db.writer(), &tenant.id, &credential_id, now_ms).await {
+    if let Err(e) = db::credential::touch(&state.db, &tenant.id, &credential_id, now_ms).await {
         tracing::warn!(error = %e, "could not record credential use");
     }
     tracing::info!(tenant = %tenant.name, client_id = %request.client_id, method = ?request.method, kid = %key.kid, "issued an access token");
@@ -362,7 +362,7 @@ async fn authenticate_client(
     now_ms: i64,
 ) -> Result<String, TokenError> {
     let presented = SecretHash::of(&request.client_secret.0);
-    let found = db::credential::find_active(state.db.reader(), Kind::ClientSecret, &presented, now_ms).await?;
+    let found = db::credential::find_active(&state.db, Kind::ClientSecret, &presented, now_ms).await?;
     let credential = found
         .filter(|c| {
             c.hash.matches(&presented)

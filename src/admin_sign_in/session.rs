@@ -84,7 +84,7 @@ pub async fn require_admin(
     };
     let hidden = match app::components::top_bar::tenant_in_path(&path) {
         Some(tenant) if !admin.can_access(&tenant) => true,
-        Some(tenant) => matches!(crate::db::tenant::by_name(state.db.reader(), &tenant).await, Ok(None)),
+        Some(tenant) => matches!(crate::db::tenant::by_name(&state.db, &tenant).await, Ok(None)),
         None => false,
     };
     // The page's server functions, run while it renders, take the administrator from here

@@ -11,9 +11,9 @@ use base64::Engine;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
-use crate::db::tenant::{Profile, Tenant};
 use crate::db::{self};
 use crate::state::AppState;
+use crate::tenant::{Profile, Tenant};
 
 /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
 pub const LEEWAY_SECS: i64 = 60;
@@ -224,7 +224,7 @@ pub async fn authenticate(state: &AppState, tenant: &Tenant, token: &str) -> Res
             return Err(JwtError::TokenType);
         }
         let kid = header.kid.ok_or(JwtError::UnknownKey)?;
-        let jwk = db::signing_key::published_jwk(state.db.reader(), &tenant.id, &kid, now_ms).await?;
+        let jwk = db::signing_key::published_jwk(&state.db, &tenant.id, &kid, now_ms).await?;
         let key = jwk.as_deref().and_then(super::keys::decoding_key).ok_or(JwtError::UnknownKey)?;
         let claims = verify(token, &key, Algorithm::ES256)?;
         let audience = [state.scim_base_url(&tenant.name)];

@@ -1,3 +1,5 @@
+//! Tokens SCIM clients present (not administrator sign-in: that is `admin_sign_in`).
+//!
 //! Each tenant's OAuth 2.0 authorization server, for remote token authentication: the token
 //! endpoint (client credentials), the keys that verify its tokens, and its discovery document,
 //! all under `/realms/{tenant}`. Also the verification of JWT bearer tokens at the SCIM
@@ -36,14 +38,14 @@ pub fn router() -> Router<AppState> {
 /// expired yet. Empty until the first token is issued, and for every name no tenant has (after
 /// the same reads), so the answer does not tell whether a tenant exists.
 async fn certs(State(state): State<AppState>, Path(tenant): Path<String>) -> Response {
-    if db::tenant::validate_name(&tenant).is_err() {
+    if crate::tenant::validate_name(&tenant).is_err() {
         return not_a_tenant_name(&tenant);
     }
-    let tenant_id = match db::tenant::by_name(state.db.reader(), &tenant).await {
+    let tenant_id = match db::tenant::by_name(&state.db, &tenant).await {
         Ok(found) => found.map(|t| t.id).unwrap_or_default(),
         Err(e) => return internal(e),
     };
-    match db::signing_key::published(state.db.reader(), &tenant_id, state.clock.now_ms()).await {
+    match db::signing_key::published(&state.db, &tenant_id, state.clock.now_ms()).await {
         Ok(jwks) => {
             let keys: Vec<Value> = jwks.iter().filter_map(|k| serde_json::from_str(k).ok()).collect();
             document(json!({ "keys": keys }))
@@ -57,7 +59,7 @@ async fn certs(State(state): State<AppState>, Path(tenant): Path<String>) -> Res
 /// alone, so every valid tenant name has one, whether or not a tenant has it: the answer does
 /// not tell.
 async fn openid_configuration(State(state): State<AppState>, Path(tenant): Path<String>) -> Response {
-    if db::tenant::validate_name(&tenant).is_err() {
+    if crate::tenant::validate_name(&tenant).is_err() {
         return not_a_tenant_name(&tenant);
     }
     document(discovery_document(&jwt::issuer(&state, &tenant)))

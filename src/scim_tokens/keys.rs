@@ -6,8 +6,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 use p256::pkcs8::{EncodePrivateKey, LineEnding};
 
 use crate::db::signing_key::{self, NewSigningKey, PrivateKeyPem};
-use crate::db::tenant::MAX_TOKEN_TTL_SECS;
 use crate::db::{Db, UniqueViolationExt};
+use crate::tenant::MAX_TOKEN_TTL_SECS;
 
 /// The JWS algorithm of every token scimhub signs.
 pub const ALGORITHM: Algorithm = Algorithm::ES256;
@@ -64,15 +64,15 @@ pub fn generate() -> Result<NewSigningKey, KeyError> {
 /// The tenant's active key, created if it has none yet (if another replica creates it at the
 /// same moment, that one wins and is used).
 pub async fn current(db: &Db, tenant_id: &str, now_ms: i64) -> Result<SigningKey, KeyError> {
-    if let Some(row) = signing_key::active(db.reader(), tenant_id).await? {
+    if let Some(row) = signing_key::active(db, tenant_id).await? {
         return to_signing_key(row.kid, &row.private_key_pem);
     }
     let key = generate()?;
-    if signing_key::insert_active(db.writer(), tenant_id, &key, now_ms).await.unique_as_none()?.is_some() {
+    if signing_key::insert_active(db, tenant_id, &key, now_ms).await.unique_as_none()?.is_some() {
         return to_signing_key(key.kid, &key.private_key_pem);
     }
     // Another replica's key took the active slot first; the unique index says a row is there.
-    match signing_key::active(db.writer(), tenant_id).await? {
+    match signing_key::active(db, tenant_id).await? {
         Some(row) => to_signing_key(row.kid, &row.private_key_pem),
         None => Err(KeyError::Db(sqlx::Error::RowNotFound)),
     }
@@ -83,8 +83,7 @@ pub async fn current(db: &Db, tenant_id: &str, now_ms: i64) -> Result<SigningKey
 pub async fn rotate(db: &Db, tenant_id: &str, now_ms: i64) -> Result<(String, Option<String>), KeyError> {
     let key = generate()?;
     let retired =
-        signing_key::rotate(db.writer(), tenant_id, &key, now_ms, now_ms.saturating_add(RETIRED_KEY_LIFETIME_MS))
-            .await?;
+        signing_key::rotate(db, tenant_id, &key, now_ms, now_ms.saturating_add(RETIRED_KEY_LIFETIME_MS)).await?;
     Ok((key.kid, retired))
 }
 
