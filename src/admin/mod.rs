@@ -98,7 +98,23 @@ impl Backend {
         action: &str,
         detail: Value,
     ) {
-        self.audit_entry(admin, client_addr, Some(tenant), action, detail).await;
+        // Every change an administrator makes is audited here: SCIM requests must see it now.
+        self.state.forget_cached();
+        let entry = NewAuditEntry {
+            tenant_id: Some(tenant.id.clone()),
+            occurred_at: self.state.clock.now_ms(),
+            actor_subject: admin.subject.clone(),
+            actor_label: admin.label(),
+            action: action.to_owned(),
+            detail,
+            client_addr,
+        };
+        if let Err(e) = db::audit::append(&self.state.db, &entry).await {
+            tracing::error!(
+                error = %e, tenant = %tenant.name, actor = %entry.actor_subject, action = %entry.action,
+                detail = %entry.detail, "could not write the audit trail"
+            );
+        }
     }
 
     /// Audits a change to `tenant` whose statement reports whether it changed a row: when it
@@ -118,34 +134,6 @@ impl Backend {
         }
         self.audit(admin, client_addr, tenant, action, detail).await;
         Ok(())
-    }
-
-    /// [`Backend::audit`] of an action that may concern no tenant.
-    async fn audit_entry(
-        &self,
-        admin: &AdminIdentity,
-        client_addr: Option<String>,
-        tenant: Option<&Tenant>,
-        action: &str,
-        detail: Value,
-    ) {
-        // Every change an administrator makes is audited here: SCIM requests must see it now.
-        self.state.forget_cached();
-        let entry = NewAuditEntry {
-            tenant_id: tenant.map(|t| t.id.clone()),
-            occurred_at: self.state.clock.now_ms(),
-            actor_subject: admin.subject.clone(),
-            actor_label: admin.label(),
-            action: action.to_owned(),
-            detail,
-            client_addr,
-        };
-        if let Err(e) = db::audit::append(&self.state.db, &entry).await {
-            tracing::error!(
-                error = %e, tenant = ?tenant.map(|t| &t.name), actor = %entry.actor_subject, action = %entry.action,
-                detail = %entry.detail, "could not write the audit trail"
-            );
-        }
     }
 }
 

@@ -1,13 +1,17 @@
-//! Pieces of the users and groups pages: the search form, the status choice, sortable column
-//! headers, the pager and the status badge. The list state lives in the URL's query
+//! Pieces of the users and groups pages: the list page itself, the search form, the status
+//! choice, sortable column headers, the pager and the status badge; and the frame and the SCIM
+//! resource panel of a user's or a group's page. The list state lives in the URL's query
 //! ([`DirectoryQuery`]): the controls read it from there and link to the next state, so every
 //! state has its own URL and the back button walks through them.
+
+use std::future::Future;
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::components::copy_button::CopyButton;
 use crate::components::error_box::ErrorBox;
 use crate::dto::{Cursors, DirectoryQuery, ListPage, PageAt, SortKey, StatusFilter};
 use crate::error::AppError;
@@ -16,6 +20,111 @@ use crate::error::AppError;
 pub fn use_directory_query() -> Memo<DirectoryQuery> {
     let query = use_query_map();
     Memo::new(move |_| query.with(|q| DirectoryQuery::from_params(|name| q.get(name))))
+}
+
+/// A list of the tenant's `{noun}s` (at `/tenants/:tenant/{noun}s`): the heading, the search
+/// (with `status`, the status choice too), how many match, and the page the URL names, whose
+/// rows `table` renders (it gets the tenant, the rows, the list's path and state). A search is
+/// counted once: paging and sorting do not count again.
+#[component]
+pub fn DirectoryList<T, P, PF, C, CF, F>(
+    /// The tenant.
+    tenant: Signal<String>,
+    /// What the list holds, singular (`user`).
+    noun: &'static str,
+    /// The page's heading.
+    heading: &'static str,
+    /// The search box's id.
+    search_id: &'static str,
+    /// The search box's label.
+    search_label: &'static str,
+    /// What plain text looks in, for the search's hint.
+    search_hint: &'static str,
+    /// Whether the list can be narrowed by status.
+    #[prop(optional)]
+    status: bool,
+    /// Loads a page of the list.
+    page: P,
+    /// Counts what a search matches.
+    count: C,
+    /// Renders the rows of a page.
+    table: F,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    P: Fn(String, DirectoryQuery) -> PF + Send + Sync + 'static,
+    PF: Future<Output = Result<ListPage<T>, AppError>> + Send + 'static,
+    C: Fn(String, DirectoryQuery) -> CF + Send + Sync + 'static,
+    CF: Future<Output = Result<Option<u64>, AppError>> + Send + 'static,
+    F: Fn(String, Vec<T>, Signal<String>, Memo<DirectoryQuery>) -> AnyView + Copy + Send + Sync + 'static,
+{
+    let query = use_directory_query();
+    let base = Signal::derive(move || format!("/tenants/{}/{noun}s", tenant.get()));
+    let page = Resource::new(move || (tenant.get(), query.get()), move |(tenant, query)| page(tenant, query));
+    let count = Resource::new(
+        move || (tenant.get(), query.with(DirectoryQuery::matching)),
+        move |(tenant, query)| count(tenant, query),
+    );
+    let table = move |rows| table(tenant.get_untracked(), rows, base, query);
+    view! {
+        <h2>{heading}</h2>
+        <SearchForm id=search_id label=search_label hint=search_hint base query/>
+        {status.then(|| view! { <StatusChoice base query/> })}
+        <DirectoryResults noun search_id page count base query table/>
+    }
+}
+
+/// The frame of a user's or a group's page: the way back to the list of `{noun}s` (named
+/// `{title}s`), then what `render` makes of `detail` once it has loaded — or, under the heading
+/// `title`, why it did not.
+#[component]
+pub fn DirectoryDetail<D, F>(
+    /// The tenant.
+    tenant: Signal<String>,
+    /// What the page shows, singular (`user`).
+    noun: &'static str,
+    /// The same as a heading (`User`).
+    title: &'static str,
+    /// The user or group.
+    detail: Resource<Result<D, AppError>>,
+    /// Renders it.
+    render: F,
+) -> impl IntoView
+where
+    D: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    F: Fn(D) -> AnyView + Copy + Send + Sync + 'static,
+{
+    view! {
+        <p class="breadcrumb"><a href=move || format!("/tenants/{}/{noun}s", tenant.get())>{format!("← {title}s")}</a></p>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(data) => render(data),
+                    Err(e) => view! { <h2>{title}</h2><ErrorBox error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The "SCIM resource" panel of a user's or a group's page: the resource as the identity
+/// provider reads it, with a copy button.
+#[component]
+pub fn ResourcePanel(
+    /// What the panel says about the resource.
+    hint: &'static str,
+    /// The resource, pretty-printed JSON.
+    resource: String,
+) -> impl IntoView {
+    let text = Signal::stored(resource.clone());
+    view! {
+        <section class="panel" aria-labelledby="resource-heading">
+            <h3 id="resource-heading">"SCIM resource"</h3>
+            <p class="hint">{hint}</p>
+            <div class="actions"><CopyButton text label="Copy SCIM resource"/></div>
+            <pre class="json" data-testid="scim-resource">{resource}</pre>
+        </section>
+    }
 }
 
 /// The search: a text box, the "SCIM filter" switch and a button. Submitting it opens the first
@@ -61,17 +170,7 @@ pub fn SearchForm(
         navigate(&format!("{}{}", base.get_untracked(), next.to_query()), Default::default());
     };
     let hidden = move || {
-        let q = query.get();
-        let mut fields = Vec::new();
-        if q.status != StatusFilter::All {
-            fields.push((DirectoryQuery::STATUS, q.status.as_str()));
-        }
-        if let Some(sort) = q.sort {
-            fields.push((DirectoryQuery::SORT, sort.as_str()));
-        }
-        if q.descending {
-            fields.push((DirectoryQuery::ORDER, "desc"));
-        }
+        let fields = query.with(DirectoryQuery::kept_by_search);
         fields.into_iter().map(|(name, value)| view! { <input type="hidden" name=name value=value/> }).collect_view()
     };
     view! {

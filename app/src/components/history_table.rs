@@ -4,13 +4,31 @@ use leptos::prelude::*;
 
 use crate::dto::LogRow;
 
+/// The "Provisioning history" panel of a user's or a group's page.
+#[component]
+pub fn HistoryPanel(
+    /// What the requests are about, singular (`user`).
+    noun: &'static str,
+    /// The rows, newest first.
+    rows: Vec<LogRow>,
+) -> impl IntoView {
+    view! {
+        <section class="panel" aria-labelledby="history-heading">
+            <h3 id="history-heading">"Provisioning history"</h3>
+            <p class="hint">{format!("The SCIM requests about this {noun}, newest first (at most 100).")}</p>
+            <HistoryTable rows empty=format!("No provisioning requests about this {noun}.")/>
+        </section>
+    }
+}
+
 /// Time | Operation | Status | Method | Path, or `empty` when there are no rows.
 #[component]
 pub fn HistoryTable(
     /// The rows, newest first.
     rows: Vec<LogRow>,
     /// What to say when there are none.
-    empty: &'static str,
+    #[prop(into)]
+    empty: String,
 ) -> impl IntoView {
     if rows.is_empty() {
         return view! { <p data-testid="no-history">{empty}</p> }.into_any();

@@ -6,6 +6,7 @@ pub mod copy_button;
 pub mod directory;
 pub mod download_link;
 pub mod error_box;
+pub mod field;
 pub mod history_table;
 pub mod log_chart;
 pub mod log_drawer;

@@ -187,6 +187,20 @@ impl DirectoryQuery {
                 pairs.push((Self::SCIM, "1"));
             }
         }
+        pairs.extend(self.kept_by_search());
+        pairs.extend(self.at.pair());
+        if pairs.is_empty() {
+            return String::new();
+        }
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query.extend_pairs(pairs);
+        format!("?{}", query.finish())
+    }
+
+    /// The parameters a new search keeps — the status and the order — that differ from the
+    /// defaults.
+    pub fn kept_by_search(&self) -> Vec<(&'static str, &'static str)> {
+        let mut pairs = Vec::new();
         if self.status != StatusFilter::All {
             pairs.push((Self::STATUS, self.status.as_str()));
         }
@@ -196,13 +210,7 @@ impl DirectoryQuery {
         if self.descending {
             pairs.push((Self::ORDER, "desc"));
         }
-        pairs.extend(self.at.pair());
-        if pairs.is_empty() {
-            return String::new();
-        }
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        query.extend_pairs(pairs);
-        format!("?{}", query.finish())
+        pairs
     }
 
     /// The first page of the list sorted by `key`: the other way round if it is sorted by it
@@ -404,5 +412,12 @@ mod tests {
         let by_time = back.sorted_by(SortKey::LastProvisioned, SortKey::UserName);
         assert!(by_time.descending, "times sort newest first");
         assert_eq!(on_page_two.with_status(StatusFilter::Active).at, PageAt::First);
+    }
+
+    #[test]
+    fn a_new_search_keeps_the_status_and_the_order_only() {
+        let query = parse("?q=ann&status=active&sort=created&order=desc&after=c");
+        assert_eq!(query.kept_by_search(), [("status", "active"), ("sort", "created"), ("order", "desc")]);
+        assert!(DirectoryQuery::default().kept_by_search().is_empty());
     }
 }

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use crate::api::{get_current_admin, get_tenant_admins, GrantTenantAdmin, RevokeTenantAdmin};
 use crate::components::confirm_button::ConfirmButton;
 use crate::components::error_box::ErrorBox;
+use crate::components::field::{Checkbox, Field};
 use crate::components::use_interactive;
 use crate::dto::{FormOutcome, GrantRow, TenantAdmins, PRINCIPAL_KINDS};
 use crate::pages::tenant::use_tenant;
@@ -135,26 +136,19 @@ fn GrantForm(tenant: Signal<String>, grant: ServerAction<GrantTenantAdmin>) -> i
     view! {
         <h3>"Add an administrator"</h3>
         <form class="form" on:submit=submit>
-            <div class="field">
-                <label for="grant-kind">"Identify by"</label>
-                <select id="grant-kind" on:change=move |ev| kind.set(event_target_value(&ev))>
+            <Field id="grant-kind" label="Identify by">
+                <select on:change=move |ev| kind.set(event_target_value(&ev))>
                     {PRINCIPAL_KINDS.into_iter().map(|(value, label)| view! {
                         <option value=value selected=move || kind.get() == value>{label}</option>
                     }).collect_view()}
                 </select>
-            </div>
-            <div class="field">
-                <label for="grant-principal">"Identity"</label>
-                <input id="grant-principal" type="text" required maxlength="256" autocomplete="off" spellcheck="false"
-                    placeholder="it-admin@customer.example" aria-describedby="grant-principal-error"
+            </Field>
+            <Field id="grant-principal" label="Identity" error=refused>
+                <input type="text" required maxlength="256" autocomplete="off" spellcheck="false"
+                    placeholder="it-admin@customer.example"
                     prop:value=move || principal.get() on:input=move |ev| principal.set(event_target_value(&ev))/>
-                <p class="field-error" id="grant-principal-error" role="alert">{refused}</p>
-            </div>
-            <label class="check">
-                <input type="checkbox" prop:checked=move || read_only.get()
-                    on:change=move |ev| read_only.set(event_target_checked(&ev))/>
-                "Read-only (may look, may not change anything)"
-            </label>
+            </Field>
+            <Checkbox label="Read-only (may look, may not change anything)" checked=read_only/>
             <div class="actions">
                 <button type="submit" disabled=move || !interactive.get() || grant.pending().get()>
                     {move || format!("Grant access to tenant \"{}\"", tenant.get())}

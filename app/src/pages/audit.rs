@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use crate::api::get_audit_page;
 use crate::components::audit_table::AuditTable;
 use crate::components::error_box::ErrorBox;
+use crate::components::field::SearchBox;
 use crate::pages::tenant::use_tenant;
 
 /// One tenant's audit trail.
@@ -50,17 +51,11 @@ fn AuditViewer(tenant: Signal<Option<String>>) -> impl IntoView {
     );
     let platform_wide = move || tenant.get().is_none();
     view! {
-        <div class="search">
-            <label for="audit-search">"Filter"</label>
-            <input id="audit-search" type="search" autocomplete="off" placeholder="Who, what or from where"
-                prop:value=move || search.get()
-                on:input=move |ev| {
-                    search.set(event_target_value(&ev));
-                    cursors.set(vec![None]);
-                }/>
+        <SearchBox id="audit-search" label="Filter" placeholder="Who, what or from where" value=search
+            on_input=move |()| cursors.set(vec![None])>
             <a class="button secondary" download="" href=move || export_href(tenant.get().as_deref(), &search.get(), "csv")>"Export CSV"</a>
             <a class="button secondary" download="" href=move || export_href(tenant.get().as_deref(), &search.get(), "json")>"Export JSON"</a>
-        </div>
+        </SearchBox>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {

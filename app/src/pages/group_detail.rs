@@ -5,11 +5,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{get_group_detail, get_group_members};
-use crate::components::copy_button::CopyButton;
-use crate::components::directory::{Pager, StatusBadge};
+use crate::components::directory::{DirectoryDetail, Pager, ResourcePanel, StatusBadge};
 use crate::components::download_link::percent_encode;
 use crate::components::error_box::ErrorBox;
-use crate::components::history_table::HistoryTable;
+use crate::components::history_table::HistoryPanel;
 use crate::dto::{GroupDetail, MemberKind, MemberPage, MemberRow, PageAt};
 use crate::error::AppError;
 use crate::pages::tenant::use_tenant;
@@ -28,15 +27,8 @@ pub fn GroupDetailPage() -> impl IntoView {
         |(tenant, group, at)| get_group_members(tenant, group, at),
     );
     view! {
-        <p class="breadcrumb"><a href=move || format!("/tenants/{}/groups", tenant.get())>"← Groups"</a></p>
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match detail.await {
-                    Ok(data) => view! { <GroupView tenant=tenant.get_untracked() data members at/> }.into_any(),
-                    Err(e) => view! { <h2>"Group"</h2><ErrorBox error=e/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <DirectoryDetail tenant noun="group" title="Group" detail
+            render=move |data| view! { <GroupView tenant=tenant.get_untracked() data members at/> }.into_any()/>
     }
 }
 
@@ -60,7 +52,6 @@ fn GroupView(
         history,
     } = data;
     let base = format!("/tenants/{tenant}/groups/{}", percent_encode(&id));
-    let resource_text = Signal::stored(resource.clone());
     let resource_hint = if members_in_resource {
         "The group as the identity provider reads it from the SCIM endpoint."
     } else {
@@ -96,18 +87,8 @@ fn GroupView(
             </Transition>
         </section>
 
-        <section class="panel" aria-labelledby="resource-heading">
-            <h3 id="resource-heading">"SCIM resource"</h3>
-            <p class="hint">{resource_hint}</p>
-            <div class="actions"><CopyButton text=resource_text label="Copy SCIM resource"/></div>
-            <pre class="json" data-testid="scim-resource">{resource}</pre>
-        </section>
-
-        <section class="panel" aria-labelledby="history-heading">
-            <h3 id="history-heading">"Provisioning history"</h3>
-            <p class="hint">"The SCIM requests about this group, newest first (at most 100)."</p>
-            <HistoryTable rows=history empty="No provisioning requests about this group."/>
-        </section>
+        <ResourcePanel hint=resource_hint resource/>
+        <HistoryPanel noun="group" rows=history/>
     }
 }
 

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::api::{count_groups, get_group_page};
-use crate::components::directory::{use_directory_query, DirectoryResults, SearchForm, SortHeader};
+use crate::components::directory::{DirectoryList, SortHeader};
 use crate::components::download_link::percent_encode;
 use crate::dto::{DirectoryQuery, GroupRow, SortKey};
 use crate::pages::tenant::use_tenant;
@@ -15,21 +15,12 @@ const OWN_SORT: SortKey = SortKey::DisplayName;
 /// The Groups list.
 #[component]
 pub fn GroupsPage() -> impl IntoView {
-    let tenant = use_tenant();
-    let query = use_directory_query();
-    let base = Signal::derive(move || format!("/tenants/{}/groups", tenant.get()));
-    let page = Resource::new(move || (tenant.get(), query.get()), |(tenant, query)| get_group_page(tenant, query));
-    // Counted once per search: paging and sorting do not count again.
-    let count = Resource::new(
-        move || (tenant.get(), query.with(DirectoryQuery::matching)),
-        |(tenant, query)| count_groups(tenant, query),
-    );
-    let table = move |rows| view! { <GroupTable tenant=tenant.get_untracked() rows base query/> }.into_any();
     view! {
-        <h2>"Groups"</h2>
-        <SearchForm id="group-search" label="Search groups" base query
-            hint="Plain text finds the groups whose display name or external ID contains it, in any case."/>
-        <DirectoryResults noun="group" search_id="group-search" page count base query table/>
+        <DirectoryList tenant=use_tenant() noun="group" heading="Groups"
+            search_id="group-search" search_label="Search groups"
+            search_hint="Plain text finds the groups whose display name or external ID contains it, in any case."
+            page=get_group_page count=count_groups
+            table=|tenant, rows, base, query| view! { <GroupTable tenant rows base query/> }.into_any()/>
     }
 }
 

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use crate::api::{get_current_admin, get_last_tenant, get_platform_overview, list_tenant_page, CreateTenant};
 use crate::components::audit_table::AuditTable;
 use crate::components::error_box::ErrorBox;
+use crate::components::field::{Field, SearchBox};
 use crate::components::use_interactive;
 use crate::dto::{tenant_fields, FormOutcome, TenantRow, TENANT_PAGE_SIZE};
 
@@ -42,15 +43,8 @@ pub fn HomePage() -> impl IntoView {
                 {move || Suspend::new(async move { platform().await.then(|| view! { <PlatformOverviewBox/> }) })}
             </Transition>
 
-            <div class="search">
-                <label for="tenant-search">"Search tenants"</label>
-                <input id="tenant-search" type="search" autocomplete="off" placeholder="Name or display name"
-                    prop:value=move || search.get()
-                    on:input=move |ev| {
-                        search.set(event_target_value(&ev));
-                        offset.set(0);
-                    }/>
-            </div>
+            <SearchBox id="tenant-search" label="Search tenants" placeholder="Name or display name" value=search
+                on_input=move |()| offset.set(0)/>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match tenants.await {
@@ -187,30 +181,22 @@ fn CreateTenantForm(create: ServerAction<CreateTenant>) -> impl IntoView {
     view! {
         <h2>"Create a tenant"</h2>
         <form class="form" on:submit=submit>
-            <div class="field">
-                <label for="new-tenant-name">"Tenant name"</label>
-                <input id="new-tenant-name" type="text" required maxlength="64" autocomplete="off" spellcheck="false"
-                    placeholder="acme" aria-describedby="new-tenant-name-hint new-tenant-name-error"
+            <Field id="new-tenant-name" label="Tenant name" error=refusal(tenant_fields::NAME)
+                hint="1–64 letters, digits, '-' or '_'. Case-sensitive: it becomes part of the SCIM URL.">
+                <input type="text" required maxlength="64" autocomplete="off" spellcheck="false" placeholder="acme"
                     prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
-                <p class="hint" id="new-tenant-name-hint">"1–64 letters, digits, '-' or '_'. Case-sensitive: it becomes part of the SCIM URL."</p>
-                <p class="field-error" id="new-tenant-name-error" role="alert">{refusal(tenant_fields::NAME)}</p>
-            </div>
-            <div class="field">
-                <label for="new-tenant-display-name">"Display name"</label>
-                <input id="new-tenant-display-name" type="text" maxlength="200" autocomplete="off"
-                    placeholder="Acme Corporation" aria-describedby="new-tenant-display-name-error"
+            </Field>
+            <Field id="new-tenant-display-name" label="Display name" error=refusal(tenant_fields::DISPLAY_NAME)>
+                <input type="text" maxlength="200" autocomplete="off" placeholder="Acme Corporation"
                     prop:value=move || display_name.get() on:input=move |ev| display_name.set(event_target_value(&ev))/>
-                <p class="field-error" id="new-tenant-display-name-error" role="alert">{refusal(tenant_fields::DISPLAY_NAME)}</p>
-            </div>
-            <div class="field">
-                <label for="new-tenant-profile">"Profile"</label>
-                <select id="new-tenant-profile" on:change=move |ev| profile.set(event_target_value(&ev))>
+            </Field>
+            <Field id="new-tenant-profile" label="Profile" error=refusal(tenant_fields::PROFILE)
+                hint="Generic is recommended in most cases; choose Azure only for Microsoft Entra ID.">
+                <select on:change=move |ev| profile.set(event_target_value(&ev))>
                     <option value="generic" selected=move || profile.get() == "generic">"Generic"</option>
                     <option value="azure" selected=move || profile.get() == "azure">"Azure"</option>
                 </select>
-                <p class="hint">"Generic is recommended in most cases; choose Azure only for Microsoft Entra ID."</p>
-                <p class="field-error" role="alert">{refusal(tenant_fields::PROFILE)}</p>
-            </div>
+            </Field>
             <div class="actions">
                 <button type="submit" disabled=move || !interactive.get() || create.pending().get()>"Create tenant"</button>
                 <span role="status">{move || created().map(|n| format!("Created tenant \"{n}\"."))}</span>

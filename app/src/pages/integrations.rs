@@ -17,6 +17,7 @@ use crate::api::{
 use crate::components::audit_table::AuditTable;
 use crate::components::copy_button::CopyButton;
 use crate::components::error_box::ErrorBox;
+use crate::components::field::{Checkbox, Field};
 use crate::components::onboarding_checklist::OnboardingChecklist;
 use crate::components::scim_tabs::ScimTabs;
 use crate::components::typed_confirm::TypedConfirm;
@@ -241,7 +242,8 @@ fn SettingsForm(tenant: String, initial: ScimSettings, action: ServerAction<Upda
     };
     let link_hint = move || {
         let chosen = link_by.get();
-        LINK_CHOICES.iter().find(|(value, ..)| *value == chosen).map(|(.., hint)| *hint).unwrap_or_default()
+        let hint = LINK_CHOICES.iter().find(|(value, ..)| *value == chosen).map(|(.., hint)| *hint).unwrap_or_default();
+        format!("{hint} Every adoption is logged as a link.")
     };
     let radio = move |value: &'static str, label: &'static str, hint: &'static str, first: bool| {
         let hint_id = format!("scim-profile-{value}-hint");
@@ -257,24 +259,10 @@ fn SettingsForm(tenant: String, initial: ScimSettings, action: ServerAction<Upda
         }
     };
 
-    let checkbox = |value: RwSignal<bool>, label: &'static str, hint_id: &'static str, hint: &'static str| {
-        view! {
-            <div class="field">
-                <label class="check">
-                    <input type="checkbox" aria-describedby=hint_id
-                        prop:checked=move || value.get()
-                        on:change=move |ev| value.set(event_target_checked(&ev))/>
-                    {label}
-                </label>
-                <p class="hint indent" id=hint_id>{hint}</p>
-            </div>
-        }
-    };
-
     view! {
         <form class="form settings" on:submit=submit>
-            {checkbox(enabled, "Enable endpoint", "scim-enabled-hint",
-                "When off, the SCIM endpoint answers every request with 403 and stores nothing.")}
+            <Checkbox id="scim-enabled" label="Enable endpoint" checked=enabled
+                hint="When off, the SCIM endpoint answers every request with 403 and stores nothing."/>
 
             <fieldset class="field" aria-describedby="scim-profile-error">
                 <legend>"Profile"</legend>
@@ -283,60 +271,42 @@ fn SettingsForm(tenant: String, initial: ScimSettings, action: ServerAction<Upda
                 <p class="field-error" id="scim-profile-error" role="alert">{profile_error}</p>
             </fieldset>
 
-            <div class="field">
-                <label for="scim-azure-tenant-id">"Azure tenant ID"</label>
-                <input id="scim-azure-tenant-id" type="text" node_ref=azure_input
+            <Field id="scim-azure-tenant-id" label="Azure tenant ID" error=azure_error
+                hint="Required for the Azure profile. The Tenant ID of your Microsoft Entra ID tenant (Entra admin center → \
+                      Overview): a GUID of 32 hexadecimal digits in the form 8-4-4-4-12, e.g. \
+                      72f988bf-86f1-41af-91ab-2d7cd011db47. Upper or lower case (it is stored in lower case), without braces; \
+                      not the domain name and not an application (client) ID.">
+                <input type="text" node_ref=azure_input
                     autocomplete="off" spellcheck="false" inputmode="text" maxlength="80"
                     placeholder="00000000-0000-0000-0000-000000000000"
-                    aria-describedby="scim-azure-tenant-id-hint scim-azure-tenant-id-error"
                     aria-required=move || (profile.get() == "azure").to_string()
-                    aria-invalid=move || azure_error().is_some().to_string()
                     prop:value=move || azure_id.get()
                     on:input=move |ev| azure_id.set(event_target_value(&ev))/>
-                <p class="hint" id="scim-azure-tenant-id-hint">
-                    "Required for the Azure profile. The Tenant ID of your Microsoft Entra ID tenant (Entra admin center → \
-                     Overview): a GUID of 32 hexadecimal digits in the form 8-4-4-4-12, e.g. \
-                     72f988bf-86f1-41af-91ab-2d7cd011db47. Upper or lower case (it is stored in lower case), without braces; \
-                     not the domain name and not an application (client) ID."
-                </p>
-                <p class="field-error" id="scim-azure-tenant-id-error" role="alert">{azure_error}</p>
-            </div>
+            </Field>
 
-            {checkbox(remote, "Use remote token authentication", "scim-remote-hint",
-                "OAuth 2.0 client credentials: the identity provider gets short-lived access tokens from the token \
-                 endpoint with the client ID and a client secret, instead of sending a static secret token.")}
+            <Checkbox id="scim-remote" label="Use remote token authentication" checked=remote
+                hint="OAuth 2.0 client credentials: the identity provider gets short-lived access tokens from the token \
+                      endpoint with the client ID and a client secret, instead of sending a static secret token."/>
 
             <fieldset class="field advanced">
                 <legend>"Advanced SCIM settings"</legend>
-                <div class="field">
-                    <label for="scim-link-users-by">"User linking on creation"</label>
-                    <select id="scim-link-users-by" node_ref=link_input
-                        aria-describedby="scim-link-users-by-hint scim-link-users-by-error"
-                        aria-invalid=move || link_error().is_some().to_string()
-                        on:change=move |ev| link_by.set(event_target_value(&ev))>
+                <Field id="scim-link-users-by" label="User linking on creation" error=link_error hint=link_hint>
+                    <select node_ref=link_input on:change=move |ev| link_by.set(event_target_value(&ev))>
                         {LINK_CHOICES.iter().map(|(value, label, _)| view! {
                             <option value=*value prop:selected=move || link_by.get() == *value>{*label}</option>
                         }).collect_view()}
                     </select>
-                    <p class="hint" id="scim-link-users-by-hint">{link_hint}" Every adoption is logged as a link."</p>
-                    <p class="field-error" id="scim-link-users-by-error" role="alert">{link_error}</p>
-                </div>
-                <div class="field">
-                    <label for="scim-required-attributes">"Required attributes"</label>
-                    <input id="scim-required-attributes" type="text" node_ref=required_input
+                </Field>
+                <Field id="scim-required-attributes" label="Required attributes" error=required_error
+                    hint="SCIM attributes every user must carry besides userName, separated by commas: e.g. displayName, \
+                          emails, name.givenName or urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department. \
+                          A create, replace or update that leaves one empty is refused with 400 naming the attribute.">
+                    <input type="text" node_ref=required_input
                         autocomplete="off" spellcheck="false" maxlength="2000"
                         placeholder="displayName, emails"
-                        aria-describedby="scim-required-attributes-hint scim-required-attributes-error"
-                        aria-invalid=move || required_error().is_some().to_string()
                         prop:value=move || required.get()
                         on:input=move |ev| required.set(event_target_value(&ev))/>
-                    <p class="hint" id="scim-required-attributes-hint">
-                        "SCIM attributes every user must carry besides userName, separated by commas: e.g. displayName, \
-                         emails, name.givenName or urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department. \
-                         A create, replace or update that leaves one empty is refused with 400 naming the attribute."
-                    </p>
-                    <p class="field-error" id="scim-required-attributes-error" role="alert">{required_error}</p>
-                </div>
+                </Field>
             </fieldset>
 
             <div class="actions" hidden=move || confirm_off.get()>

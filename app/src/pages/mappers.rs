@@ -22,10 +22,12 @@ use crate::components::confirm_button::ConfirmButton;
 use crate::components::copy_button::CopyButton;
 use crate::components::download_link::DownloadLink;
 use crate::components::error_box::ErrorBox;
+use crate::components::field::{Checkbox, Field};
 use crate::components::polling::use_polling;
 use crate::components::scim_tabs::ScimTabs;
 use crate::components::use_interactive;
 use crate::dto::{FormOutcome, MapperPanel, MapperRow, RederiveProgress};
+use crate::error::AppError;
 use crate::pages::tenant::use_tenant;
 
 /// How often the progress of a re-derivation is asked for.
@@ -64,6 +66,12 @@ struct Actions {
     export: ServerAction<ExportMappers>,
 }
 
+/// What a form's last submission came to. The page takes it from the action once, in its own
+/// long-lived owner, and hands it down: `ServerAction::value` makes a new arena handle in the
+/// caller's owner, and a child inside a `Transition` is disposed when the panel reloads while
+/// its view, still on screen until the new one is ready, keeps reading the handle.
+type Submitted<T> = MappedSignal<Option<Result<FormOutcome<T>, AppError>>>;
+
 /// The page.
 #[component]
 pub fn MappersPage() -> impl IntoView {
@@ -76,6 +84,7 @@ pub fn MappersPage() -> impl IntoView {
         export: ServerAction::new(),
     };
     let Actions { save, delete, defaults, import, export } = actions;
+    let (saved, imported) = (save.value(), import.value());
     let changes =
         move || (save.version().get(), delete.version().get(), defaults.version().get(), import.version().get());
     let panel = Resource::new(move || (tenant.get(), changes()), |(tenant, _)| get_mapper_panel(tenant));
@@ -93,7 +102,7 @@ pub fn MappersPage() -> impl IntoView {
     let import_replace = RwSignal::new(false);
 
     Effect::new(move |_| {
-        if let Some(Ok(FormOutcome::Saved(row))) = save.value().get() {
+        if let Some(Ok(FormOutcome::Saved(row))) = saved.get() {
             status.set(Some(format!("Saved mapper \"{}\".", row.spec.name)));
             editor.set(Editor::Closed);
         }
@@ -104,7 +113,7 @@ pub fn MappersPage() -> impl IntoView {
         }
     });
     Effect::new(move |_| {
-        if let Some(Ok(FormOutcome::Saved(_))) = import.value().get() {
+        if let Some(Ok(FormOutcome::Saved(_))) = imported.get() {
             import_json.set(String::new());
             import_replace.set(false);
         }
@@ -143,12 +152,12 @@ pub fn MappersPage() -> impl IntoView {
             })}
         </Transition>
         // Outside the reloading parts: what is typed in the form survives a refusal.
-        <EditorArea tenant editor save/>
+        <EditorArea tenant editor save saved/>
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 panel.await.ok().map(|data| view! {
                     {(data.azure && data.can_change).then(|| view! { <EntraDefaults tenant=data.tenant.clone() defaults/> })}
-                    <Portability tenant=data.tenant can_change=data.can_change export import import_json import_replace/>
+                    <Portability tenant=data.tenant can_change=data.can_change export import imported import_json import_replace/>
                 })
             })}
         </Transition>
@@ -294,12 +303,17 @@ fn MapperList(
 
 /// The editor below the table: the choice of how to add a mapper, or the form.
 #[component]
-fn EditorArea(tenant: Signal<String>, editor: RwSignal<Editor>, save: ServerAction<SaveMapper>) -> impl IntoView {
+fn EditorArea(
+    tenant: Signal<String>,
+    editor: RwSignal<Editor>,
+    save: ServerAction<SaveMapper>,
+    saved: Submitted<MapperRow>,
+) -> impl IntoView {
     move || match editor.get() {
         Editor::Closed => ().into_any(),
         Editor::Choosing { azure } => view! { <AddChoice azure editor/> }.into_any(),
         Editor::Form { id, title, initial, azure } => {
-            view! { <MapperEditor tenant=tenant.get_untracked() id title initial azure editor save/> }.into_any()
+            view! { <MapperEditor tenant=tenant.get_untracked() id title initial azure editor save saved/> }.into_any()
         }
     }
 }
@@ -342,6 +356,7 @@ fn MapperEditor(
     azure: bool,
     editor: RwSignal<Editor>,
     save: ServerAction<SaveMapper>,
+    saved: Submitted<MapperRow>,
 ) -> impl IntoView {
     let interactive = use_interactive();
     let editing = id.is_some();
@@ -382,7 +397,7 @@ fn MapperEditor(
             parse_claim(text).err()
         }
     };
-    let value = save.value();
+    let value = saved;
     let refused = move |field: &'static str, unchanged: bool| {
         if unchanged {
             value.with(|v| FormOutcome::refusal(v, field))
@@ -445,95 +460,64 @@ fn MapperEditor(
             .or_else(|| (tried.get() && claim.get().trim().is_empty()).then(|| parse_claim("").err()).flatten())
     };
     let heading = if editing { format!("Edit mapper \"{title}\"") } else { "Add mapper".to_owned() };
-    let checkbox = |value: RwSignal<bool>, label: &'static str| {
+    let custom_example = format!("{CUSTOM_EXTENSION_URN}:tag");
+    // The claim's longer hint, after its error.
+    let claim_hint = move || {
         view! {
-            <label class="check">
-                <input type="checkbox" prop:checked=move || value.get()
-                    on:change=move |ev| value.set(event_target_checked(&ev))/>
-                {label}
-            </label>
+            <div class="hint" id="mapper-claim-hint">
+                "The SCIM attribute it reads:"
+                <ul>
+                    <li>"core User attribute: "<code>"name.givenName"</code>", "<code>"userName"</code>", "<code>"active"</code></li>
+                    <li>"enterprise extension: "<code>"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"</code></li>
+                    <li>"custom extension: "<code>{custom_example}</code></li>
+                    <li><code>"email"</code>" is an alias of the primary email (else the work one, else the first)."</li>
+                </ul>
+            </div>
+            <p class="hint entra" id="mapper-claim-entra">{entra_hint}</p>
         }
     };
-    let custom_example = format!("{CUSTOM_EXTENSION_URN}:tag");
 
     view! {
         <section class="editor" aria-labelledby="mapper-form-heading">
             <h3 id="mapper-form-heading">{heading}</h3>
             <form class="form mapper-form" on:submit=submit>
-                <div class="field">
-                    <label for="mapper-type">"Mapper type"</label>
-                    <select id="mapper-type" disabled aria-describedby="mapper-type-hint">
+                <Field id="mapper-type" label="Mapper type"
+                    hint="Reads one SCIM attribute of the user and stores it as an internal user attribute.">
+                    <select disabled>
                         <option value="userAttribute" selected>"User Attribute"</option>
                     </select>
-                    <p class="hint" id="mapper-type-hint">
-                        "Reads one SCIM attribute of the user and stores it as an internal user attribute."
-                    </p>
-                </div>
-                <div class="field">
-                    <label for="mapper-name">"Name"</label>
-                    <input id="mapper-name" type="text" node_ref=name_input required maxlength="100"
-                        autocomplete="off" spellcheck="false"
-                        aria-describedby="mapper-name-error"
-                        aria-invalid=move || name_error().is_some().to_string()
+                </Field>
+                <Field id="mapper-name" label="Name" error=name_error>
+                    <input type="text" node_ref=name_input required maxlength="100" autocomplete="off" spellcheck="false"
                         prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
-                    <p class="field-error" id="mapper-name-error" role="alert">{name_error}</p>
-                </div>
-                <div class="field">
-                    <label for="mapper-user-attribute">"User attribute"</label>
-                    <input id="mapper-user-attribute" type="text" node_ref=attribute_input required maxlength="100"
-                        autocomplete="off" spellcheck="false" placeholder="firstName"
-                        aria-describedby="mapper-user-attribute-hint mapper-user-attribute-error"
-                        aria-invalid=move || attribute_error().is_some().to_string()
-                        prop:value=move || user_attribute.get()
-                        on:input=move |ev| user_attribute.set(event_target_value(&ev))/>
-                    <p class="hint" id="mapper-user-attribute-hint">
-                        "The internal attribute it fills: a letter, then letters, digits, '_', '.' or '-'. One mapper per attribute."
-                    </p>
-                    <p class="field-error" id="mapper-user-attribute-error" role="alert">{attribute_error}</p>
-                </div>
-                <div class="field">
-                    <label for="mapper-claim">"Token claim"</label>
-                    <input id="mapper-claim" type="text" node_ref=claim_input required maxlength="300"
-                        autocomplete="off" spellcheck="false" placeholder="name.givenName"
-                        aria-describedby="mapper-claim-error mapper-claim-hint mapper-claim-entra"
-                        aria-invalid=move || claim_message().is_some().to_string()
-                        prop:value=move || claim.get()
-                        on:input=move |ev| claim.set(event_target_value(&ev))/>
-                    <p class="field-error" id="mapper-claim-error" role="alert">{claim_message}</p>
-                    <div class="hint" id="mapper-claim-hint">
-                        "The SCIM attribute it reads:"
-                        <ul>
-                            <li>"core User attribute: "<code>"name.givenName"</code>", "<code>"userName"</code>", "<code>"active"</code></li>
-                            <li>"enterprise extension: "<code>"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"</code></li>
-                            <li>"custom extension: "<code>{custom_example}</code></li>
-                            <li><code>"email"</code>" is an alias of the primary email (else the work one, else the first)."</li>
-                        </ul>
-                    </div>
-                    <p class="hint entra" id="mapper-claim-entra">{entra_hint}</p>
-                </div>
-                <div class="field">
-                    <label for="mapper-json-type">"Claim JSON type"</label>
-                    <select id="mapper-json-type" node_ref=type_input aria-describedby="mapper-json-type-error"
-                        aria-invalid=move || type_error().is_some().to_string()
-                        on:change=move |ev| json_type.set(event_target_value(&ev))>
+                </Field>
+                <Field id="mapper-user-attribute" label="User attribute" error=attribute_error
+                    hint="The internal attribute it fills: a letter, then letters, digits, '_', '.' or '-'. One mapper per attribute.">
+                    <input type="text" node_ref=attribute_input required maxlength="100" autocomplete="off" spellcheck="false"
+                        placeholder="firstName"
+                        prop:value=move || user_attribute.get() on:input=move |ev| user_attribute.set(event_target_value(&ev))/>
+                </Field>
+                <Field id="mapper-claim" label="Token claim" error=claim_message
+                    described_by="mapper-claim-hint mapper-claim-entra" after=claim_hint>
+                    <input type="text" node_ref=claim_input required maxlength="300" autocomplete="off" spellcheck="false"
+                        placeholder="name.givenName"
+                        prop:value=move || claim.get() on:input=move |ev| claim.set(event_target_value(&ev))/>
+                </Field>
+                <Field id="mapper-json-type" label="Claim JSON type" error=type_error>
+                    <select node_ref=type_input on:change=move |ev| json_type.set(event_target_value(&ev))>
                         {ClaimType::ALL.into_iter().map(|t| view! {
                             <option value=t.as_str() prop:selected=move || json_type.get() == t.as_str()>{t.label()}</option>
                         }).collect_view()}
                     </select>
-                    <p class="field-error" id="mapper-json-type-error" role="alert">{type_error}</p>
-                </div>
-                <div class="field">
-                    {checkbox(multivalued, "Multivalued")}
-                    <p class="hint indent">
-                        "On: every value, as a JSON array (e.g. all emails). Off: one value (of a list, the primary one, else the first)."
-                    </p>
-                </div>
+                </Field>
+                <Checkbox id="mapper-multivalued" label="Multivalued" checked=multivalued
+                    hint="On: every value, as a JSON array (e.g. all emails). Off: one value (of a list, the primary one, else the first)."/>
                 <fieldset class="field">
                     <legend>"Tokens that carry the claim"</legend>
-                    {checkbox(id_token, "Add to ID token")}
-                    {checkbox(access_token, "Add to access token")}
-                    {checkbox(userinfo, "Add to userinfo")}
-                    {checkbox(introspection, "Add to token introspection")}
+                    <Checkbox label="Add to ID token" checked=id_token/>
+                    <Checkbox label="Add to access token" checked=access_token/>
+                    <Checkbox label="Add to userinfo" checked=userinfo/>
+                    <Checkbox label="Add to token introspection" checked=introspection/>
                 </fieldset>
                 <div class="actions">
                     <button type="submit" on:click=move |_| tried.set(true)
@@ -591,6 +575,7 @@ fn Portability(
     can_change: bool,
     export: ServerAction<ExportMappers>,
     import: ServerAction<ImportMappers>,
+    imported: Submitted<u32>,
     import_json: RwSignal<String>,
     import_replace: RwSignal<bool>,
 ) -> impl IntoView {
@@ -598,9 +583,9 @@ fn Portability(
     let file_name = format!("{tenant}-mappers.json");
     let tenant = StoredValue::new(tenant);
     let exported = move || export.value().get();
-    let import_value = import.value();
+    let import_value = imported;
     let import_refused = move || import_value.with(|v| FormOutcome::refusal(v, IMPORT_FIELD));
-    let imported = move || match import_value.get() {
+    let imported_message = move || match import_value.get() {
         Some(Ok(FormOutcome::Saved(1))) => Some("Imported 1 mapper.".to_owned()),
         Some(Ok(FormOutcome::Saved(n))) => Some(format!("Imported {n} mappers.")),
         _ => None,
@@ -620,14 +605,14 @@ fn Portability(
             Ok(json) => {
                 let text = Signal::stored(json.clone());
                 view! {
-                    <div class="field export">
-                        <label for="mappers-export">"Exported mappers"</label>
-                        <textarea id="mappers-export" readonly rows="12" spellcheck="false" prop:value=json></textarea>
+                    <Field id="mappers-export" label="Exported mappers" class="export" after=move || view! {
                         <div class="actions">
                             <CopyButton text label="Copy exported mappers"/>
                             <DownloadLink text file_name=file_name/>
                         </div>
-                    </div>
+                    }>
+                        <textarea readonly rows="12" spellcheck="false" prop:value=json></textarea>
+                    </Field>
                 }
                 .into_any()
             }
@@ -649,27 +634,17 @@ fn Portability(
             {can_change.then(|| view! {
                 <form class="form import" on:submit=submit_import>
                     <h4>"Import mappers"</h4>
-                    <div class="field">
-                        <label for="mappers-import">"Mappers JSON"</label>
-                        <textarea id="mappers-import" rows="8" spellcheck="false" required
+                    <Field id="mappers-import" label="Mappers JSON" error=import_refused
+                        hint="A JSON array of mappers as \"Export mappers\" gives it. All or nothing: if one is refused, none is stored.">
+                        <textarea rows="8" spellcheck="false" required
                             placeholder="[{\"name\": \"firstName\", \"userAttribute\": \"firstName\", \"claim\": \"name.givenName\", \"jsonType\": \"String\"}]"
-                            aria-describedby="mappers-import-hint mappers-import-error"
-                            aria-invalid=move || import_refused().is_some().to_string()
                             prop:value=move || import_json.get()
                             on:input=move |ev| import_json.set(event_target_value(&ev))></textarea>
-                        <p class="hint" id="mappers-import-hint">
-                            "A JSON array of mappers as \"Export mappers\" gives it. All or nothing: if one is refused, none is stored."
-                        </p>
-                        <p class="field-error" id="mappers-import-error" role="alert">{import_refused}</p>
-                    </div>
-                    <label class="check">
-                        <input type="checkbox" prop:checked=move || import_replace.get()
-                            on:change=move |ev| import_replace.set(event_target_checked(&ev))/>
-                        "Replace existing mappers"
-                    </label>
+                    </Field>
+                    <Checkbox label="Replace existing mappers" checked=import_replace/>
                     <div class="actions">
                         <button type="submit" disabled=move || !interactive.get() || import.pending().get()>"Import"</button>
-                        <span class="saved" role="status">{imported}</span>
+                        <span class="saved" role="status">{imported_message}</span>
                     </div>
                     {move || import_error().map(|e| view! { <ErrorBox error=e/> })}
                 </form>

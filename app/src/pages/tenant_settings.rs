@@ -11,6 +11,7 @@ use crate::api::{
 };
 use crate::components::confirm_button::ConfirmButton;
 use crate::components::error_box::ErrorBox;
+use crate::components::field::Field;
 use crate::components::typed_confirm::TypedConfirm;
 use crate::components::use_interactive;
 use crate::dto::{retention_fields, tenant_fields, FormOutcome, LogRetention, TenantSummary};
@@ -91,14 +92,11 @@ fn TenantForms(
         <section class="panel" aria-labelledby="rename-heading">
             <h3 id="rename-heading">"Display name"</h3>
             <form class="form" on:submit=submit_rename>
-                <div class="field">
-                    <label for="tenant-display-name">"Display name"</label>
-                    <input id="tenant-display-name" type="text" maxlength="200" autocomplete="off"
-                        aria-describedby="tenant-display-name-hint tenant-display-name-error"
+                <Field id="tenant-display-name" label="Display name" error=rename_refused
+                    hint=format!("Shown beside the exact name \"{name}\", which never changes.")>
+                    <input type="text" maxlength="200" autocomplete="off"
                         prop:value=move || display_name.get() on:input=move |ev| display_name.set(event_target_value(&ev))/>
-                    <p class="hint" id="tenant-display-name-hint">{format!("Shown beside the exact name \"{name}\", which never changes.")}</p>
-                    <p class="field-error" id="tenant-display-name-error" role="alert">{rename_refused}</p>
-                </div>
+                </Field>
                 <div class="actions">
                     <button type="submit" disabled=move || !interactive.get() || rename.pending().get()>"Rename"</button>
                     <span role="status">{move || renamed().then_some("Display name saved.")}</span>
@@ -191,6 +189,16 @@ fn RetentionForm(tenant: Signal<String>, current: LogRetention, can_change: bool
             rows: rows.get_untracked(),
         });
     };
+    // A limit's field: blank for no limit; every change previews what it would remove.
+    let limit = move |id: &'static str, label: &'static str, value: RwSignal<String>, field: &'static str| {
+        view! {
+            <Field id label error=refusal(field)>
+                <input type="text" inputmode="numeric" autocomplete="off" placeholder="no limit" disabled=!can_change
+                    prop:value=move || value.get()
+                    on:input=move |ev| { value.set(event_target_value(&ev)); ask_preview(); }/>
+            </Field>
+        }
+    };
     let status = move || match saved.get() {
         Some(Ok(FormOutcome::Saved(r))) => Some(format!("Saved: the log keeps {}.", kept(&r))),
         _ => None,
@@ -204,22 +212,8 @@ fn RetentionForm(tenant: Signal<String>, current: LogRetention, can_change: bool
             )}</p>
             <form class="form" on:submit=submit>
                 <div class="retention-fields">
-                    <div class="field">
-                        <label for="retention-days">"Keep days"</label>
-                        <input id="retention-days" type="text" inputmode="numeric" autocomplete="off" placeholder="no limit"
-                            aria-describedby="retention-days-error" disabled=!can_change
-                            prop:value=move || days.get()
-                            on:input=move |ev| { days.set(event_target_value(&ev)); ask_preview(); }/>
-                        <p class="field-error" id="retention-days-error" role="alert">{refusal(retention_fields::DAYS)}</p>
-                    </div>
-                    <div class="field">
-                        <label for="retention-rows">"Keep rows"</label>
-                        <input id="retention-rows" type="text" inputmode="numeric" autocomplete="off" placeholder="no limit"
-                            aria-describedby="retention-rows-error" disabled=!can_change
-                            prop:value=move || rows.get()
-                            on:input=move |ev| { rows.set(event_target_value(&ev)); ask_preview(); }/>
-                        <p class="field-error" id="retention-rows-error" role="alert">{refusal(retention_fields::ROWS)}</p>
-                    </div>
+                    {limit("retention-days", "Keep days", days, retention_fields::DAYS)}
+                    {limit("retention-rows", "Keep rows", rows, retention_fields::ROWS)}
                 </div>
                 <p class="hint" role="status" data-testid="retention-preview">
                     {move || prunable().map(|n| match n {

@@ -8,10 +8,10 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api::{get_user_detail, DeactivateUser, DeleteUser};
 use crate::components::confirm_button::ConfirmButton;
-use crate::components::copy_button::CopyButton;
+use crate::components::directory::{DirectoryDetail, ResourcePanel, StatusBadge};
 use crate::components::download_link::percent_encode;
 use crate::components::error_box::ErrorBox;
-use crate::components::history_table::HistoryTable;
+use crate::components::history_table::HistoryPanel;
 use crate::dto::{ClaimsPreview, GroupLink, InternalAttribute, UserDetail};
 use crate::pages::tenant::use_tenant;
 
@@ -34,15 +34,8 @@ pub fn UserDetailPage() -> impl IntoView {
         }
     });
     view! {
-        <p class="breadcrumb"><a href=move || format!("/tenants/{}/users", tenant.get())>"← Users"</a></p>
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match detail.await {
-                    Ok(data) => view! { <UserView tenant=tenant.get_untracked() data deactivate delete/> }.into_any(),
-                    Err(e) => view! { <h2>"User"</h2><ErrorBox error=e/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <DirectoryDetail tenant noun="user" title="User" detail
+            render=move |data| view! { <UserView tenant=tenant.get_untracked() data deactivate delete/> }.into_any()/>
         {move || deactivate.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e/> })}
         {move || delete.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e/> })}
     }
@@ -82,13 +75,12 @@ fn UserView(
         delete.dispatch(DeleteUser { tenant, user });
     });
     let busy = Signal::derive(move || deactivate.pending().get() || delete.pending().get());
-    let resource_text = Signal::stored(resource.clone());
 
     view! {
         <h2 class="user-heading">
             <span>{user_name.clone()}</span>
             " "
-            <span class=if active { "badge ok" } else { "badge off" }>{if active { "Active" } else { "Deactivated" }}</span>
+            <StatusBadge active/>
         </h2>
         <dl class="facts">
             <dt>"Display name"</dt>
@@ -138,23 +130,14 @@ fn UserView(
             </div>
         </section>
 
-        <section class="panel" aria-labelledby="resource-heading">
-            <h3 id="resource-heading">"SCIM resource"</h3>
-            <p class="hint">"The user as the identity provider reads it from the SCIM endpoint."</p>
-            <div class="actions"><CopyButton text=resource_text label="Copy SCIM resource"/></div>
-            <pre class="json" data-testid="scim-resource">{resource}</pre>
-        </section>
+        <ResourcePanel hint="The user as the identity provider reads it from the SCIM endpoint." resource/>
 
         <section class="panel" aria-labelledby="groups-heading">
             <h3 id="groups-heading">"Groups"</h3>
             <GroupList tenant=tenant.clone() groups/>
         </section>
 
-        <section class="panel" aria-labelledby="history-heading">
-            <h3 id="history-heading">"Provisioning history"</h3>
-            <p class="hint">"The SCIM requests about this user, newest first (at most 100)."</p>
-            <HistoryTable rows=history empty="No provisioning requests about this user."/>
-        </section>
+        <HistoryPanel noun="user" rows=history/>
     }
 }
 

@@ -4,9 +4,7 @@
 use leptos::prelude::*;
 
 use crate::api::{count_users, get_user_page};
-use crate::components::directory::{
-    use_directory_query, DirectoryResults, SearchForm, SortHeader, StatusBadge, StatusChoice,
-};
+use crate::components::directory::{DirectoryList, SortHeader, StatusBadge};
 use crate::components::download_link::percent_encode;
 use crate::dto::{DirectoryQuery, SortKey, UserRow};
 use crate::pages::tenant::use_tenant;
@@ -17,22 +15,12 @@ const OWN_SORT: SortKey = SortKey::UserName;
 /// The Users list.
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    let tenant = use_tenant();
-    let query = use_directory_query();
-    let base = Signal::derive(move || format!("/tenants/{}/users", tenant.get()));
-    let page = Resource::new(move || (tenant.get(), query.get()), |(tenant, query)| get_user_page(tenant, query));
-    // Counted once per search: paging and sorting do not count again.
-    let count = Resource::new(
-        move || (tenant.get(), query.with(DirectoryQuery::matching)),
-        |(tenant, query)| count_users(tenant, query),
-    );
-    let table = move |rows| view! { <UserTable tenant=tenant.get_untracked() rows base query/> }.into_any();
     view! {
-        <h2>"Users"</h2>
-        <SearchForm id="user-search" label="Search users" base query
-            hint="Plain text finds the users whose user name, display name, external ID or email contains it, in any case."/>
-        <StatusChoice base query/>
-        <DirectoryResults noun="user" search_id="user-search" page count base query table/>
+        <DirectoryList tenant=use_tenant() noun="user" heading="Users" status=true
+            search_id="user-search" search_label="Search users"
+            search_hint="Plain text finds the users whose user name, display name, external ID or email contains it, in any case."
+            page=get_user_page count=count_users
+            table=|tenant, rows, base, query| view! { <UserTable tenant rows base query/> }.into_any()/>
     }
 }
 
