@@ -3,7 +3,8 @@
 # package) with the Lua scripts in scripts/bench/. Usage:
 #   bash scripts/bench.sh [sqlite|postgres]
 # Environment: BENCH_DURATION (default 15s), BENCH_CONNECTIONS (16), BENCH_THREADS (2),
-# BENCH_USERS (100000) and BENCH_CYCLE_DURATION (120s, a cap): Entra's initial cycle runs first,
+# BENCH_USERS (100000), BENCH_BIN (the binary to measure; default: the release build, built
+# first) and BENCH_CYCLE_DURATION (120s, a cap): Entra's initial cycle runs first,
 # on an empty tenant, and stops once it has created BENCH_USERS users (the time it took is
 # printed), so the other workloads run with that many users present.
 # Prints wrk's figures (requests/s, latency percentiles) and the server's peak RSS, also split
@@ -24,7 +25,7 @@ base="http://127.0.0.1:$port"
 # shellcheck source=scripts/bench/prepare.sh
 . scripts/bench/prepare.sh
 bench_prepare "$backend" scimhub_bench
-bin=target/release/scimhub
+bin=${BENCH_BIN:-target/release/scimhub}
 
 cargo build --release --locked -p ceiling >/dev/null
 target/release/ceiling "127.0.0.1:$port" &

@@ -1,12 +1,16 @@
-# Sourced by the benchmark scripts: installs wrk and the build tools, builds the release binary,
-# and points DATABASE_URL at a fresh database. Usage: bench_prepare sqlite|postgres PG_DATABASE
-# (sets `work`, a temporary directory the caller removes).
+# Sourced by the benchmark scripts: installs wrk and the build tools, builds the release binary
+# (unless BENCH_BIN names one), and points DATABASE_URL at a fresh database.
+# Usage: bench_prepare sqlite|postgres PG_DATABASE (sets `work`, a temporary directory the
+# caller removes).
 bench_prepare() {
   local backend=$1 pg_database=$2
   command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
   bash scripts/install-tools.sh rust
-  npm ci --no-audit --no-fund --loglevel=error
-  cargo leptos build --release >/dev/null
+  # BENCH_BIN measures another build (e.g. an older commit's, for a before/after comparison).
+  if [ -z "${BENCH_BIN:-}" ]; then
+    npm ci --no-audit --no-fund --loglevel=error
+    cargo leptos build --release >/dev/null
+  fi
   work=$(mktemp -d)
   case "$backend" in
     sqlite) export DATABASE_URL="sqlite://$work/bench.db" ;;

@@ -11,7 +11,7 @@ use sqlx::{Any, AnyConnection, Row};
 
 use super::resource::{self, KeyKind, Position, Seek, Set, Sort, SortColumn, Table, Window};
 use super::row::RowRead;
-use super::sql::{fetch_in, placeholders, Arg, OrderBy, Select, Statement, Where};
+use super::sql::{fetch_in, placeholders, tenant_is, Arg, OrderBy, Select, Statement, Where};
 use super::Db;
 
 /// The most ids one statement carries (far below the bind-parameter limits of both dialects).
@@ -246,9 +246,9 @@ pub async fn member_counts(
     let mut out = HashMap::with_capacity(group_ids.len());
     for chunk in group_ids.chunks(CHUNK) {
         let sql = format!(
-            "select group_id, count(*) as n from group_member where group_id in \
-             (select group_id from scim_group where tenant_id = $1 and group_id in ({})) group by group_id",
-            placeholders(2, chunk.len())
+            "select group_id, count(*) as n from group_member where group_id in ({}) and {} group by group_id",
+            placeholders(2, chunk.len()),
+            tenant_is("tenant_id", 1)
         );
         let query = chunk.iter().fold(sqlx::query(&sql).bind(tenant_id), |q, id| q.bind(id.as_str()));
         for row in query.fetch_all(pool).await? {
@@ -278,9 +278,9 @@ pub async fn member_details(
 ) -> Result<HashMap<String, Member>, sqlx::Error> {
     let mut found = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(CHUNK) {
-        let list = placeholders(2, chunk.len());
+        let (list, tenant) = (placeholders(2, chunk.len()), tenant_is("tenant_id", 1));
         let users = format!(
-            "select user_id, display_name, user_name, active from scim_user where tenant_id = $1 and user_id in ({list})"
+            "select user_id, display_name, user_name, active from scim_user where user_id in ({list}) and {tenant}"
         );
         let user = |row: &dyn RowRead| {
             let user_name = row.text("user_name")?;
@@ -293,8 +293,7 @@ pub async fn member_details(
                 active: Some(row.flag("active")?),
             })
         };
-        let groups =
-            format!("select group_id, display_name from scim_group where tenant_id = $1 and group_id in ({list})");
+        let groups = format!("select group_id, display_name from scim_group where group_id in ({list}) and {tenant}");
         let group = |row: &dyn RowRead| {
             Ok(Member {
                 group_id: group_id.to_owned(),
@@ -331,12 +330,12 @@ pub fn add_members_statements(tenant_id: &str, group_id: &str, ids: &[String], n
     ids.sort();
     ids.chunks(CHUNK)
         .map(|chunk| {
-            let list = placeholders(4, chunk.len());
+            let (list, tenant) = (placeholders(4, chunk.len()), tenant_is("tenant_id", 1));
             let sql = format!(
                 "insert into group_member (tenant_id, group_id, member_id, member_type, created_at) \
-                 select $1, $2, user_id, 'User', $3 from scim_user where tenant_id = $1 and user_id in ({list}) \
+                 select $1, $2, user_id, 'User', $3 from scim_user where user_id in ({list}) and {tenant} \
                  union all \
-                 select $1, $2, group_id, 'Group', $3 from scim_group where tenant_id = $1 and group_id in ({list})"
+                 select $1, $2, group_id, 'Group', $3 from scim_group where group_id in ({list}) and {tenant}"
             );
             let mut args = vec![tenant_id.into(), group_id.into(), now_ms.into()];
             args.extend(chunk.iter().map(|id| Arg::from(id.as_str())));

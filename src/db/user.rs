@@ -10,7 +10,7 @@ use super::credential::Kind;
 use super::group::CHUNK;
 use super::resource::{self, KeyKind, Position, Seek, Set, Sort, SortColumn, Table, Window};
 use super::row::RowRead;
-use super::sql::{fetch_in, placeholders, OrderBy, Select, Statement, Where};
+use super::sql::{fetch_in, placeholders, tenant_is, OrderBy, Select, Statement, Where};
 use super::Db;
 
 /// A stored user.
@@ -232,8 +232,9 @@ pub async fn last_writers(db: &Db, tenant_id: &str, ids: &[String]) -> Result<Ha
              where l.log_id in (select (select m.log_id from provisioning_log m \
                  where m.tenant_id = $1 and m.resource_id = u.user_id and m.method <> 'GET' \
                  and m.status >= 200 and m.status < 300 order by m.log_id desc limit 1) \
-             from scim_user u where u.tenant_id = $1 and u.user_id in ({}))",
-            placeholders(2, chunk.len())
+             from scim_user u where u.user_id in ({}) and {})",
+            placeholders(2, chunk.len()),
+            tenant_is("u.tenant_id", 1)
         );
         let query = chunk.iter().fold(sqlx::query(&sql).bind(tenant_id), |q, id| q.bind(id.as_str()));
         for row in query.fetch_all(pool).await? {
