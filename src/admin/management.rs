@@ -10,7 +10,7 @@ use app::dto::{
 use app::AppError;
 use serde_json::json;
 
-use super::{audit_row, Backend, OrInternal};
+use super::{audit_row, changed_one, Backend, OrInternal};
 use crate::clock::rfc3339_ms;
 use crate::db::audit::AuditFilter;
 use crate::db::grant::{Grant, Principal};
@@ -135,9 +135,9 @@ impl ManagementBackend for Backend {
             .map_err(|e| field(tenant_fields::DISPLAY_NAME, format!("{e}.")))?;
         if tenant.display_name != display_name {
             let now = self.state.clock.now_ms();
-            let changed = db::tenant::rename(&self.state.db, &tenant.id, display_name, now).await;
+            changed_one(db::tenant::rename(&self.state.db, &tenant.id, display_name, now).await)?;
             let detail = json!({ "from": tenant.display_name, "to": display_name });
-            self.audit_change(admin, client_addr, &tenant, "tenant.rename", detail, changed).await?;
+            self.audit(admin, client_addr, &tenant, "tenant.rename", detail).await;
             tenant.display_name = display_name.to_owned();
         }
         self.summary(&tenant).await
@@ -153,9 +153,9 @@ impl ManagementBackend for Backend {
         let mut tenant = self.tenant_for_platform(admin, name).await?;
         if tenant.disabled_at.is_some() != disabled {
             let now = self.state.clock.now_ms();
-            let changed = db::tenant::set_disabled(&self.state.db, &tenant.id, disabled, now).await;
+            changed_one(db::tenant::set_disabled(&self.state.db, &tenant.id, disabled, now).await)?;
             let action = if disabled { "tenant.disable" } else { "tenant.enable" };
-            self.audit_change(admin, client_addr, &tenant, action, json!({ "name": tenant.name }), changed).await?;
+            self.audit(admin, client_addr, &tenant, action, json!({ "name": tenant.name })).await;
             tenant.disabled_at = disabled.then_some(now);
             tracing::info!(tenant = %tenant.name, by = %admin.label(), disabled, "tenant state changed");
         }
@@ -178,9 +178,9 @@ impl ManagementBackend for Backend {
         }
         let db = &self.state.db;
         let (users, _) = db::user::totals(db, &tenant.id).await.or_internal()?;
-        let changed = db::tenant::delete(&self.state.db, &tenant.id).await;
+        changed_one(db::tenant::delete(&self.state.db, &tenant.id).await)?;
         let detail = json!({ "name": tenant.name, "displayName": tenant.display_name, "users": users });
-        self.audit_change(admin, client_addr, &tenant, "tenant.delete", detail, changed).await?;
+        self.audit(admin, client_addr, &tenant, "tenant.delete", detail).await;
         tracing::warn!(tenant = %tenant.name, by = %admin.label(), users, "tenant deleted with all its data");
         Ok(())
     }

@@ -8,7 +8,7 @@ use app::AppError;
 use scim::mapping::{self, MapperProblem, MapperSpec, TokenKind};
 use serde_json::{json, Map, Value};
 
-use super::{internal, log_row, Backend, OrInternal};
+use super::{changed_one, internal, log_row, Backend, OrInternal};
 use crate::clock::rfc3339_ms;
 use crate::db::{self, mapper::StoredMapper, UniqueViolationExt};
 use crate::provisioning::caller::{Actor, Caller};
@@ -254,9 +254,7 @@ impl MappingBackend for Backend {
         let current = db::mapper::list(self.state.db.reader(), &tenant.id).await.or_internal()?;
         let mapper = current.into_iter().find(|m| m.id == id).ok_or(AppError::NotFound)?;
         let mut tx = self.state.db.writer().begin().await.or_internal()?;
-        if !db::mapper::delete(&mut tx, &tenant.id, id).await.or_internal()? {
-            return Err(AppError::NotFound);
-        }
+        changed_one(db::mapper::delete(&mut tx, &tenant.id, id).await)?;
         db::mapper::bump_revision(&mut tx, &tenant.id).await.or_internal()?;
         tx.commit().await.or_internal()?;
         self.audit(admin, address, &tenant, "mapper.delete", spec_detail(&mapper.spec)).await;

@@ -116,24 +116,15 @@ impl Backend {
             );
         }
     }
+}
 
-    /// Audits a change to `tenant` whose statement reports whether it changed a row: when it
-    /// changed none (the tenant or the row went meanwhile) the answer is `NotFound` and nothing
-    /// is audited.
-    async fn audit_change(
-        &self,
-        admin: &AdminIdentity,
-        client_addr: Option<String>,
-        tenant: &Tenant,
-        action: &str,
-        detail: Value,
-        changed: Result<bool, sqlx::Error>,
-    ) -> Result<(), AppError> {
-        if !changed.or_internal()? {
-            return Err(AppError::NotFound);
-        }
-        self.audit(admin, client_addr, tenant, action, detail).await;
+/// What a statement that changes one row reports, as an answer: `NotFound` when it changed
+/// none (the tenant or the row went meanwhile), so the change is neither confirmed nor audited.
+fn changed_one(changed: Result<bool, sqlx::Error>) -> Result<(), AppError> {
+    if changed.or_internal()? {
         Ok(())
+    } else {
+        Err(AppError::NotFound)
     }
 }
 
@@ -308,9 +299,8 @@ impl AdminBackend for Backend {
         let changes = settings_changes(&settings_dto(&before), &settings_dto(&after));
         if !changes.is_empty() {
             let now = self.state.clock.now_ms();
-            let changed = db::tenant::update_settings(&self.state.db, &tenant.id, &after, now).await;
-            let detail = json!({ "changes": changes });
-            self.audit_change(admin, client_addr, &tenant, "scim_settings.update", detail, changed).await?;
+            changed_one(db::tenant::update_settings(&self.state.db, &tenant.id, &after, now).await)?;
+            self.audit(admin, client_addr, &tenant, "scim_settings.update", json!({ "changes": changes })).await;
             tracing::info!(tenant = %tenant.name, by = %admin.label(), "SCIM settings updated");
         }
         Ok(settings_dto(&after))
