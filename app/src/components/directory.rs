@@ -250,7 +250,7 @@ where
                         let first = query.with_untracked(|q| q.at == PageAt::First);
                         let href = move |at| format!("{}{}", base.get_untracked(), query.with_untracked(|q| q.at(at).to_query()));
                         view! {
-                            {table(p.rows)}
+                            <div class="table-scroll">{table(p.rows)}</div>
                             <Pager label=format!("Pages of {noun}s") cursors=p.cursors first href/>
                         }.into_any()
                     }

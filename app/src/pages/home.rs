@@ -87,7 +87,7 @@ pub fn HomePage() -> impl IntoView {
 #[component]
 fn TenantTable(rows: Vec<TenantRow>) -> impl IntoView {
     view! {
-        <table class="tenants">
+        <div class="table-scroll"><table class="tenants">
             <thead><tr>
                 <th scope="col">"Tenant"</th><th scope="col">"Profile"</th><th scope="col">"Status"</th>
                 <th scope="col">"Users"</th><th scope="col">"Requests (24 h)"</th><th scope="col">"Errors (24 h)"</th>
@@ -120,7 +120,7 @@ fn TenantTable(rows: Vec<TenantRow>) -> impl IntoView {
                     }
                 }).collect_view()}
             </tbody>
-        </table>
+        </table></div>
     }
 }
 
