@@ -9,5 +9,6 @@ export LEPTOS_RELOAD_PORT=3001
 export LEPTOS_LIB_DIR=app
 export LEPTOS_BIN_DIR=.
 export LEPTOS_JS_MINIFY=false
-export LEPTOS_HASH_FILES=false
+export LEPTOS_HASH_FILES=true
+export LEPTOS_HASH_FILE_NAME=hash.txt
 export RUSTFLAGS="--cfg erase_components"

@@ -37,7 +37,7 @@ step "release build: server and hydrated dashboard (cargo leptos)"
 npm ci --no-audit --no-fund --loglevel=error
 # cargo-leptos adds its own `--cfg erase_components` to RUSTFLAGS; passing ours too would double
 # the flag and rebuild the whole tree.
-(unset RUSTFLAGS; cargo leptos build --release)
+(unset RUSTFLAGS; cargo leptos build --release --precompress)
 export SCIMHUB_BIN=target/release/scimhub
 
 step "third-party SCIM compliance suite (scim2-tester)"
@@ -57,7 +57,11 @@ DATABASE_URL="sqlite://$smoke/smoke.db" LEPTOS_SITE_ROOT=target/site \
 smoke_pid=$!
 for _ in $(seq 1 50); do curl -fs http://127.0.0.1:3299/healthz >/dev/null && break; sleep 0.2; done
 curl -fs http://127.0.0.1:3299/login | grep -q "Sign in to scimhub" || { cat "$smoke/log"; kill $smoke_pid; exit 1; }
-curl -fs -o /dev/null http://127.0.0.1:3299/pkg/scimhub.wasm || { echo "release wasm not served"; kill $smoke_pid; exit 1; }
+# The page names its content-hashed WASM; it goes out brotli-compressed and cached as immutable.
+wasm=$(curl -fs http://127.0.0.1:3299/login | grep -o '/pkg/scimhub\.[A-Za-z0-9_-]*\.wasm' | head -n1)
+headers=$(curl -fs -o /dev/null -D - -H 'Accept-Encoding: br' "http://127.0.0.1:3299${wasm:-/pkg/none.wasm}" | tr -d '\r')
+grep -qi '^content-encoding: br$' <<<"$headers" && grep -qi '^cache-control: .*immutable' <<<"$headers" ||
+  { echo "release wasm '$wasm' not served precompressed and immutable: $headers"; kill $smoke_pid; exit 1; }
 kill $smoke_pid; wait $smoke_pid 2>/dev/null || true; rm -rf "$smoke"
 echo "smoke: 1 passed, 0 failed"
 

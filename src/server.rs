@@ -28,6 +28,7 @@ use crate::db::Db;
 use crate::state::{AppState, Shared};
 
 mod listen;
+mod site_assets;
 
 /// How long an idle dashboard session lives.
 const SESSION_IDLE: time::Duration = time::Duration::hours(8);
@@ -36,12 +37,19 @@ const SESSION_IDLE: time::Duration = time::Duration::hours(8);
 pub struct AppStateBuilder {
     config: ServeConfig,
     clock: SharedClock,
+    leptos: Option<LeptosOptions>,
 }
 
 impl AppStateBuilder {
     /// A builder with the system clock.
     pub fn new(config: ServeConfig) -> Self {
-        Self { config, clock: Arc::new(SystemClock) }
+        Self { config, clock: Arc::new(SystemClock), leptos: None }
+    }
+
+    /// Uses these site options instead of the environment's (where the dashboard's files are).
+    pub fn leptos_options(mut self, options: LeptosOptions) -> Self {
+        self.leptos = Some(options);
+        self
     }
 
     /// Uses this clock instead.
@@ -69,16 +77,14 @@ impl AppStateBuilder {
             db,
             config: Arc::new(self.config),
             clock: self.clock,
-            leptos: leptos_options()?,
+            leptos: match self.leptos {
+                Some(options) => options,
+                None => site_assets::leptos_options()?,
+            },
             oidc: Arc::new(oidc),
             remote_keys: Arc::new(crate::scim_tokens::remote_keys::RemoteKeys::new()?),
         }))
     }
-}
-
-/// Leptos' options from the environment cargo-leptos sets (defaults otherwise).
-fn leptos_options() -> anyhow::Result<LeptosOptions> {
-    Ok(leptos::config::get_configuration(None)?.leptos_options)
 }
 
 /// The whole HTTP surface. SCIM paths are brought to their canonical spelling before routing
@@ -105,8 +111,11 @@ fn routes(state: AppState) -> Router {
         .merge(crate::admin_sign_in::routes::router())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(session_layer(&state))
-        .layer(from_fn_with_state(state.clone(), crate::admin_sign_in::origin::same_origin_only));
+        .layer(from_fn_with_state(state.clone(), crate::admin_sign_in::origin::same_origin_only))
+        .layer(site_assets::pages_not_stored())
+        .layer(site_assets::compression());
     Router::new()
+        .merge(site_assets::router(&state.leptos))
         .merge(crate::scim_http::router(state.clone()))
         .merge(crate::scim_tokens::router())
         .merge(pages)

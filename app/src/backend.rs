@@ -65,6 +65,15 @@ pub trait AdminBackend:
         tenant: &str,
         kind: SecretKind,
     ) -> Result<u64, AppError>;
+    /// Ends the grace period of a superseded secret now (it stops working at once); audited.
+    /// `NotFound` unless it is the tenant's and still in its grace period.
+    async fn end_grace(
+        &self,
+        admin: &AdminIdentity,
+        client_addr: Option<String>,
+        tenant: &str,
+        credential_id: &str,
+    ) -> Result<(), AppError>;
     /// Deletes every user and group of the tenant (settings, credentials and logs stay), if
     /// `confirmation` is the tenant's exact name.
     async fn reset_directory(

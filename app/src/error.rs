@@ -32,10 +32,50 @@ pub enum AppError {
     Transport(String),
 }
 
+impl AppError {
+    /// The message as the dashboard shows it: a sentence (see [`sentence`]).
+    pub fn sentence(&self) -> String {
+        match self {
+            AppError::NotFound => "Not found, or you have no access to it.".to_owned(),
+            other => sentence(&other.to_string()),
+        }
+    }
+}
+
+/// A message as a sentence: its first letter in upper case and a full stop at the end, whatever
+/// part of the server wrote it (messages are composed lower-case, to be embedded in others).
+pub fn sentence(message: &str) -> String {
+    let message = message.trim();
+    let mut chars = message.chars();
+    let mut text = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect::<String>(),
+        None => return String::new(),
+    };
+    if !text.ends_with(['.', '!', '?', ':']) {
+        text.push('.');
+    }
+    text
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         AppError::Transport(value.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_read_as_sentences() {
+        assert_eq!(sentence("keep from 1 to 3650 days"), "Keep from 1 to 3650 days.");
+        assert_eq!(sentence("\"x\" is not an Azure tenant ID."), "\"x\" is not an Azure tenant ID.");
+        assert_eq!(sentence("ébauche refusée"), "Ébauche refusée.");
+        assert_eq!(sentence("  Already one?  "), "Already one?");
+        assert_eq!(sentence(""), "");
+        assert_eq!(AppError::Internal.sentence(), "Something went wrong on the server; the details are in its log.");
     }
 }

@@ -14,7 +14,7 @@ pub mod error;
 pub mod pages;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
@@ -49,6 +49,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.ico"/>
                 <AutoReload options=options.clone()/>
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -67,7 +68,6 @@ pub fn App() -> impl IntoView {
     provide_context(ServerAction::<api::CreateTenant>::new());
     view! {
         <SecurityHeaders/>
-        <Stylesheet id="leptos" href="/pkg/scimhub.css"/>
         <Title text="scimhub"/>
         <Router>
             <TopBar/>

@@ -19,6 +19,9 @@ async function searchUsers(page: Page, text: string, scimFilter: boolean) {
   await page.getByRole('button', { name: 'Search', exact: true }).click();
 }
 
+// An administrator far from UTC: times on hover are in their zone.
+test.use({ timezoneId: 'Asia/Kolkata' });
+
 test('users and groups: pages, sorting, plain and SCIM-filter search, status, a group and its members', async ({ page }) => {
   const tenant = `Dir-${randomSuffix()}`;
   const endpoint = `${BASE_URL}/realms/${tenant}/scim/v2`;
@@ -80,8 +83,12 @@ test('users and groups: pages, sorting, plain and SCIM-filter search, status, a 
     'User name': 'ann.lee@dir.test', 'Display name': 'Ann Lee', 'External ID': 'EXT-ANN', Status: 'Active',
   });
   expect(first.Source).toMatch(/^Bearer secret [0-9a-f]{8}$/);
-  expect(first['Last provisioned']).toMatch(/^\d{4}-\d\d-\d\dT/);
+  expect(first['Last provisioned']).toMatch(/^(just now|\d+ min ago)$/);
   await settled(page);
+  // Hovering a time shows it exactly, in the administrator's zone; the attribute keeps UTC.
+  const provisioned = bodyRows(users).first().locator('time').first();
+  await expect(provisioned).toHaveAttribute('datetime', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+  await expect(provisioned).toHaveAttribute('title', /20\d\d.*\d:\d\d:\d\d.*(GMT\+5:30|IST)/);
 
   // Next, Previous, and the browser's history through them.
   const pager = page.getByRole('navigation', { name: 'Pages of users' });

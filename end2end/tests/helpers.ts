@@ -54,8 +54,8 @@ const onProvider = (url: URL) => url.origin === OIDC_ISSUER;
  * provider's dev login page (any password) → its consent page → back to scimhub. Stops wherever
  * scimhub sends the browser after its callback (a signed-in page, or `/login?error=…`).
  */
-export async function signInThroughProvider(page: Page, loginName: string) {
-  await page.goto('/');
+export async function signInThroughProvider(page: Page, loginName: string, from = '/') {
+  await page.goto(from);
   await expect(page).toHaveURL(/\/login(\?|$)/);
   await expect(page.getByRole('heading', { name: 'Sign in to scimhub' })).toBeVisible();
   const loginPage = page.url();
@@ -86,8 +86,8 @@ export async function signInThroughProvider(page: Page, loginName: string) {
 }
 
 /** Signs in as an administrator and ends on a signed-in dashboard page. */
-export async function login(page: Page, loginName: string) {
-  await signInThroughProvider(page, loginName);
+export async function login(page: Page, loginName: string, from = '/') {
+  await signInThroughProvider(page, loginName, from);
   await expect(page).not.toHaveURL(/\/login/);
   await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
 }

@@ -49,9 +49,9 @@ async function openScimPanel(page: Page, tenant: string) {
   await expect(page.getByRole('link', { name: tenant, exact: true })).toBeVisible();
   await page.getByRole('link', { name: tenant, exact: true }).click();
   await expect(page).toHaveURL(`${BASE_URL}/tenants/${tenant}`);
-  await page.getByRole('link', { name: 'SCIM integration', exact: true }).click();
+  await page.getByRole('link', { name: 'Integrations', exact: true }).click();
   await expect(page).toHaveURL(`${BASE_URL}/tenants/${tenant}/integrations/scim`);
-  await expect(page.getByRole('heading', { name: 'SCIM integration', exact: true })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Integrations → SCIM', exact: true })).toBeVisible();
   await settled(page);
 }
 
@@ -68,7 +68,14 @@ test('SCIM integration: settings, one-time secrets, rotation with and without gr
     .toHaveText(`${BASE_URL}/realms/${tenant}/protocol/openid-connect/token`);
   const details = page.getByRole('table').filter({ has: page.getByRole('columnheader', { name: 'Needed' }) });
   await expect(details.getByRole('row', { name: /SCIM endpoint/ })).toContainText('Mandatory');
-  await expect(details.getByRole('row', { name: /Token endpoint/ })).toContainText('Only with remote token authentication');
+  // The badge follows the remote-token switch as it is flipped, before any save.
+  const tokenBadge = details.getByRole('row', { name: /Token endpoint/ }).locator('.badge');
+  await expect(tokenBadge).toHaveText('Only with remote token authentication (off)');
+  const remoteSwitch = page.getByRole('checkbox', { name: 'Use remote token authentication' });
+  await remoteSwitch.check();
+  await expect(tokenBadge).toHaveText('Only with remote token authentication');
+  await remoteSwitch.uncheck();
+  await expect(tokenBadge).toHaveText('Only with remote token authentication (off)');
   await page.getByRole('button', { name: 'Copy SCIM endpoint' }).click();
   await expect(details.getByRole('row', { name: /SCIM endpoint/ }).getByRole('status')).toHaveText('Copied');
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(endpoint);
@@ -131,6 +138,12 @@ test('SCIM integration: settings, one-time secrets, rotation with and without gr
   await settled(page);
   await expect(azure).toBeChecked();
   await expect(azureId).toHaveValue(AZURE_TENANT);
+  // Under the Azure profile the Tenant URL Entra ID wants has its own row and copy button.
+  const tenantUrl = details.getByRole('row', { name: /Tenant URL for Entra ID/ });
+  await expect(tenantUrl.getByTestId('detail-tenant-url')).toHaveText(
+    `${await page.getByTestId('detail-scim-endpoint').textContent()}?aadOptscim062020`);
+  await tenantUrl.getByRole('button', { name: 'Copy Tenant URL' }).click();
+  await expect(tenantUrl.getByRole('status')).toHaveText('Copied');
 
   // Generate the bearer secret: shown once, copied, and it works.
   const block = page.getByRole('region', { name: 'SCIM secret token' });

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { BASE_URL, REPO_ROOT, bodyRows, cli, expect, lastLine, login, randomSuffix, scim, settled, test } from './helpers';
+import { BASE_URL, REPO_ROOT, bodyRows, cli, expect, lastLine, login, randomSuffix, scim, settled, tableRows, test } from './helpers';
 
 const SCREENSHOTS = path.join(REPO_ROOT, 'docs', 'screenshots');
 const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -61,6 +61,10 @@ test('the log viewer finds SCIM errors with its filters, shows their detail and 
   await expect(conflict).toHaveCount(1);
   await expect(conflict).toContainText('409');
   await expect(conflict).toContainText(`userName "${userName}" is already taken`);
+  // In plain words, and under the userName it attempted, so a search by name finds the refusal.
+  const [refusal] = await tableRows(logTable(page));
+  expect(refusal.Summary).toBe(`Refused: userName "${userName}" is already taken`);
+  expect(refusal['User name']).toBe(userName);
 
   // Its detail: status, SCIM error, the redacted request and the response.
   await conflict.getByRole('button').click();
@@ -95,9 +99,9 @@ test('the log viewer finds SCIM errors with its filters, shows their detail and 
   await expect(bodyRows(logTable(page))).toHaveCount(1);
   await expect(bodyRows(logTable(page))).toContainText('409');
 
-  // The user's own rows, by its userName.
+  // The rows of its userName: the user's own two, and the refused duplicate that attempted it.
   await applyFilters(page, { resource: userName });
-  await expect(bodyRows(logTable(page))).toHaveCount(2);
+  await expect(bodyRows(logTable(page))).toHaveCount(3);
   await expect(logTable(page)).toContainText(`User/${userId}`);
 
   // Both errors, exported as CSV.
@@ -111,7 +115,8 @@ test('the log viewer finds SCIM errors with its filters, shows their detail and 
   expect(lines[0]).toBe(CSV_HEADER);
   expect(lines).toHaveLength(3);
   expect(lines[1]).toMatch(/^[^,]+,GET,\/Users\?filter=[^,]*,list,400,User,,,invalidFilter,/);
-  expect(lines[2]).toMatch(/^[^,]+,POST,\/Users,create,409,User,,,uniqueness,/);
+  // The refused creation keeps the userName it attempted.
+  expect(lines[2]).toMatch(new RegExp(`^[^,]+,POST,/Users,create,409,User,,${userName.replace(/[.]/g, '\\.')},uniqueness,`));
   expect(lines[2]).toContain(`is already taken`);
   expect(csv).not.toContain(secret);
 });

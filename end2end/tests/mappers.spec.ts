@@ -56,9 +56,9 @@ test('mappers: claim checked as typed, Entra defaults, a custom mapper, the user
   await login(page, 'admin-alice');
   await page.goto(`/tenants/${tenant}`);
   await settled(page);
-  await page.getByRole('link', { name: 'SCIM integration', exact: true }).click();
+  await page.getByRole('link', { name: 'Integrations', exact: true }).click();
   await expect(page).toHaveURL(`${BASE_URL}/tenants/${tenant}/integrations/scim`);
-  await page.getByRole('navigation', { name: 'SCIM integration' }).getByRole('link', { name: 'Mappers', exact: true }).click();
+  await page.getByRole('navigation', { name: 'Integrations → SCIM' }).getByRole('link', { name: 'Mappers', exact: true }).click();
   await expect(page).toHaveURL(`${BASE_URL}/tenants/${tenant}/integrations/scim/mappers`);
   await expect(page.getByRole('heading', { name: 'Mappers', exact: true })).toBeVisible();
   await expect(page.getByTestId('no-mappers')).toBeVisible();
@@ -294,4 +294,39 @@ test('mappers: claim checked as typed, Entra defaults, a custom mapper, the user
   await expect(page.getByRole('link', { name: 'pilot@contoso.test', exact: true })).toHaveCount(0);
   const gone = await scim('GET', `${endpoint}/Users/${userId}`, secret);
   expect(gone.status).toBe(404);
+});
+
+test('mappers: storing active into isSoftDeleted warns until inverted, and the inverted value is stored', async ({ page }) => {
+  const suffix = randomSuffix();
+  const tenant = `Invert-${suffix}`;
+  const endpoint = `${BASE_URL}/realms/${tenant}/scim/v2`;
+  await cli(['tenant', 'create', tenant, '--profile', 'azure']);
+  const secret = lastLine(await cli(['secret', 'rotate', tenant]));
+  await login(page, 'admin-alice');
+  await page.goto(`/tenants/${tenant}/integrations/scim/mappers`);
+  await settled(page);
+
+  // The KZero guide's row: active → isSoftDeleted. Without Invert, a warning offers it.
+  const form = await openNewMapperForm(page);
+  await form.getByRole('textbox', { name: 'Name', exact: true }).fill('deleted');
+  await form.getByRole('textbox', { name: 'User attribute' }).fill('isSoftDeleted');
+  await form.getByRole('textbox', { name: 'Token claim' }).fill('active');
+  const invert = form.getByRole('checkbox', { name: 'Invert' });
+  await expect(invert).toBeDisabled();
+  await form.getByRole('combobox', { name: 'Claim JSON type' }).selectOption({ label: 'Boolean' });
+  await expect(invert).toBeEnabled();
+  const warning = form.getByTestId('mapper-inversion-warning');
+  await expect(warning).toContainText('"isSoftDeleted" says the opposite of active');
+  await warning.getByRole('button', { name: 'Invert it' }).click();
+  await expect(invert).toBeChecked();
+  await expect(warning).toHaveCount(0);
+  await form.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Saved mapper "deleted".' })).toBeVisible();
+  await expect(mapperRow(page, 'isSoftDeleted')).toContainText('Boolean, inverted');
+
+  // An active user from Entra is stored as not soft-deleted.
+  const created = await scim('POST', `${endpoint}/Users`, secret, { schemas: [CORE], userName: `pia-${suffix}@kzero.test`, active: 'True' });
+  expect(created.status, created.text).toBe(201);
+  await page.goto(`/tenants/${tenant}/users/${created.body.id}`);
+  await expect.poll(async () => (await internalAttributes(page)).isSoftDeleted, { timeout: 15_000 }).toBe('false');
 });

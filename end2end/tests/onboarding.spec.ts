@@ -100,7 +100,7 @@ test('log retention previews what it removes, refuses bad values and saves', asy
   await expect(preview).toHaveText('This setting removes no rows now.');
 
   await section.getByRole('textbox', { name: 'Keep rows' }).fill('12');
-  await expect(section.locator('#retention-rows-error')).toContainText('keep from 1000');
+  await expect(section.locator('#retention-rows-error')).toContainText('Keep from 1000');
   await section.getByRole('textbox', { name: 'Keep rows' }).fill('');
   await section.getByRole('textbox', { name: 'Keep days' }).fill('abc');
   await expect(section.locator('#retention-days-error')).toContainText('"abc" is not a whole number');

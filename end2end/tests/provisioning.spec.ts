@@ -47,7 +47,7 @@ test('admin signs in, creates an Azure tenant, Entra provisions a user, the dash
     await expect(page).toHaveURL(`${BASE_URL}/tenants/${tenant}`, { timeout: 2_000 });
   }).toPass({ timeout: 20_000 });
   await expect(page.getByRole('heading', { name: tenant, exact: true })).toBeVisible();
-  await expect(page.getByText('SCIM endpoint', { exact: true })).toBeVisible();
+  await expect(page.getByText('SCIM endpoint (Tenant URL in Entra ID)', { exact: true })).toBeVisible();
   await expect(page.getByTestId('scim-endpoint')).toHaveText(endpoint);
 
   // A bearer secret from the CLI (shown once: the last line of its output).

@@ -2,6 +2,11 @@
 
 use serde_json::Value;
 
+/// The first eight characters of the entry's credential id, as the credentials table shows it.
+fn credential_prefix(detail: &Value) -> String {
+    text(detail, "credentialId").chars().take(8).collect()
+}
+
 /// An audit entry in words.
 pub(super) fn audit_summary(action: &str, detail: &Value) -> String {
     let grace = |d: &Value| match d["graceSecs"].as_u64().unwrap_or(0) {
@@ -58,6 +63,12 @@ pub(super) fn audit_summary(action: &str, detail: &Value) -> String {
         ),
         "scim_secret.revoke" => format!("Revoked {} SCIM secret token(s)", detail["revoked"].as_u64().unwrap_or(0)),
         "client_secret.revoke" => format!("Revoked {} client secret(s)", detail["revoked"].as_u64().unwrap_or(0)),
+        "scim_secret.end_grace" => {
+            format!("Ended the grace period of the previous SCIM secret token (ID {})", credential_prefix(detail))
+        }
+        "client_secret.end_grace" => {
+            format!("Ended the grace period of the previous client secret (ID {})", credential_prefix(detail))
+        }
         "directory.reset" => format!(
             "Reset the directory: deleted {} user(s) and {} group(s)",
             detail["users"].as_u64().unwrap_or(0),

@@ -22,7 +22,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use futures_util::stream;
+use futures_util::{stream, StreamExt as _};
 use serde::{Deserialize, Serialize};
 
 use super::log_viewer::log_filter;
@@ -288,7 +288,9 @@ where
             (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")),
             (header::CACHE_CONTROL, "no-store".to_owned()),
         ],
-        Body::from_stream(pages),
+        // Fused: a compressing layer may poll the body once more after its end, which an
+        // `unfold` stream answers with a panic.
+        Body::from_stream(pages.fuse()),
     )
         .into_response()
 }

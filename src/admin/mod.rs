@@ -364,6 +364,30 @@ impl AdminBackend for Backend {
         Ok(revoked)
     }
 
+    async fn end_grace(
+        &self,
+        admin: &AdminIdentity,
+        client_addr: Option<String>,
+        tenant: &str,
+        credential_id: &str,
+    ) -> Result<(), AppError> {
+        let tenant = self.tenant_for_change(admin, tenant).await?;
+        let now = self.state.clock.now_ms();
+        let credentials = db::credential::list_active(&self.state.db, &tenant.id, now).await.or_internal()?;
+        let kind = match credentials.iter().find(|c| c.id == credential_id && c.expires_at.is_some()) {
+            Some(c) if c.kind == Kind::Bearer => SecretKind::Bearer,
+            Some(_) => SecretKind::ClientSecret,
+            None => return Err(AppError::NotFound),
+        };
+        if !db::credential::end_grace(&self.state.db, &tenant.id, credential_id, now).await.or_internal()? {
+            return Err(AppError::NotFound);
+        }
+        tracing::info!(tenant = %tenant.name, by = %admin.label(), kind = kind.label(), "grace period ended");
+        let detail = json!({ "credentialId": credential_id });
+        self.audit(admin, client_addr, &tenant, &secret_action(kind, "end_grace"), detail).await;
+        Ok(())
+    }
+
     async fn reset_directory(
         &self,
         admin: &AdminIdentity,

@@ -29,14 +29,7 @@ pub(super) fn apply_settings(current: &Settings, input: &ScimSettings) -> Result
             crate::tenant::parse_azure_tenant_id(id)
                 .map_err(|e| field(ScimSettings::AZURE_TENANT_ID, format!("{e}.")))?,
         ),
-        None if profile == Profile::Azure => {
-            return Err(field(
-                ScimSettings::AZURE_TENANT_ID,
-                "The Azure profile needs the Azure tenant ID of your Microsoft Entra ID tenant (Entra admin \
-                 center → Overview → Tenant ID)."
-                    .into(),
-            ))
-        }
+        // Optional under every profile: it is needed only to accept Entra-issued tokens.
         None => None,
     };
     let link_users_by =
@@ -132,7 +125,8 @@ mod tests {
             Err(AppError::InvalidField(field, _)) => Some(field),
             _ => None,
         };
-        assert_eq!(field_of(dto(true, "azure", None, false)).as_deref(), Some(ScimSettings::AZURE_TENANT_ID));
+        // The ID is optional (only Entra-issued tokens need it), but a given one must be an ID.
+        assert_eq!(apply_settings(&current, &dto(true, "azure", None, false)).map(|s| s.profile), Ok(Profile::Azure));
         assert_eq!(field_of(dto(true, "azure", Some("x"), false)).as_deref(), Some(ScimSettings::AZURE_TENANT_ID));
         assert_eq!(field_of(dto(true, "okta", None, false)).as_deref(), Some(ScimSettings::PROFILE));
         let advanced = |link: &str, required: &[&str]| ScimSettings {

@@ -206,7 +206,14 @@ fn jwt_payload(jwt: &str) -> Option<Value> {
 /// URLs, which would make an open redirect) becomes `/`.
 fn safe_return_path(path: Option<&str>) -> String {
     match path {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        // Browsers drop tabs and newlines from URLs: "/\t/evil.example" would become "//evil…".
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.chars().any(|c| c == '\\' || c.is_control() || c.is_whitespace()) =>
+        {
+            p.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
@@ -222,6 +229,9 @@ mod tests {
         assert_eq!(safe_return_path(Some("//evil.example")), "/");
         assert_eq!(safe_return_path(Some("https://evil.example")), "/");
         assert_eq!(safe_return_path(Some("/\\evil.example")), "/");
+        assert_eq!(safe_return_path(Some("/\t/evil.example")), "/");
+        assert_eq!(safe_return_path(Some("/\n/evil.example")), "/");
+        assert_eq!(safe_return_path(Some("/tenants/a/log?q=x%20y")), "/tenants/a/log?q=x%20y");
         assert_eq!(safe_return_path(None), "/");
     }
 

@@ -68,7 +68,7 @@ pub async fn require_admin(
     }
     let identity = match current_admin(&session).await {
         Ok(Some(identity)) => identity,
-        Ok(None) => return Redirect::to("/login").into_response(),
+        Ok(None) => return Redirect::to(&sign_in_then(&request)).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "session store failed");
             return (StatusCode::SERVICE_UNAVAILABLE, "session store unavailable").into_response();
@@ -82,11 +82,7 @@ pub async fn require_admin(
             return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response();
         }
     };
-    let hidden = match app::components::top_bar::tenant_in_path(&path) {
-        Some(tenant) if !admin.can_access(&tenant) => true,
-        Some(tenant) => matches!(crate::db::tenant::by_name(&state.db, &tenant).await, Ok(None)),
-        None => false,
-    };
+    let hidden = !page_exists(&state, &admin, &path).await;
     // The page's server functions, run while it renders, take the administrator from here
     // instead of deciding the rights again.
     request.extensions_mut().insert(admin);
@@ -95,6 +91,49 @@ pub async fn require_admin(
         *response.status_mut() = StatusCode::NOT_FOUND;
     }
     no_store(response)
+}
+
+/// `/login`, remembering the page asked for (path and query) to return to after signing in.
+fn sign_in_then(request: &Request) -> String {
+    match request.uri().path_and_query().map(|p| p.as_str()) {
+        None | Some("/") => "/login".to_owned(),
+        Some(asked) => format!("/login?return_to={}", percent_encoding::utf8_percent_encode(asked, QUERY_VALUE)),
+    }
+}
+
+/// What a query value must escape: everything but unreserved characters and `/`.
+const QUERY_VALUE: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'/');
+
+/// Whether the page at `path` shows something the administrator may see: the tenant of a tenant
+/// page exists and is theirs, and the user or group of a detail page exists in it. (A database
+/// failure counts as existing: the page itself then says what went wrong.)
+async fn page_exists(state: &AppState, admin: &AdminIdentity, path: &str) -> bool {
+    let Some(name) = app::components::top_bar::tenant_in_path(path) else { return true };
+    if !admin.can_access(&name) {
+        return false;
+    }
+    let tenant = match crate::db::tenant::by_name(&state.db, &name).await {
+        Ok(Some(tenant)) => tenant,
+        Ok(None) => return false,
+        Err(_) => return true,
+    };
+    let detail = path.split('/').skip(3).collect::<Vec<_>>();
+    let (kind, id) = match detail.as_slice() {
+        [kind @ ("users" | "groups"), id] if !id.is_empty() => (*kind, percent_decode(id)),
+        _ => return true,
+    };
+    let found = if kind == "users" {
+        crate::db::user::get(&state.db, &tenant.id, &id).await.map(|u| u.is_some())
+    } else {
+        crate::db::group::find(&state.db, &tenant.id, &id).await.map(|g| g.is_some())
+    };
+    found.unwrap_or(true)
+}
+
+/// A path segment's text (`%2F` → `/`); undecodable input stays as it is.
+fn percent_decode(segment: &str) -> String {
+    percent_encoding::percent_decode_str(segment).decode_utf8_lossy().into_owned()
 }
 
 #[cfg(test)]

@@ -428,9 +428,6 @@ fn apply_changes(
     if let Some(list) = &changes.required_attributes {
         next.provisioning.required_attributes = crate::tenant::parse_required_attributes(list)?;
     }
-    if changes.profile.is_some() && next.profile == Profile::Azure && next.auth.azure_tenant_id.is_none() {
-        bail!("the Azure profile needs the customer's Entra tenant ID: add --azure-tenant-id GUID");
-    }
     Ok(next)
 }
 
@@ -674,7 +671,8 @@ mod tests {
 
         let bad_guid = apply_changes(&current, &changes(&["--azure-tenant-id", "contoso.onmicrosoft.com"]));
         assert!(bad_guid.unwrap_err().to_string().contains("8-4-4-4-12"));
-        assert!(apply_changes(&current, &changes(&["--profile", "azure"])).is_err(), "Azure needs a tenant id");
+        // The Entra tenant ID is optional under the Azure profile: only Entra-issued tokens need it.
+        assert_eq!(apply_changes(&current, &changes(&["--profile", "azure"])).unwrap().auth.azure_tenant_id, None);
         assert!(apply_changes(&current, &changes(&["--profile", "okta"])).is_err());
         assert!(apply_changes(&current, &changes(&["--token-ttl", "30"])).is_err());
         assert!(apply_changes(&current, &changes(&["--azure-jwks-url", "keys"])).is_err());

@@ -264,6 +264,17 @@ pub async fn revoke_client_secrets(
     Ok(done.rows_affected())
 }
 
+/// Ends the grace period of one superseded credential now: revokes it if it is still in its grace
+/// period (usable, with an expiry). Returns whether it was.
+pub async fn end_grace(db: &Db, tenant_id: &str, credential_id: &str, now_ms: i64) -> Result<bool, sqlx::Error> {
+    let sql = format!(
+        "update credential set revoked_at = $2 where tenant_id = $1 and credential_id = $3 \
+         and expires_at is not null and {ACTIVE}"
+    );
+    let done = sqlx::query(&sql).bind(tenant_id).bind(now_ms).bind(credential_id).execute(db.writer()).await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// The tenant's usable credentials (bearer and client secrets), newest first: what the
 /// dashboard's credentials panel lists with their created and last-used times.
 pub async fn list_active(db: &Db, tenant_id: &str, now_ms: i64) -> Result<Vec<CredentialInfo>, sqlx::Error> {

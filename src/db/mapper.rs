@@ -18,7 +18,7 @@ pub struct StoredMapper {
 }
 
 const COLUMNS: &str = "mapper_id, name, user_attribute, claim, json_type, multivalued, id_token, access_token, \
-                       userinfo, introspection";
+                       userinfo, introspection, invert";
 
 fn from_row(row: &AnyRow) -> Result<StoredMapper, sqlx::Error> {
     let json_type: String = row.try_get("json_type")?;
@@ -32,6 +32,7 @@ fn from_row(row: &AnyRow) -> Result<StoredMapper, sqlx::Error> {
             claim: row.try_get("claim")?,
             json_type,
             multivalued: row.flag("multivalued")?,
+            invert: row.flag("invert")?,
             id_token: row.flag("id_token")?,
             access_token: row.flag("access_token")?,
             userinfo: row.flag("userinfo")?,
@@ -57,6 +58,7 @@ fn bind_spec<'q>(query: AnyQuery<'q>, spec: &'q MapperSpec) -> AnyQuery<'q> {
         .bind(spec.access_token)
         .bind(spec.userinfo)
         .bind(spec.introspection)
+        .bind(spec.invert)
 }
 
 /// The tenant's mappers in the order they apply.
@@ -84,7 +86,8 @@ pub async fn insert(
     let query = sqlx::query(
         "insert into attribute_mapper (mapper_id, tenant_id, position, name, name_ci, user_attribute, \
          user_attribute_ci, claim, json_type, multivalued, id_token, access_token, userinfo, introspection, \
-         created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)",
+         invert, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+         $16, $16)",
     )
     .bind(id)
     .bind(tenant_id)
@@ -104,7 +107,7 @@ pub async fn update(
     let query = sqlx::query(
         "update attribute_mapper set name = $3, name_ci = $4, user_attribute = $5, user_attribute_ci = $6, \
          claim = $7, json_type = $8, multivalued = $9, id_token = $10, access_token = $11, userinfo = $12, \
-         introspection = $13, updated_at = $14 where tenant_id = $1 and mapper_id = $2",
+         introspection = $13, invert = $14, updated_at = $15 where tenant_id = $1 and mapper_id = $2",
     )
     .bind(tenant_id)
     .bind(id);

@@ -64,7 +64,13 @@ pub struct RequestExcerpt {
     pub text: String,
     /// The values redacted from the body.
     pub secrets: Secrets,
+    /// The resource's name the body carries (`userName`, else `displayName`): what a refused
+    /// create or replace attempted, so the log's name filter finds the refusal too.
+    pub name: Option<String>,
 }
+
+/// The longest name a log row keeps from a request body (in bytes).
+const NAME_LIMIT: usize = 256;
 
 /// The excerpt of a request body; non-JSON bodies are described, not stored, since nothing
 /// could be redacted in them.
@@ -73,7 +79,8 @@ pub fn excerpt(body: &[u8]) -> Option<RequestExcerpt> {
         return None;
     }
     let Ok(json) = serde_json::from_slice::<Value>(body) else {
-        return Some(RequestExcerpt { text: format!("[{} bytes, not JSON]", body.len()), secrets: Secrets::default() });
+        let text = format!("[{} bytes, not JSON]", body.len());
+        return Some(RequestExcerpt { text, ..RequestExcerpt::default() });
     };
     Some(json_excerpt(json))
 }
@@ -81,9 +88,14 @@ pub fn excerpt(body: &[u8]) -> Option<RequestExcerpt> {
 /// The excerpt of a JSON request body (a resource, `PatchOp`, `BulkRequest`, `SearchRequest`):
 /// redacted by schema, then by key, serialized once.
 pub fn json_excerpt(mut json: Value) -> RequestExcerpt {
+    let name = ["userName", "displayName"]
+        .into_iter()
+        .find_map(|key| json.get(key).and_then(Value::as_str))
+        .filter(|name| name.len() <= NAME_LIMIT)
+        .map(str::to_owned);
     let mut secrets = STANDARD.request(&mut json);
     redact_by_key(&mut json, &mut secrets);
-    RequestExcerpt { text: truncated(&json.to_string()), secrets }
+    RequestExcerpt { text: truncated(&json.to_string()), secrets, name }
 }
 
 /// The excerpt of a response body already serialized as `text`: the text itself, cut, when no
@@ -282,7 +294,8 @@ impl LogDraft {
             operation: outcome.operation,
             resource_type: outcome.resource_type,
             resource_id: outcome.resource_id,
-            user_name: outcome.user_name,
+            // What the change named; for a refusal, what the request attempted.
+            user_name: outcome.user_name.or_else(|| self.request_excerpt.as_ref().and_then(|r| r.name.clone())),
             status: outcome.status,
             scim_type,
             detail,

@@ -27,11 +27,18 @@ fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
 async fn pages_send_strangers_to_the_sign_in_page() {
     let app = TestApp::new().await;
     app.tenant("acme", Profile::Generic).await;
-    for uri in ["/", "/tenants/acme", "/tenants/acme/users", "/tenants/acme/log"] {
+    // The page asked for rides along, to return to after signing in.
+    for (uri, to) in [
+        ("/", "/login"),
+        ("/tenants/acme", "/login?return_to=/tenants/acme"),
+        ("/tenants/acme/users", "/login?return_to=/tenants/acme/users"),
+        ("/tenants/acme/log?op=create&q=a%20b", "/login?return_to=/tenants/acme/log%3Fop%3Dcreate%26q%3Da%2520b"),
+    ] {
         let r = app.send(get(uri, None)).await;
         assert!(r.status.is_redirection(), "{uri}: {}", r.status);
-        assert_eq!(r.headers[header::LOCATION], "/login", "{uri}");
+        assert_eq!(r.headers[header::LOCATION], to, "{uri}");
     }
+    // (The sign-in page hands it to the provider round trip: end2end/tests/responsive.spec.ts.)
     let login = app.send(get("/login", None)).await;
     assert_eq!(login.status, StatusCode::OK);
     assert!(login.body.as_str().unwrap().contains("Sign in to scimhub"));

@@ -109,8 +109,9 @@ async fn what_a_signed_in_administrator_sees_is_never_cached() {
         assert!(reply.status == StatusCode::OK || reply.status == StatusCode::NOT_FOUND, "{uri}: {}", reply.status);
         assert!(no_store(&reply.headers), "{uri}: {:?}", reply.headers.get(header::CACHE_CONTROL));
     }
-    // The sign-in page and the site's static files are not the administrator's data.
-    for uri in ["/login", "/pkg/scimhub.css", "/favicon.ico"] {
+    // No page is stored, signed in or not; the site's static files may be (tests/it/site_assets.rs).
+    assert!(no_store(&app.send(get("/login", None)).await.headers));
+    for uri in ["/pkg/scimhub.css", "/favicon.ico"] {
         let reply = app.send(get(uri, None)).await;
         assert!(!no_store(&reply.headers), "{uri}");
     }
@@ -146,4 +147,42 @@ async fn session_ids_are_stored_only_as_hashes() {
     assert_eq!(out.headers[header::LOCATION], "/login");
     assert_eq!(stored(hash).await, 0);
     assert_eq!(app.send(get("/", Some(&cookie))).await.headers[header::LOCATION], "/login");
+}
+
+#[tokio::test]
+async fn a_missing_user_or_group_page_answers_404() {
+    let app = TestApp::new().await;
+    let t = app.tenant("acme", Profile::Generic).await;
+    let user = app
+        .scim(
+            &t,
+            axum::http::Method::POST,
+            "/Users",
+            Some(r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"pia@acme.test"}"#),
+        )
+        .await;
+    assert_eq!(user.status, StatusCode::CREATED, "{:?}", user.body);
+    let group = app
+        .scim(
+            &t,
+            axum::http::Method::POST,
+            "/Groups",
+            Some(r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Ops"}"#),
+        )
+        .await;
+    assert_eq!(group.status, StatusCode::CREATED, "{:?}", group.body);
+    let cookie = app.break_glass_session().await;
+    let (user_id, group_id) = (user.body["id"].as_str().unwrap(), group.body["id"].as_str().unwrap());
+    for (uri, status) in [
+        (format!("/tenants/acme/users/{user_id}"), StatusCode::OK),
+        (format!("/tenants/acme/groups/{group_id}"), StatusCode::OK),
+        ("/tenants/acme/users/no-such-user".to_owned(), StatusCode::NOT_FOUND),
+        ("/tenants/acme/groups/no-such-group".to_owned(), StatusCode::NOT_FOUND),
+        // A user's id is not a group's, and another tenant's pages do not show this one's users.
+        (format!("/tenants/acme/groups/{user_id}"), StatusCode::NOT_FOUND),
+        (format!("/tenants/other/users/{user_id}"), StatusCode::NOT_FOUND),
+        ("/tenants/acme/users".to_owned(), StatusCode::OK),
+    ] {
+        assert_eq!(app.send(get(&uri, Some(&cookie))).await.status, status, "{uri}");
+    }
 }

@@ -189,7 +189,8 @@ async fn operation_groups_find_their_stored_operations() {
     // The user's own rows, by id or by userName.
     let by_id = ctx.all(&[("resource", &user)]).await;
     assert_eq!(ops(by_id), ["delete 204", "read 200", "replace 200", "reactivate 200", "deactivate 200", "create 201"]);
-    assert_eq!(ctx.all(&[("resource", "alice")]).await.len(), 6);
+    // By userName, the refused duplicate creation too: it keeps the name it attempted.
+    assert_eq!(ctx.all(&[("resource", "alice")]).await.len(), 7);
     assert_eq!(ctx.all(&[("resource", "Crew")]).await.len(), 1);
 }
 

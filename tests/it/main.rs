@@ -30,6 +30,7 @@ mod routing;
 mod scim_errors;
 mod scim_groups;
 mod scim_users;
+mod site_assets;
 mod storage;
 mod support;
 mod tenants;

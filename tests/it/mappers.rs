@@ -411,3 +411,33 @@ async fn every_attribute_a_tenant_publishes_can_be_filtered_and_sorted_on() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{:?}", r.body);
     assert_eq!(r.body["scimType"], "invalidFilter");
 }
+
+#[tokio::test]
+async fn an_inverted_mapper_stores_the_opposite_and_survives_export_and_storage() {
+    let app = TestApp::new().await;
+    let t = app.tenant("kzero", Profile::Azure).await;
+    let backend = Backend::new(app.state.clone());
+    let admin = platform_admin();
+    // The KZero guide's table: active → isSoftDeleted, which must be inverted.
+    let soft_deleted = MapperSpec { invert: true, ..MapperSpec::new("isSoftDeleted", "active", ClaimType::Boolean) };
+    saved(&backend, &t, soft_deleted.clone()).await;
+    let id =
+        create(&app, &t, &json!({ "schemas": [CORE], "userName": "pia@kzero.test", "active": "True" }).to_string())
+            .await;
+    assert_eq!(attributes(&app, &t, &id).await["isSoftDeleted"], false);
+    // Entra deactivates the way it does: the attribute follows, inverted.
+    let off = patch(&app, &t, &id, json!([{ "op": "Replace", "path": "active", "value": "False" }])).await;
+    assert_eq!(off.status, StatusCode::OK, "{:?}", off.body);
+    assert_eq!(attributes(&app, &t, &id).await["isSoftDeleted"], true);
+
+    // Stored, listed and exported with the option; only a Boolean can be inverted.
+    let listed = backend.mapper_panel(&admin, &t.name).await.unwrap().mappers;
+    assert_eq!(listed.iter().map(|m| &m.spec).collect::<Vec<_>>(), [&soft_deleted]);
+    let exported: Vec<MapperSpec> =
+        serde_json::from_str(&backend.export_mappers(&admin, &t.name).await.unwrap()).unwrap();
+    assert!(exported[0].invert);
+    let text = MapperSpec { invert: true, ..MapperSpec::new("mail", "userName", ClaimType::String) };
+    let refused = FormOutcome::of(backend.save_mapper(&admin, None, &t.name, None, text).await).unwrap();
+    assert!(matches!(refused, FormOutcome::Refused { ref field, .. } if field == MapperSpec::INVERT), "{refused:?}");
+    assert_eq!(backend.mapper_panel(&admin, &t.name).await.unwrap().mappers.len(), 1);
+}

@@ -123,12 +123,7 @@ async fn an_invalid_azure_tenant_id_is_refused_next_to_its_field_and_nothing_is_
             other => panic!("{bad}: {other:?}"),
         }
     }
-    // The Azure profile needs an ID at all; an unknown profile is refused at its own field.
-    let missing = backend.update_scim_settings(&who, None, "contoso", settings(true, "azure", Some("  "), false)).await;
-    assert!(
-        matches!(&missing, Err(AppError::InvalidField(f, m)) if f == ScimSettings::AZURE_TENANT_ID && m.contains("Azure profile")),
-        "{missing:?}"
-    );
+    // An unknown profile is refused at its own field.
     let profile = backend.update_scim_settings(&who, None, "contoso", settings(true, "okta", None, false)).await;
     assert!(matches!(&profile, Err(AppError::InvalidField(f, _)) if f == ScimSettings::PROFILE), "{profile:?}");
 
@@ -152,6 +147,47 @@ async fn an_invalid_azure_tenant_id_is_refused_next_to_its_field_and_nothing_is_
     // Saving the same settings again changes nothing and records nothing.
     backend.update_scim_settings(&who, None, "contoso", saved.clone()).await.unwrap();
     assert_eq!(audit_rows(&app, &t).await.len(), 1);
+
+    // The ID is optional under the Azure profile, as at "Create tenant": only Entra-issued tokens
+    // need it. An empty field removes it.
+    let without = backend.update_scim_settings(&who, None, "contoso", settings(true, "azure", Some("  "), false)).await;
+    assert_eq!(without, Ok(settings(true, "azure", None, false)));
+    assert_eq!(stored(&app, &t).await.auth.azure_tenant_id, None);
+}
+
+#[tokio::test]
+async fn the_grace_period_of_a_previous_secret_can_end_now() {
+    let clock = TestClock::at(NOW_MS);
+    let app = TestApp::with_clock(clock.clone()).await;
+    let t = app.tenant("graceful", Profile::Generic).await;
+    app.tenant("other", Profile::Generic).await;
+    let backend = Backend::new(app.state.clone());
+    let who = admin(false, &["graceful", "other"]);
+    let previous = scimhub::db::credential::list_active(&app.state.db, &t.id, NOW_MS).await.unwrap()[0].id.clone();
+    let current = backend.rotate_secret(&who, None, "graceful", SecretKind::Bearer, 86_400).await.unwrap();
+    assert_eq!(scim_status(&app, &t, &t.token).await, StatusCode::OK, "in its grace period");
+
+    // Only a secret in its grace period, of this tenant, can be ended; a refusal changes nothing.
+    for (tenant, id) in [("graceful", current.credential_id.as_str()), ("other", &previous), ("graceful", "nope")] {
+        assert_eq!(backend.end_grace(&who, None, tenant, id).await, Err(AppError::NotFound), "{tenant} {id}");
+    }
+    let mut reader = admin(false, &["graceful"]);
+    reader.read_only_tenants = vec!["graceful".into()];
+    assert_eq!(backend.end_grace(&reader, None, "graceful", &previous).await, Err(AppError::Forbidden));
+    assert_eq!(scim_status(&app, &t, &t.token).await, StatusCode::OK);
+    let before = audit_rows(&app, &t).await.len();
+
+    // Ended: the previous secret is refused at once, the current one works, the trail says so.
+    backend.end_grace(&who, None, "graceful", &previous).await.unwrap();
+    assert_eq!(scim_status(&app, &t, &t.token).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(scim_status(&app, &t, &current.secret).await, StatusCode::OK);
+    let panel = backend.scim_integration(&who, "graceful").await.unwrap();
+    assert_eq!(panel.credentials.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [current.credential_id.as_str()]);
+    let rows = audit_rows(&app, &t).await;
+    assert_eq!(rows.len(), before + 1);
+    assert_eq!(rows[0].entry.action, "scim_secret.end_grace");
+    assert_eq!(rows[0].entry.detail["credentialId"], previous.as_str());
+    assert_eq!(backend.end_grace(&who, None, "graceful", &previous).await, Err(AppError::NotFound), "already ended");
 }
 
 #[tokio::test]
@@ -322,7 +358,7 @@ async fn the_panel_and_its_server_functions_work_through_the_router() {
 
     // The page: behind the sign-in guard, then rendered on the server.
     let anonymous = app.send(Request::get("/tenants/routed/integrations/scim").body(Body::empty()).unwrap()).await;
-    assert_eq!(anonymous.headers[header::LOCATION], "/login");
+    assert_eq!(anonymous.headers[header::LOCATION], "/login?return_to=/tenants/routed/integrations/scim");
     let page = app
         .send(
             Request::get("/tenants/routed/integrations/scim")
@@ -333,7 +369,8 @@ async fn the_panel_and_its_server_functions_work_through_the_router() {
         .await;
     assert_eq!(page.status, StatusCode::OK);
     let html = page.body.as_str().unwrap();
-    for text in ["SCIM integration", "Enable endpoint", "Azure tenant ID", "http://scimhub.test/realms/routed/scim/v2"]
+    for text in
+        ["Integrations → SCIM", "Enable endpoint", "Azure tenant ID", "http://scimhub.test/realms/routed/scim/v2"]
     {
         assert!(html.contains(text), "{text} missing from the page");
     }

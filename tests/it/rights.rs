@@ -86,14 +86,7 @@ fn settings() -> ScimSettings {
 fn mapper_spec(role: Role) -> scim::mapping::MapperSpec {
     scim::mapping::MapperSpec {
         name: format!("given-{role:?}"),
-        user_attribute: format!("given{role:?}"),
-        claim: "name.givenName".into(),
-        json_type: scim::mapping::ClaimType::String,
-        multivalued: false,
-        id_token: true,
-        access_token: true,
-        userinfo: true,
-        introspection: true,
+        ..scim::mapping::MapperSpec::new(&format!("given{role:?}"), "name.givenName", scim::mapping::ClaimType::String)
     }
 }
 

@@ -296,3 +296,26 @@ async fn every_configured_limit_is_announced_and_enforced() {
     assert_scim_error(&app.scim(&t, Method::POST, "/Bulk", Some(&body.to_string())).await, 413, Some("tooMany"));
     assert_eq!(app.user_count(&t).await, 7);
 }
+
+#[tokio::test]
+async fn refused_creates_are_logged_under_the_name_they_attempted() {
+    let app = TestApp::new().await;
+    let t = app.tenant("acme", Profile::Generic).await;
+    let user = r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"pia@acme.test","password":"pia-Secret-1"}"#;
+    assert_eq!(app.scim(&t, Method::POST, "/Users", Some(user)).await.status, StatusCode::CREATED);
+    assert_eq!(app.scim(&t, Method::POST, "/Users", Some(user)).await.status, StatusCode::CONFLICT);
+    let group = r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Ops","nope":1}"#;
+    assert_eq!(app.scim(&t, Method::POST, "/Groups", Some(group)).await.status, StatusCode::BAD_REQUEST);
+    let log = app.log(&t).await;
+    let refused: Vec<(u16, Option<&str>)> =
+        log.iter().filter(|e| e.status >= 400).map(|e| (e.status, e.user_name.as_deref())).collect();
+    assert_eq!(refused, [(400, Some("Ops")), (409, Some("pia@acme.test"))]);
+    // A refused request's name too long to be a name is not copied into its row.
+    let long = format!(
+        r#"{{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"{}","nope":1}}"#,
+        "x".repeat(300)
+    );
+    assert_eq!(app.scim(&t, Method::POST, "/Users", Some(&long)).await.status, StatusCode::BAD_REQUEST);
+    let newest = &app.log(&t).await[0];
+    assert_eq!((newest.status, newest.user_name.as_deref()), (400, None));
+}

@@ -127,6 +127,11 @@ impl TestApp {
         Self::build(scimhub::AppStateBuilder::new(config)).await
     }
 
+    /// An app that serves the dashboard's files from these site options.
+    pub async fn with_site(options: leptos::prelude::LeptosOptions) -> TestApp {
+        Self::build(scimhub::AppStateBuilder::new(config(fresh_database_url().await)).leptos_options(options)).await
+    }
+
     async fn build(builder: scimhub::AppStateBuilder) -> TestApp {
         let state = builder.build().await.unwrap();
         let router = scimhub::router(state.clone());

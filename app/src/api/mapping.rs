@@ -27,6 +27,9 @@ pub struct MapperForm {
     pub json_type: String,
     /// Every value as a list, or the single one.
     pub multivalued: bool,
+    /// Boolean only: store the opposite value.
+    #[serde(default)]
+    pub invert: bool,
     /// Carried in the ID token.
     pub id_token: bool,
     /// Carried in the access token.
@@ -46,6 +49,7 @@ impl MapperForm {
             claim: spec.claim.clone(),
             json_type: spec.json_type.as_str().to_owned(),
             multivalued: spec.multivalued,
+            invert: spec.invert,
             id_token: spec.id_token,
             access_token: spec.access_token,
             userinfo: spec.userinfo,
@@ -68,6 +72,7 @@ impl MapperForm {
             claim: self.claim.trim().to_owned(),
             json_type,
             multivalued: self.multivalued,
+            invert: self.invert,
             id_token: self.id_token,
             access_token: self.access_token,
             userinfo: self.userinfo,
@@ -85,6 +90,7 @@ impl Default for MapperForm {
             claim: String::new(),
             json_type: scim::mapping::ClaimType::String.as_str().to_owned(),
             multivalued: false,
+            invert: false,
             id_token: true,
             access_token: true,
             userinfo: true,
@@ -179,6 +185,7 @@ mod tests {
             claim: "active".into(),
             json_type: ClaimType::Boolean,
             multivalued: false,
+            invert: true,
             id_token: false,
             access_token: true,
             userinfo: true,

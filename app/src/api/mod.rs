@@ -111,6 +111,13 @@ pub async fn revoke_client_secret(tenant: String) -> Result<u64, AppError> {
     backend.revoke_secrets(&admin, address, &tenant, crate::dto::SecretKind::ClientSecret).await
 }
 
+/// Ends the grace period of a superseded secret of the tenant now.
+#[server]
+pub async fn end_grace(tenant: String, credential_id: String) -> Result<(), AppError> {
+    let (backend, admin, address) = crate::backend::authed_with_address().await?;
+    backend.end_grace(&admin, address, &tenant, &credential_id).await
+}
+
 /// Deletes every user and group of a tenant, for a fresh full sync; `confirmation` must be the
 /// tenant's exact name.
 #[server]

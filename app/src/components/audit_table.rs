@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use crate::components::when::When;
 use crate::dto::AuditRow;
 
 /// The entries, newest first; with `show_tenant`, a column names each entry's tenant.
@@ -11,7 +12,7 @@ pub fn AuditTable(rows: Vec<AuditRow>, #[prop(optional)] show_tenant: bool) -> i
         return view! { <p data-testid="audit-empty">"No changes yet."</p> }.into_any();
     }
     view! {
-        <table class="audit">
+        <div class="table-scroll"><table class="audit">
             <thead><tr>
                 <th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"What"</th><th scope="col">"From"</th>
                 {show_tenant.then(|| view! { <th scope="col">"Tenant"</th> })}
@@ -19,7 +20,7 @@ pub fn AuditTable(rows: Vec<AuditRow>, #[prop(optional)] show_tenant: bool) -> i
             <tbody>
                 {rows.into_iter().map(|r| view! {
                     <tr data-action=r.action.clone()>
-                        <td><time datetime=r.time.clone()>{r.time.clone()}</time></td>
+                        <td><When at=r.time.clone()/></td>
                         <td>{r.actor}</td>
                         <td>{r.summary}</td>
                         <td>{r.client_addr.unwrap_or_default()}</td>
@@ -27,7 +28,7 @@ pub fn AuditTable(rows: Vec<AuditRow>, #[prop(optional)] show_tenant: bool) -> i
                     </tr>
                 }).collect_view()}
             </tbody>
-        </table>
+        </table></div>
     }
     .into_any()
 }

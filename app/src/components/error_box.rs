@@ -8,10 +8,7 @@ use crate::error::AppError;
 #[component]
 pub fn ErrorBox(error: AppError) -> impl IntoView {
     let sign_in = matches!(error, AppError::Unauthenticated);
-    let text = match error {
-        AppError::NotFound => "Not found, or you have no access to it.".to_owned(),
-        other => other.to_string(),
-    };
+    let text = error.sentence();
     view! {
         <div class="alert" role="alert">
             <p>{text}</p>

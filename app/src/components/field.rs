@@ -3,6 +3,7 @@
 //! `aria-describedby`, `aria-invalid`); a checkbox with its hint; and the search box above a
 //! list.
 
+use crate::error::sentence;
 use leptos::prelude::*;
 
 /// One field: `<div class="field">` holding the label, the control (the children: one input,
@@ -54,7 +55,10 @@ pub fn Field(
             <label for=id>{label}</label>
             {children().add_any_attr(attrs)}
             {hint.map(|hint| view! { <p class="hint" id=hint_id>{hint}</p> })}
-            {error.map(|error| view! { <p class="field-error" id=error_id role="alert">{error}</p> })}
+            {error.map(|error| {
+                let text = move || error.with(|e| e.as_deref().map(sentence));
+                view! { <p class="field-error" id=error_id role="alert">{text}</p> }
+            })}
             {after.map(ViewFnOnce::run)}
         </div>
     }
@@ -74,11 +78,14 @@ pub fn Checkbox(
     /// What checking it does.
     #[prop(optional)]
     hint: Option<&'static str>,
+    /// Whether it cannot be changed now.
+    #[prop(optional, into)]
+    disabled: Signal<bool>,
 ) -> impl IntoView {
     let hint_id = id.filter(|_| hint.is_some()).map(|id| format!("{id}-hint"));
     let check = view! {
         <label class="check">
-            <input type="checkbox" id=id aria-describedby=hint_id.clone()
+            <input type="checkbox" id=id aria-describedby=hint_id.clone() disabled=move || disabled.get()
                 prop:checked=move || checked.get() on:change=move |ev| checked.set(event_target_checked(&ev))/>
             {label}
         </label>

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use crate::components::when::When;
 use crate::dto::LogRow;
 
 /// The "Provisioning history" panel of a user's or a group's page.
@@ -34,7 +35,7 @@ pub fn HistoryTable(
         return view! { <p data-testid="no-history">{empty}</p> }.into_any();
     }
     view! {
-        <table class="log" aria-label="Provisioning history">
+        <div class="table-scroll"><table class="log" aria-label="Provisioning history">
             <thead><tr>
                 <th scope="col">"Time"</th><th scope="col">"Operation"</th><th scope="col">"Status"</th>
                 <th scope="col">"Method"</th><th scope="col">"Path"</th>
@@ -44,7 +45,7 @@ pub fn HistoryTable(
                     let class = if r.status >= 500 { "status err" } else if r.status >= 400 { "status warn" } else { "status ok" };
                     view! {
                         <tr>
-                            <td><time datetime=r.time.clone()>{r.time.clone()}</time></td>
+                            <td><When at=r.time.clone()/></td>
                             <td>{r.operation}</td>
                             <td><span class=class>{r.status}</span>{r.detail.map(|d| view! { " "<span class="hint">{d}</span> })}</td>
                             <td>{r.method}</td>
@@ -53,7 +54,7 @@ pub fn HistoryTable(
                     }
                 }).collect_view()}
             </tbody>
-        </table>
+        </table></div>
     }
     .into_any()
 }

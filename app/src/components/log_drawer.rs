@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::api::get_log_entry;
 use crate::components::error_box::ErrorBox;
+use crate::components::when::When;
 use crate::dto::LogEntryDetail;
 
 /// The drawer of the row `selected` names (closed while it names none); closing it clears
@@ -91,14 +92,14 @@ fn EntryView(tenant: String, detail: LogEntryDetail) -> impl IntoView {
             <dt>"Repeated"</dt>
             <dd data-testid="log-entry-repeats">
                 {format!("{} identical refusals, the first at {}, the last at ", row.repeat_count, row.time)}
-                <time datetime=last.clone()>{last.clone()}</time>
+                <When at=last.clone()/>
             </dd>
         }
     });
     view! {
         <dl class="facts" data-testid="log-entry">
             <dt>"Time"</dt>
-            <dd><time datetime=row.time.clone()>{row.time.clone()}</time></dd>
+            <dd><When at=row.time.clone()/></dd>
             <dt>"Request"</dt>
             <dd><code>{format!("{} {}", row.method, row.path)}</code></dd>
             <dt>"Operation"</dt>

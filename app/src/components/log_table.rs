@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use crate::components::when::When;
 use crate::dto::LogRow;
 
 /// The rows, newest first. Clicking a row (or its time, a button for the keyboard) calls
@@ -12,16 +13,16 @@ pub fn LogTable(rows: Vec<LogRow>, selected: Signal<Option<i64>>, on_select: Cal
         <div class="table-scroll">
             <table class="log viewer">
                 <thead><tr>
-                    <th scope="col">"Time"</th><th scope="col">"Method"</th><th scope="col">"Path"</th>
-                    <th scope="col">"Operation"</th><th scope="col">"Status"</th><th scope="col">"Resource"</th>
-                    <th scope="col">"User name"</th><th scope="col">"Detail"</th>
+                    <th scope="col">"Time"</th><th scope="col">"Summary"</th><th scope="col">"User name"</th>
+                    <th scope="col">"Status"</th><th scope="col">"Operation"</th><th scope="col">"Method"</th>
+                    <th scope="col">"Path"</th><th scope="col">"Resource"</th>
                 </tr></thead>
                 <tbody>
                     {rows.into_iter().map(|r| {
                         let id = r.id;
                         let class = r.status_class();
                         let resource = r.resource();
-                        let problem = r.problem().map(str::to_owned);
+                        let summary = r.summary();
                         let repeats = r.repeats().map(|text| {
                             let title = format!("{} identical refusals; the first at {}", r.repeat_count, r.time);
                             view! { " " <span class="hint" title=title data-testid="log-repeats">{text}</span> }
@@ -32,15 +33,15 @@ pub fn LogTable(rows: Vec<LogRow>, selected: Signal<Option<i64>>, on_select: Cal
                                 <td><button type="button" class="link" title="Show this request's detail"
                                     aria-expanded=move || (selected.get() == Some(id)).to_string()
                                     aria-controls="log-entry">
-                                    <time datetime=r.time.clone()>{r.time.clone()}</time>
+                                    <When at=r.time.clone()/>
                                 </button></td>
+                                <td class="summary">{summary}</td>
+                                <td>{r.user_name}</td>
+                                <td><span class=class>{r.status}</span>{repeats}</td>
+                                <td>{r.operation}</td>
                                 <td>{r.method}</td>
                                 <td><code>{r.path}</code></td>
-                                <td>{r.operation}</td>
-                                <td><span class=class>{r.status}</span>{repeats}</td>
                                 <td><code>{resource}</code></td>
-                                <td>{r.user_name}</td>
-                                <td>{problem}</td>
                             </tr>
                         }
                     }).collect_view()}

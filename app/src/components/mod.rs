@@ -16,8 +16,10 @@ pub mod onboarding_checklist;
 pub mod polling;
 pub mod scim_tabs;
 pub mod security_headers;
+pub mod tenant_nav;
 pub mod top_bar;
 pub mod typed_confirm;
+pub mod when;
 
 use leptos::prelude::*;
 

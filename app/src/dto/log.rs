@@ -69,6 +69,42 @@ impl LogRow {
         self.detail.as_deref().or(self.scim_type.as_deref())
     }
 
+    /// What happened, in plain words: "Created pia@contoso.com", "Deactivated pia@contoso.com",
+    /// "Refused: userName "x" is already taken".
+    pub fn summary(&self) -> String {
+        if self.status >= 400 {
+            let verdict = if self.status >= 500 { "Failed" } else { "Refused" };
+            let why = self.problem().map_or_else(|| format!("HTTP {}", self.status), str::to_owned);
+            return format!("{verdict}: {why}");
+        }
+        let kind = match self.resource_type.as_deref() {
+            Some("Group") => "group",
+            _ => "user",
+        };
+        let name = match (&self.user_name, &self.resource_id) {
+            (Some(name), _) => name.clone(),
+            (None, Some(id)) => format!("{kind} {id}"),
+            (None, None) => format!("a {kind}"),
+        };
+        let done = match self.operation.as_str() {
+            "create" => format!("Created {name}"),
+            "link" => format!("Linked {name} to an existing user"),
+            "replace" | "update" => format!("Updated {name}"),
+            "deactivate" => format!("Deactivated {name}"),
+            "reactivate" => format!("Reactivated {name}"),
+            "delete" => format!("Deleted {name}"),
+            "read" => format!("Read {name}"),
+            "list" => format!("Listed {kind}s"),
+            "bulk" => "Ran a bulk request".to_owned(),
+            "discovery" => "Read the service's configuration".to_owned(),
+            other => format!("{other} {name}"),
+        };
+        match self.detail.as_deref() {
+            Some(detail) => format!("{done}: {detail}"),
+            None => done,
+        }
+    }
+
     /// The CSS classes of the status badge.
     pub fn status_class(&self) -> &'static str {
         match self.status {
@@ -404,6 +440,31 @@ mod tests {
         let mut old = serde_json::to_value(row(1, None)).unwrap();
         old.as_object_mut().unwrap().retain(|k, _| k != "repeatCount" && k != "lastSeen");
         assert_eq!(serde_json::from_value::<LogRow>(old).unwrap().repeat_count, 1);
+    }
+
+    #[test]
+    fn each_row_says_what_happened_in_plain_words() {
+        let row = |operation: &str, status: u16, name: Option<&str>, detail: Option<&str>| LogRow {
+            operation: operation.into(),
+            status,
+            resource_type: Some("User".into()),
+            resource_id: Some("8c1f".into()),
+            user_name: name.map(str::to_owned),
+            detail: detail.map(str::to_owned),
+            ..LogRow::sample(1)
+        };
+        let pia = Some("pia@contoso.com");
+        assert_eq!(row("create", 201, pia, None).summary(), "Created pia@contoso.com");
+        assert_eq!(row("deactivate", 200, pia, None).summary(), "Deactivated pia@contoso.com");
+        assert_eq!(row("delete", 204, None, None).summary(), "Deleted user 8c1f");
+        let taken = Some("userName \"pia@contoso.com\" is already taken");
+        assert_eq!(row("create", 409, pia, taken).summary(), "Refused: userName \"pia@contoso.com\" is already taken");
+        assert_eq!(row("read", 401, None, None).summary(), "Refused: HTTP 401");
+        assert_eq!(row("update", 500, pia, None).summary(), "Failed: HTTP 500");
+        let group =
+            LogRow { resource_type: Some("Group".into()), ..row("update", 200, Some("Ops"), Some("+2 members")) };
+        assert_eq!(group.summary(), "Updated Ops: +2 members");
+        assert_eq!(LogRow::sample(1).summary(), "Listed users");
     }
 
     #[test]

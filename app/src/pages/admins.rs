@@ -9,6 +9,7 @@ use crate::components::confirm_button::ConfirmButton;
 use crate::components::error_box::ErrorBox;
 use crate::components::field::{Checkbox, Field};
 use crate::components::use_interactive;
+use crate::components::when::When;
 use crate::dto::{FormOutcome, GrantRow, TenantAdmins, PRINCIPAL_KINDS};
 use crate::pages::tenant::use_tenant;
 
@@ -68,7 +69,7 @@ fn AdminLists(data: TenantAdmins, revoke: ServerAction<RevokeTenantAdmin>) -> im
                 <td>{kind_label(&g.kind)}</td>
                 <td><code>{g.principal.clone()}</code></td>
                 <td>{if g.read_only { "Read-only" } else { "Full" }}</td>
-                <td><time datetime=g.created_at.clone()>{g.created_at.clone()}</time>" by "{g.created_by}</td>
+                <td><When at=g.created_at.clone()/>" by "{g.created_by}</td>
                 <td>{removable.then(|| view! {
                     <ConfirmButton label=Signal::stored(format!("Remove {}", g.principal)) question=Signal::stored(question)
                         confirm="Remove now" danger=true disabled=revoke.pending() on_confirm=remove/>
@@ -78,13 +79,13 @@ fn AdminLists(data: TenantAdmins, revoke: ServerAction<RevokeTenantAdmin>) -> im
     };
     let table = move |rows: Vec<GrantRow>, removable: bool, label: &'static str| {
         view! {
-            <table class="grants" aria-label=label>
+            <div class="table-scroll"><table class="grants" aria-label=label>
                 <thead><tr>
                     <th scope="col">"By"</th><th scope="col">"Identity"</th><th scope="col">"Access"</th>
                     <th scope="col">"Granted"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
                 </tr></thead>
                 <tbody>{rows.into_iter().map(|g| row(g, removable)).collect_view()}</tbody>
-            </table>
+            </table></div>
         }
     };
     view! {
@@ -98,7 +99,7 @@ fn AdminLists(data: TenantAdmins, revoke: ServerAction<RevokeTenantAdmin>) -> im
         </section>
         <section aria-labelledby="platform-admins-heading">
             <h3 id="platform-admins-heading">"Platform administrators"</h3>
-            <p class="hint">"They manage every tenant. Set by the server's configuration or by `scimhub admin grant --platform`."</p>
+            <p class="hint">"They manage every tenant. Set by the server's configuration or by "<code>"scimhub admin grant --platform"</code>"."</p>
             <ul>{configured.into_iter().map(|c| view! { <li>{c}" (configuration)"</li> }).collect_view()}</ul>
             {(!platform_grants.is_empty()).then(|| table(platform_grants, false, "Platform administrators by grant"))}
             {rights_claim.map(|claim| view! {

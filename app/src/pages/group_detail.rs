@@ -9,6 +9,7 @@ use crate::components::directory::{DirectoryDetail, Pager, ResourcePanel, Status
 use crate::components::download_link::percent_encode;
 use crate::components::error_box::ErrorBox;
 use crate::components::history_table::HistoryPanel;
+use crate::components::when::When;
 use crate::dto::{GroupDetail, MemberKind, MemberPage, MemberRow, PageAt};
 use crate::error::AppError;
 use crate::pages::tenant::use_tenant;
@@ -67,9 +68,9 @@ fn GroupView(
             <dt>"Members"</dt>
             <dd data-testid="member-count">{member_count}</dd>
             <dt>"Created"</dt>
-            <dd><time datetime=created.clone()>{created.clone()}</time></dd>
+            <dd><When at=created.clone()/></dd>
             <dt>"Last modified"</dt>
-            <dd><time datetime=last_modified.clone()>{last_modified.clone()}</time></dd>
+            <dd><When at=last_modified.clone()/></dd>
         </dl>
 
         <section class="panel" aria-labelledby="members-heading">
@@ -100,14 +101,14 @@ fn MemberList(tenant: String, base: String, page: MemberPage, first: bool) -> im
     }
     let href = move |at: PageAt| format!("{base}{}", at.to_query());
     view! {
-        <table class="directory members" aria-label="Members">
+        <div class="table-scroll"><table class="directory members" aria-label="Members">
             <thead><tr>
                 <th scope="col">"Name"</th><th scope="col">"Type"</th><th scope="col">"User name"</th><th scope="col">"Status"</th>
             </tr></thead>
             <tbody>
                 {page.rows.into_iter().map(|m| view! { <MemberItem tenant=tenant.clone() member=m/> }).collect_view()}
             </tbody>
-        </table>
+        </table></div>
         <Pager label="Pages of members" cursors=page.cursors first href/>
     }
     .into_any()

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use crate::api::{count_groups, get_group_page};
 use crate::components::directory::{DirectoryList, SortHeader};
 use crate::components::download_link::percent_encode;
+use crate::components::when::When;
 use crate::dto::{DirectoryQuery, GroupRow, SortKey};
 use crate::pages::tenant::use_tenant;
 
@@ -42,8 +43,8 @@ fn GroupTable(tenant: String, rows: Vec<GroupRow>, base: Signal<String>, query: 
                         <td><a href=format!("/tenants/{tenant}/groups/{}", percent_encode(&g.id))>{g.display_name}</a></td>
                         <td><code>{g.external_id.unwrap_or_default()}</code></td>
                         <td class="num">{g.members}</td>
-                        <td><time datetime=g.last_provisioned.clone()>{g.last_provisioned.clone()}</time></td>
-                        <td><time datetime=g.created.clone()>{g.created.clone()}</time></td>
+                        <td><When at=g.last_provisioned.clone()/></td>
+                        <td><When at=g.created.clone()/></td>
                     </tr>
                 }).collect_view()}
             </tbody>

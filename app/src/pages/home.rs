@@ -9,6 +9,7 @@ use crate::components::audit_table::AuditTable;
 use crate::components::error_box::ErrorBox;
 use crate::components::field::{Field, SearchBox};
 use crate::components::use_interactive;
+use crate::components::when::when_or;
 use crate::dto::{tenant_fields, FormOutcome, TenantRow, TENANT_PAGE_SIZE};
 
 /// The Tenants page.
@@ -115,7 +116,7 @@ fn TenantTable(rows: Vec<TenantRow>) -> impl IntoView {
                             <td class="num">{t.users}</td>
                             <td class="num">{t.requests_24h}</td>
                             <td class="num" class:error=has_errors>{t.errors_24h}</td>
-                            <td>{t.last_request_at.unwrap_or_else(|| "never".into())}</td>
+                            <td>{when_or(t.last_request_at, "never")}</td>
                         </tr>
                     }
                 }).collect_view()}
@@ -140,7 +141,7 @@ fn PlatformOverviewBox() -> impl IntoView {
                     {(!o.break_glass.is_empty()).then(|| view! {
                         <section class="warning" aria-labelledby="break-glass-heading">
                             <h2 id="break-glass-heading">"Break-glass sign-ins"</h2>
-                            <p class="hint">"Sign-ins with a one-time link from `scimhub admin login-link`, which bypass the identity provider. Check each was expected."</p>
+                            <p class="hint">"Sign-ins with a one-time link from "<code>"scimhub admin login-link"</code>", which bypass the identity provider. Check each was expected."</p>
                             <AuditTable rows=o.break_glass/>
                         </section>
                     })}

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use leptos::html;
 use leptos::prelude::*;
-use scim::mapping::{entra_source, parse_claim, ClaimType, MapperSpec, CUSTOM_EXTENSION_URN};
+use scim::mapping::{entra_source, inversion_warning, parse_claim, ClaimType, MapperSpec, CUSTOM_EXTENSION_URN};
 
 use crate::api::{
     get_mapper_panel, ApplyAzureDefaults, DeleteMapper, ExportMappers, ImportMappers, MapperForm, SaveMapper,
@@ -128,7 +128,6 @@ pub fn MappersPage() -> impl IntoView {
     });
 
     view! {
-        <h2>"SCIM integration"</h2>
         <ScimTabs tenant/>
         <h3 class="page-heading">"Mappers"</h3>
         <p class="hint">
@@ -233,7 +232,7 @@ fn MapperList(
                 <th scope="row">{spec.name.clone()}</th>
                 <td>{spec.user_attribute.clone()}</td>
                 <td class="claim-cell"><code class="claim">{spec.claim.clone()}</code></td>
-                <td>{spec.json_type.label()}</td>
+                <td>{spec.json_type.label()}{spec.invert.then_some(", inverted")}</td>
                 {flag(spec.multivalued)}
                 {flag(spec.id_token)}
                 {flag(spec.access_token)}
@@ -365,6 +364,7 @@ fn MapperEditor(
     let claim = RwSignal::new(initial.claim.clone());
     let json_type = RwSignal::new(initial.json_type.clone());
     let multivalued = RwSignal::new(initial.multivalued);
+    let invert = RwSignal::new(initial.invert);
     let id_token = RwSignal::new(initial.id_token);
     let access_token = RwSignal::new(initial.access_token);
     let userinfo = RwSignal::new(initial.userinfo);
@@ -382,6 +382,7 @@ fn MapperEditor(
         claim: claim.get_untracked(),
         json_type: json_type.get_untracked(),
         multivalued: multivalued.get_untracked(),
+        invert: invert.get_untracked(),
         id_token: id_token.get_untracked(),
         access_token: access_token.get_untracked(),
         userinfo: userinfo.get_untracked(),
@@ -412,7 +413,22 @@ fn MapperEditor(
         move || refused(MapperSpec::USER_ATTRIBUTE, sent_has(|f| &f.user_attribute, user_attribute.get()));
     let claim_error =
         move || claim_problem().or_else(|| refused(MapperSpec::CLAIM, sent_has(|f| &f.claim, claim.get())));
-    let type_error = move || refused(MapperSpec::JSON_TYPE, sent_has(|f| &f.json_type, json_type.get()));
+    let type_error = move || {
+        let unchanged = sent_has(|f| &f.json_type, json_type.get());
+        refused(MapperSpec::JSON_TYPE, unchanged).or_else(|| refused(MapperSpec::INVERT, unchanged))
+    };
+    // Storing `active` into an attribute named for its opposite without inverting: warn, offer it.
+    let inversion = move || {
+        let spec = MapperSpec {
+            user_attribute: user_attribute.get().trim().to_owned(),
+            claim: claim.get().trim().to_owned(),
+            json_type: ClaimType::parse(&json_type.get()).unwrap_or(ClaimType::String),
+            invert: invert.get(),
+            ..MapperSpec::new("", "", ClaimType::String)
+        };
+        inversion_warning(&spec)
+    };
+    let boolean = move || json_type.get() == ClaimType::Boolean.as_str();
     let other_error = move || value.get().and_then(Result::err);
     let entra_hint = move || {
         let text = claim.get();
@@ -492,7 +508,8 @@ fn MapperEditor(
                         prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
                 </Field>
                 <Field id="mapper-user-attribute" label="User attribute" error=attribute_error
-                    hint="The internal attribute it fills: a letter, then letters, digits, '_', '.' or '-'. One mapper per attribute.">
+                    hint="The internal attribute it fills, and the name the tokens carry its value under: a letter, then \
+                          letters, digits, '_', '.' or '-'. One mapper per attribute.">
                     <input type="text" node_ref=attribute_input required maxlength="100" autocomplete="off" spellcheck="false"
                         placeholder="firstName"
                         prop:value=move || user_attribute.get() on:input=move |ev| user_attribute.set(event_target_value(&ev))/>
@@ -510,6 +527,15 @@ fn MapperEditor(
                         }).collect_view()}
                     </select>
                 </Field>
+                <Checkbox id="mapper-invert" label="Invert" checked=invert disabled=Signal::derive(move || !boolean())
+                    hint="Boolean only: stores the opposite value, for an attribute that says the opposite of its claim \
+                          (as Entra ID's Not([IsSoftDeleted]) does for active)."/>
+                {move || inversion().map(|warning| view! {
+                    <div class="alert warn" role="status" data-testid="mapper-inversion-warning">
+                        <p>{warning}</p>
+                        <button type="button" class="secondary" on:click=move |_| invert.set(true)>"Invert it"</button>
+                    </div>
+                })}
                 <Checkbox id="mapper-multivalued" label="Multivalued" checked=multivalued
                     hint="On: every value, as a JSON array (e.g. all emails). Off: one value (of a list, the primary one, else the first)."/>
                 <fieldset class="field">

@@ -1,11 +1,13 @@
 //! `/tenants/:tenant`: the tenant layout (heading and navigation) and its overview page.
 
 use leptos::prelude::*;
-use leptos_router::components::{Outlet, A};
+use leptos_router::components::Outlet;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{get_tenant_overview, remember_tenant};
 use crate::components::error_box::ErrorBox;
+use crate::components::tenant_nav::TenantNav;
+use crate::components::when::when_or;
 use crate::pages::home::profile_label;
 
 /// The tenant named in the route.
@@ -18,7 +20,6 @@ pub fn use_tenant() -> Signal<String> {
 #[component]
 pub fn TenantLayout() -> impl IntoView {
     let tenant = use_tenant();
-    let href = move |suffix: &'static str| move || format!("/tenants/{}{suffix}", tenant.get());
     // Offered first on the next visit; effects run in the browser only.
     Effect::new(move |_| {
         let name = tenant.get();
@@ -30,16 +31,7 @@ pub fn TenantLayout() -> impl IntoView {
     view! {
         <section class="page">
             <h1>{move || tenant.get()}</h1>
-            <nav class="tabs" aria-label="Tenant">
-                <A href=href("") exact=true>"Overview"</A>
-                <A href=href("/users")>"Users"</A>
-                <A href=href("/groups")>"Groups"</A>
-                <A href=href("/log")>"Provisioning log"</A>
-                <A href=href("/integrations/scim")>"SCIM integration"</A>
-                <A href=href("/admins")>"Administrators"</A>
-                <A href=href("/audit")>"Audit trail"</A>
-                <A href=href("/settings")>"Tenant settings"</A>
-            </nav>
+            <TenantNav tenant/>
             <Outlet/>
         </section>
     }
@@ -60,14 +52,14 @@ pub fn OverviewPage() -> impl IntoView {
                             <dd data-testid="display-name">{o.tenant.display_name.clone()}</dd>
                             <dt>"Tenant"</dt>
                             <dd>{if o.tenant.disabled { "Disabled by a platform administrator" } else { "Active" }}</dd>
-                            <dt>"SCIM endpoint"</dt>
+                            <dt>"SCIM endpoint (Tenant URL in Entra ID)"</dt>
                             <dd><code data-testid="scim-endpoint">{o.scim_endpoint.clone()}</code></dd>
                             <dt>"Profile"</dt>
                             <dd>{profile_label(&o.tenant.profile)}</dd>
                             <dt>"Endpoint"</dt>
                             <dd>{if o.scim_enabled { "Enabled" } else { "Disabled" }}</dd>
                             <dt>"Last request from the identity provider"</dt>
-                            <dd>{o.last_request_at.clone().unwrap_or_else(|| "never".into())}</dd>
+                            <dd>{when_or(o.last_request_at.clone(), "never")}</dd>
                         </dl>
                         <div class="cards">
                             <div class="card"><span class="label">"Users"</span><span class="value" data-testid="count-users">{o.users}</span></div>

@@ -12,6 +12,7 @@ use crate::components::directory::{DirectoryDetail, ResourcePanel, StatusBadge};
 use crate::components::download_link::percent_encode;
 use crate::components::error_box::ErrorBox;
 use crate::components::history_table::HistoryPanel;
+use crate::components::when::When;
 use crate::dto::{ClaimsPreview, GroupLink, InternalAttribute, UserDetail};
 use crate::pages::tenant::use_tenant;
 
@@ -88,9 +89,9 @@ fn UserView(
             <dt>"SCIM id"</dt>
             <dd><code>{id.clone()}</code></dd>
             <dt>"Created"</dt>
-            <dd><time datetime=created.clone()>{created.clone()}</time></dd>
+            <dd><When at=created.clone()/></dd>
             <dt>"Last modified"</dt>
-            <dd><time datetime=last_modified.clone()>{last_modified.clone()}</time></dd>
+            <dd><When at=last_modified.clone()/></dd>
         </dl>
         {can_change.then(|| view! {
             <div class="actions user-actions">
@@ -154,7 +155,7 @@ fn InternalTable(rows: Vec<InternalAttribute>, mappers_href: String) -> impl Int
         .into_any();
     }
     view! {
-        <table class="internal" aria-label="Internal attributes">
+        <div class="table-scroll"><table class="internal" aria-label="Internal attributes">
             <thead><tr><th scope="col">"Attribute"</th><th scope="col">"Value"</th><th scope="col">"From"</th></tr></thead>
             <tbody>
                 {rows.into_iter().map(|a| view! {
@@ -165,7 +166,7 @@ fn InternalTable(rows: Vec<InternalAttribute>, mappers_href: String) -> impl Int
                     </tr>
                 }).collect_view()}
             </tbody>
-        </table>
+        </table></div>
     }
     .into_any()
 }

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use crate::api::{count_users, get_user_page};
 use crate::components::directory::{DirectoryList, SortHeader, StatusBadge};
 use crate::components::download_link::percent_encode;
+use crate::components::when::When;
 use crate::dto::{DirectoryQuery, SortKey, UserRow};
 use crate::pages::tenant::use_tenant;
 
@@ -45,8 +46,8 @@ fn UserTable(tenant: String, rows: Vec<UserRow>, base: Signal<String>, query: Me
                         <td>{u.display_name.unwrap_or_default()}</td>
                         <td><code>{u.external_id.unwrap_or_default()}</code></td>
                         <td><StatusBadge active=u.active/></td>
-                        <td><time datetime=u.last_provisioned.clone()>{u.last_provisioned.clone()}</time></td>
-                        <td><time datetime=u.created.clone()>{u.created.clone()}</time></td>
+                        <td><When at=u.last_provisioned.clone()/></td>
+                        <td><When at=u.created.clone()/></td>
                         <td>{u.source.unwrap_or_else(|| "—".into())}</td>
                     </tr>
                 }).collect_view()}

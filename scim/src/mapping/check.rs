@@ -1,14 +1,14 @@
 //! Checking mappers as an administrator saves or imports them: names, user attributes and
 //! claims, and one type per custom extension attribute.
 
-use super::claim::{custom_attribute, parse_claim};
-use super::MapperSpec;
+use super::claim::{custom_attribute, parse_claim, ClaimSource};
+use super::{ClaimType, MapperSpec};
 
 /// A refused mapper field: which one and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MapperProblem {
     /// The refused field: [`MapperSpec::NAME`], [`MapperSpec::USER_ATTRIBUTE`],
-    /// [`MapperSpec::CLAIM`] or [`MapperSpec::JSON_TYPE`].
+    /// [`MapperSpec::CLAIM`], [`MapperSpec::JSON_TYPE`] or [`MapperSpec::INVERT`].
     pub field: &'static str,
     /// Why, for the administrator.
     pub message: String,
@@ -64,6 +64,9 @@ pub fn check_mapper(spec: &MapperSpec, others: &[MapperSpec]) -> Result<(), Mapp
     }
 
     let source = parse_claim(&spec.claim).map_err(|message| MapperProblem { field: MapperSpec::CLAIM, message })?;
+    if spec.invert && spec.json_type != ClaimType::Boolean {
+        return problem(MapperSpec::INVERT, "only a Boolean value can be inverted".into());
+    }
     if let Some((urn, attr)) = custom_attribute(&source) {
         for other in others {
             let Ok(theirs) = parse_claim(&other.claim) else { continue };
@@ -84,6 +87,27 @@ pub fn check_mapper(spec: &MapperSpec, others: &[MapperSpec]) -> Result<(), Mapp
         }
     }
     Ok(())
+}
+
+/// Words that name the opposite of "active" in a user attribute (`isSoftDeleted`, `disabled`).
+const INACTIVE_WORDS: [&str; 6] = ["softdeleted", "deleted", "disabled", "inactive", "suspended", "locked"];
+
+/// A warning, not a refusal: the mapper stores whether the user is active into an attribute
+/// whose name says the opposite (`isSoftDeleted`, `disabled`, …) without inverting it, so an
+/// active user would read as deleted. Entra ID maps `Not([IsSoftDeleted])` to `active`; a
+/// mapper back to `isSoftDeleted` must invert it.
+pub fn inversion_warning(spec: &MapperSpec) -> Option<String> {
+    let reads_active = matches!(parse_claim(&spec.claim), Ok(ClaimSource::Attribute(path))
+        if path.to_string().eq_ignore_ascii_case("active"));
+    let attr = spec.user_attribute.to_ascii_lowercase();
+    let opposite = INACTIVE_WORDS.iter().any(|word| attr.contains(word));
+    (reads_active && opposite && !spec.invert && spec.json_type == ClaimType::Boolean).then(|| {
+        format!(
+            "\"{attr}\" says the opposite of active, but this mapper stores active as it is: an active user \
+             gets {attr} = true. Turn on Invert (as Entra ID's Not([IsSoftDeleted])).",
+            attr = spec.user_attribute
+        )
+    })
 }
 
 /// A mapper's JSON type as the messages name it: `Boolean`, `a list of String`.

@@ -75,6 +75,14 @@ fn convert(json_type: ClaimType, value: &Value, tolerance: Tolerance) -> Option<
     }
 }
 
+/// The value a Boolean mapper with `invert` stores: the opposite.
+fn inverted(spec: &MapperSpec, value: Value) -> Value {
+    match value {
+        Value::Bool(b) if spec.invert => Value::Bool(!b),
+        other => other,
+    }
+}
+
 /// A value as an error message shows it.
 fn shown(value: &Value) -> String {
     match value {
@@ -123,7 +131,7 @@ pub fn derive(
         };
         let mut values = Vec::with_capacity(chosen.len());
         for f in &chosen {
-            let Some(value) = convert(spec.json_type, &f.value, tolerance) else {
+            let Some(value) = convert(spec.json_type, &f.value, tolerance).map(|v| inverted(spec, v)) else {
                 return Err(ScimError::invalid_value(format!(
                     "the mapper \"{}\" reads \"{}\" as {}, but the user's value is {}",
                     spec.name.trim(),

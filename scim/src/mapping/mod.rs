@@ -19,7 +19,7 @@ mod derived;
 mod presets;
 mod tenant;
 
-pub use check::{check_mapper, check_mappers, MapperProblem};
+pub use check::{check_mapper, check_mappers, inversion_warning, MapperProblem};
 pub use claim::{parse_claim, ClaimSource, CUSTOM_EXTENSION_URN};
 pub use derived::{claims, derive};
 pub use presets::{azure_defaults, entra_source, Preset};
@@ -122,6 +122,10 @@ pub struct MapperSpec {
     /// Whether the value is a list of every value (else the single, primary or first, value).
     #[serde(default)]
     pub multivalued: bool,
+    /// Boolean mappers only: store the opposite of the claim's value (Entra ID's
+    /// `Not([IsSoftDeleted])`, so `active` can fill an attribute such as `isSoftDeleted`).
+    #[serde(default)]
+    pub invert: bool,
     /// Carried in the ID token.
     #[serde(default = "on")]
     pub id_token: bool,
@@ -149,6 +153,8 @@ impl MapperSpec {
     pub const CLAIM: &'static str = "claim";
     /// The field name of [`MapperSpec::json_type`].
     pub const JSON_TYPE: &'static str = "jsonType";
+    /// The field name of [`MapperSpec::invert`].
+    pub const INVERT: &'static str = "invert";
     /// The most characters a name or a user attribute may have.
     pub const MAX_LENGTH: usize = 100;
 
@@ -160,6 +166,7 @@ impl MapperSpec {
             claim: claim.to_string(),
             json_type,
             multivalued: false,
+            invert: false,
             id_token: true,
             access_token: true,
             userinfo: true,

@@ -605,3 +605,35 @@ fn claims_honour_the_toggles() {
     assert_eq!(claims(&internal, &specs, TokenKind::IdToken)["c"], json!(["C"]));
     assert_eq!(claims(&internal, &specs, TokenKind::IdToken)["d"], json!(false));
 }
+
+// ---- inverting ------------------------------------------------------------------------
+
+#[test]
+fn an_inverted_boolean_mapper_stores_the_opposite() {
+    let inverted = |claim: &str| MapperSpec { invert: true, ..mapper("isSoftDeleted", claim, ClaimType::Boolean) };
+    let user = adele();
+    assert_eq!(value_of(&user, inverted("active")), Some(json!(false)));
+    let entra = stored(json!({"schemas": [USER_SCHEMA], "userName": "a@b.c", "active": "False"}), &USER_RESOURCE);
+    assert_eq!(derive_one(&entra, inverted("active"), Tolerance::Azure).unwrap(), Some(json!(true)));
+    // Exported before the option existed: not inverted.
+    let old: MapperSpec =
+        serde_json::from_value(json!({"name": "s", "userAttribute": "s", "claim": "active", "jsonType": "boolean"}))
+            .unwrap();
+    assert!(!old.invert);
+}
+
+#[test]
+fn only_booleans_invert_and_an_uninverted_opposite_name_is_warned_about() {
+    let string = MapperSpec { invert: true, ..mapper("mail", "userName", ClaimType::String) };
+    assert_eq!(check_mapper(&string, &[]).unwrap_err().field, MapperSpec::INVERT);
+    for attr in ["isSoftDeleted", "disabled", "accountLocked"] {
+        let plain = mapper(attr, "active", ClaimType::Boolean);
+        let warning = inversion_warning(&plain).unwrap_or_default();
+        assert!(warning.contains(&format!("\"{attr}\"")) && warning.contains("Invert"), "{attr}: {warning}");
+        assert_eq!(inversion_warning(&MapperSpec { invert: true, ..plain }), None, "{attr} inverted");
+    }
+    // The Entra defaults stay right: `status` holds active as it is.
+    assert!(defaults().iter().all(|spec| inversion_warning(spec).is_none()));
+    assert_eq!(inversion_warning(&mapper("enabled", "active", ClaimType::Boolean)), None);
+    assert_eq!(inversion_warning(&mapper("disabledReason", "title", ClaimType::Boolean)), None);
+}
