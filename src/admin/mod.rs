@@ -373,15 +373,12 @@ impl AdminBackend for Backend {
     ) -> Result<(), AppError> {
         let tenant = self.tenant_for_change(admin, tenant).await?;
         let now = self.state.clock.now_ms();
-        let credentials = db::credential::list_active(&self.state.db, &tenant.id, now).await.or_internal()?;
-        let kind = match credentials.iter().find(|c| c.id == credential_id && c.expires_at.is_some()) {
-            Some(c) if c.kind == Kind::Bearer => SecretKind::Bearer,
-            Some(_) => SecretKind::ClientSecret,
-            None => return Err(AppError::NotFound),
-        };
-        if !db::credential::end_grace(&self.state.db, &tenant.id, credential_id, now).await.or_internal()? {
-            return Err(AppError::NotFound);
-        }
+        let kind =
+            match db::credential::end_grace(&self.state.db, &tenant.id, credential_id, now).await.or_internal()? {
+                Some(Kind::Bearer) => SecretKind::Bearer,
+                Some(Kind::ClientSecret) => SecretKind::ClientSecret,
+                None => return Err(AppError::NotFound),
+            };
         tracing::info!(tenant = %tenant.name, by = %admin.label(), kind = kind.label(), "grace period ended");
         let detail = json!({ "credentialId": credential_id });
         self.audit(admin, client_addr, &tenant, &secret_action(kind, "end_grace"), detail).await;

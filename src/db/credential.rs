@@ -265,14 +265,20 @@ pub async fn revoke_client_secrets(
 }
 
 /// Ends the grace period of one superseded credential now: revokes it if it is still in its grace
-/// period (usable, with an expiry). Returns whether it was.
-pub async fn end_grace(db: &Db, tenant_id: &str, credential_id: &str, now_ms: i64) -> Result<bool, sqlx::Error> {
+/// period (usable, with an expiry), in one statement. Returns its kind if it was.
+pub async fn end_grace(
+    db: &Db,
+    tenant_id: &str,
+    credential_id: &str,
+    now_ms: i64,
+) -> Result<Option<Kind>, sqlx::Error> {
     let sql = format!(
         "update credential set revoked_at = $2 where tenant_id = $1 and credential_id = $3 \
-         and expires_at is not null and {ACTIVE}"
+         and expires_at is not null and {ACTIVE} returning kind"
     );
-    let done = sqlx::query(&sql).bind(tenant_id).bind(now_ms).bind(credential_id).execute(db.writer()).await?;
-    Ok(done.rows_affected() == 1)
+    let kind: Option<String> =
+        sqlx::query_scalar(&sql).bind(tenant_id).bind(now_ms).bind(credential_id).fetch_optional(db.writer()).await?;
+    Ok(kind.as_deref().map(Kind::parse))
 }
 
 /// The tenant's usable credentials (bearer and client secrets), newest first: what the
