@@ -9,6 +9,8 @@
 # printed), so the other workloads run with that many users present.
 # Prints wrk's figures (requests/s, latency percentiles) and the server's peak RSS, also split
 # into its own memory (anonymous) and file-backed pages (the binary and its libraries).
+# BENCH_ATTACH=webhook measures with one outbound application attached: a webhook to a fast
+# local receiver (the ceiling's POST /hooks), so every change also enqueues and delivers an event.
 # First it measures the machine's ceiling, a bare axum handler (scripts/bench/ceiling), with the
 # same wrk settings: the goals were set where that ceiling is about 72,000 requests/s.
 set -euo pipefail
@@ -36,11 +38,17 @@ wrk -t"$threads" -c"$connections" -d"$duration" --latency "$base/" | grep -E 'Re
 kill $ceiling 2>/dev/null || true
 wait $ceiling 2>/dev/null || true
 "$bin" tenant create bench --profile azure --public-url "$base" >/dev/null
+if [ "${BENCH_ATTACH:-}" = webhook ]; then
+  target/release/ceiling "127.0.0.1:$((port + 1))" &
+  sink=$!
+  "$bin" app add bench sink --webhook-url "http://127.0.0.1:$((port + 1))/hooks" >/dev/null
+  echo "== with one application attached: a webhook receiving every change"
+fi
 export BENCH_TOKEN=$("$bin" secret rotate bench 2>/dev/null | tail -n 1)
 export BENCH_BASE_PATH=/realms/bench/scim/v2
 RUST_LOG=warn "$bin" serve --listen "127.0.0.1:$port" --public-url "$base" >"$work/server.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $server ${sink:-} 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 50); do curl -fs "$base/healthz" >/dev/null && break; sleep 0.2; done
 
 peak_rss=0 peak_anon=0 peak_file=0

@@ -80,6 +80,37 @@ pub struct ServeConfig {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub auth_failures: AuthFailureArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub outbound: OutboundArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub seal: crate::sealed::SealArgs,
+}
+
+/// How outbound deliveries are retried (docs/applications.md).
+#[derive(Debug, Clone, Args)]
+pub struct OutboundArgs {
+    /// Milliseconds before the first retry of a failed delivery; each further retry waits twice
+    /// as long (±20 %), up to `--outbound-retry-max-ms`. A `Retry-After` from the target wins.
+    #[arg(long, env = "SCIMHUB_OUTBOUND_RETRY_BASE_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub outbound_retry_base_ms: u64,
+    /// The longest wait between retries, in milliseconds.
+    #[arg(long, env = "SCIMHUB_OUTBOUND_RETRY_MAX_MS", default_value_t = 300_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub outbound_retry_max_ms: u64,
+    /// Seconds one request to an application may take.
+    #[arg(long, env = "SCIMHUB_OUTBOUND_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub outbound_timeout_secs: u64,
+}
+
+impl OutboundArgs {
+    /// The backoff these settings describe.
+    pub fn backoff(&self) -> crate::outbound::worker::Backoff {
+        crate::outbound::worker::Backoff {
+            base: std::time::Duration::from_millis(self.outbound_retry_base_ms),
+            max: std::time::Duration::from_millis(self.outbound_retry_max_ms.max(self.outbound_retry_base_ms)),
+        }
+    }
 }
 
 /// The limit on failed authentications per client address (SCIM API and token endpoint).

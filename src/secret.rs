@@ -21,7 +21,13 @@ impl Secret {
         Secret(format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes)))
     }
 
-    /// The clear text, for the one time it is shown.
+    /// A secret someone else made: one an operator gives (read from stdin) or one unsealed to
+    /// be used ([`crate::sealed`]).
+    pub fn given(clear: String) -> Secret {
+        Secret(clear)
+    }
+
+    /// The clear text, for the one time it is shown (or the moment it is used).
     pub fn expose(&self) -> &str {
         &self.0
     }

@@ -66,7 +66,9 @@ impl AppStateBuilder {
         let oidc = OidcLogin::new(self.config.oidc.clone(), self.config.public_url.base())?;
         let throttle = crate::scim_http::throttle::Throttle::new(self.config.rate_limit).map(Arc::new);
         let cache_ttl = std::time::Duration::from_millis(self.config.cache_ttl_ms);
+        let seal = crate::sealed::SealKey::load(&self.config.seal, &self.config.database.database_url)?;
         Ok(AppState::new(Shared {
+            seal,
             throttle,
             auth_failures: self.config.auth_failures.limit().map(Arc::new),
             log_sink: crate::db::log_sink::LogSink::spawn(db.clone()),
@@ -164,6 +166,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     spawn_session_cleanup(&state);
     crate::provisioning::mapping::resume_unfinished(&state).await?;
     crate::provisioning::retention::spawn_pruning(&state);
+    spawn_outbound(&state).await?;
     if let Some(throttle) = state.throttle.clone() {
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -199,6 +202,25 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     log_sink.flush().await;
     db.close().await;
     tracing::info!("scimhub stopped");
+    Ok(())
+}
+
+/// Starts delivering to outbound applications. On SQLite this process is the only one that
+/// delivers, so the claims a killed predecessor held are released at once instead of when their
+/// leases expire.
+async fn spawn_outbound(state: &AppState) -> anyhow::Result<()> {
+    if state.db.dialect() == crate::db::Dialect::Sqlite {
+        crate::db::outbound::release_all(&state.db).await?;
+    }
+    let timeout = std::time::Duration::from_secs(state.config.outbound.outbound_timeout_secs);
+    let client = crate::outbound::client::Client::new(state.seal.clone(), timeout)?;
+    let worker = crate::outbound::worker::Worker::new(
+        state.db.clone(),
+        client,
+        state.clock.clone(),
+        state.config.outbound.backoff(),
+    );
+    worker.spawn();
     Ok(())
 }
 

@@ -66,6 +66,8 @@ pub struct Shared {
     pub mappings: Arc<TtlCache<String, Arc<TenantMapping>>>,
     /// The tenants whose users are being re-derived after a mapper change.
     pub rederivations: Arc<Rederivations>,
+    /// The key that seals outbound applications' credentials.
+    pub seal: crate::sealed::SealKey,
 }
 
 /// The most tenants or credentials cached.

@@ -8,10 +8,11 @@ use http::request::Parts;
 use leptos::prelude::use_context;
 
 use crate::dto::{
-    AdminIdentity, AuditPage, ChartRange, Checklist, CredentialChoice, DirectoryQuery, DirectoryReset, GroupDetail,
-    GroupPage, LogChart, LogEntryDetail, LogPage, LogQuery, LogRetention, MapperPanel, MapperRow, MemberPage,
-    NewSecret, PageAt, PlatformOverview, ScimIntegration, ScimSettings, SecretKind, TenantAdmins, TenantOverview,
-    TenantPage, TenantSummary, UserDetail, UserPage,
+    ActionReport, AddedApplication, AdminIdentity, ApplicationAction, ApplicationsPanel, AuditPage, ChartRange,
+    Checklist, CredentialChoice, DirectoryQuery, DirectoryReset, GroupDetail, GroupPage, LogChart, LogEntryDetail,
+    LogPage, LogQuery, LogRetention, MapperPanel, MapperRow, MemberPage, NewApplication, NewSecret, PageAt,
+    PlatformOverview, ScimIntegration, ScimSettings, SecretKind, TenantAdmins, TenantOverview, TenantPage,
+    TenantSummary, UserDetail, UserPage,
 };
 use crate::error::AppError;
 use scim::mapping::MapperSpec;
@@ -21,7 +22,15 @@ use scim::mapping::MapperSpec;
 /// [`MappingBackend`].
 #[async_trait::async_trait]
 pub trait AdminBackend:
-    ManagementBackend + MappingBackend + LogBackend + DirectoryBackend + OperationsBackend + Send + Sync + 'static
+    ManagementBackend
+    + MappingBackend
+    + LogBackend
+    + DirectoryBackend
+    + OperationsBackend
+    + OutboundBackend
+    + Send
+    + Sync
+    + 'static
 {
     /// The administrator signed in on this request's session, if any.
     async fn current_admin(&self, request: &Parts) -> Result<Option<AdminIdentity>, AppError>;
@@ -326,6 +335,32 @@ pub trait OperationsBackend: Send + Sync {
     ) -> Result<LogRetention, AppError>;
     /// The onboarding checklist of the tenant's SCIM integration, checked from its data now.
     async fn onboarding_checklist(&self, admin: &AdminIdentity, tenant: &str) -> Result<Checklist, AppError>;
+}
+
+/// *Integrations → Applications*: the applications a tenant provisions onward.
+#[async_trait::async_trait]
+pub trait OutboundBackend: Send + Sync {
+    /// The tenant's applications with their delivery health and dead letters.
+    async fn applications(&self, admin: &AdminIdentity, tenant: &str) -> Result<ApplicationsPanel, AppError>;
+    /// Connects an application (audited, without its secret). A refused field is
+    /// `AppError::InvalidField` with a name from [`crate::dto::application_fields`].
+    async fn add_application(
+        &self,
+        admin: &AdminIdentity,
+        address: Option<String>,
+        tenant: &str,
+        application: NewApplication,
+    ) -> Result<AddedApplication, AppError>;
+    /// Tests, syncs, pauses, resumes or removes an application, or retries or drops its dead
+    /// letters (each change audited).
+    async fn application_action(
+        &self,
+        admin: &AdminIdentity,
+        address: Option<String>,
+        tenant: &str,
+        name: &str,
+        action: ApplicationAction,
+    ) -> Result<ActionReport, AppError>;
 }
 
 /// How the backend is stored in Leptos context.

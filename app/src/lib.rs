@@ -20,10 +20,12 @@ use leptos_router::path;
 
 pub use error::AppError;
 
+use components::integrations_nav::IntegrationsIndex;
 use components::security_headers::SecurityHeaders;
 use components::top_bar::TopBar;
 use pages::{
     admins::AdminsPage,
+    applications::ApplicationsPage,
     audit::{PlatformAuditPage, TenantAuditPage},
     group_detail::GroupDetailPage,
     groups::GroupsPage,
@@ -82,7 +84,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("groups") view=GroupsPage/>
                         <Route path=path!("groups/:group") view=GroupDetailPage/>
                         <Route path=path!("log") view=LogViewerPage/>
+                        <Route path=path!("integrations") view=IntegrationsIndex/>
                         <Route path=path!("integrations/scim") view=ScimIntegrationPage/>
+                        <Route path=path!("integrations/applications") view=ApplicationsPage/>
                         <Route path=path!("integrations/scim/mappers") view=MappersPage/>
                         <Route path=path!("admins") view=AdminsPage/>
                         <Route path=path!("audit") view=TenantAuditPage/>

@@ -84,6 +84,7 @@ test('every page fits 390, 768, 1366 and 1920 px, its main action takes a tap, t
     { name: 'log', path: `${base}/log`, main: button('Apply filters') },
     { name: 'scim', path: `${base}/integrations/scim`, main: button('Update') },
     { name: 'mappers', path: `${base}/integrations/scim/mappers`, main: button('Add mapper') },
+    { name: 'applications', path: `${base}/integrations/applications`, main: button('Connect application') },
     { name: 'admins', path: `${base}/admins`, main: button(/^Grant access to tenant/) },
     { name: 'tenant audit', path: `${base}/audit`, main: (p) => p.getByRole('link', { name: 'Export CSV' }) },
     { name: 'settings', path: `${base}/settings`, main: button('Rename') },

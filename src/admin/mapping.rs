@@ -2,7 +2,8 @@
 
 use app::backend::MappingBackend;
 use app::dto::{
-    AdminIdentity, ClaimsPreview, GroupLink, InternalAttribute, MapperPanel, MapperRow, RederiveProgress, UserDetail,
+    AdminIdentity, ClaimsPreview, GroupLink, InternalAttribute, MapperPanel, MapperRow, PushedTo, RederiveProgress,
+    UserDetail,
 };
 use app::AppError;
 use scim::mapping::{self, MapperProblem, MapperSpec, TokenKind};
@@ -363,7 +364,12 @@ impl MappingBackend for Backend {
                 ClaimsPreview { token: token.label().to_owned(), claims: pretty(&Value::Object(claims)) }
             })
             .collect();
+        let pushed_to = db::outbound::pushed_to(&self.state.db, &tenant.id, &user.id).await.or_internal()?;
         Ok(UserDetail {
+            pushed_to: pushed_to
+                .into_iter()
+                .map(|(application, target_id, at)| PushedTo { application, target_id, delivered_at: rfc3339_ms(at) })
+                .collect(),
             can_change: admin.can_change(&tenant.name),
             mapping_pending: user.mapping_revision != mapping.revision,
             resource: pretty(&resource),

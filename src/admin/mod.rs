@@ -11,6 +11,7 @@ mod log_viewer;
 mod management;
 mod mapping;
 mod operations;
+mod outbound;
 pub(crate) mod settings;
 
 pub use self::management::BREAK_GLASS_ACTION;
@@ -257,6 +258,7 @@ impl AdminBackend for Backend {
             requests_24h: requests,
             errors_24h: errors,
             last_request_at: last.map(rfc3339_ms),
+            applications: self.application_rows(&tenant).await?,
         })
     }
 

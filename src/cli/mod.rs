@@ -1,5 +1,6 @@
 //! The command line (a stable contract: automation and the tests depend on it).
 
+mod app;
 mod manage;
 mod retry;
 mod seed;
@@ -46,6 +47,9 @@ enum Command {
     /// Administrator access.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Connect and operate the applications a tenant provisions onward (SCIM services, webhooks).
+    #[command(subcommand)]
+    App(app::AppCommand),
     /// Create a tenant filled with synthetic users and provisioning-log rows (benchmarks).
     Seed(seed::SeedArgs),
 }
@@ -300,6 +304,7 @@ impl Cli {
             Command::Admin(AdminCommand::Grant(args)) => manage::grant(&args).await,
             Command::Admin(AdminCommand::Revoke(args)) => manage::revoke(&args).await,
             Command::Admin(AdminCommand::List { database }) => manage::list_grants(&database).await,
+            Command::App(command) => app::run(command).await,
             Command::Seed(args) => seed::seed(&args).await,
         }
     }

@@ -364,8 +364,11 @@ pub fn remove_members_statements(tenant_id: &str, group_id: &str, ids: &[String]
 
 /// The statements that remove a user's or group's memberships in every group of the tenant
 /// (when it is deleted): those groups' versions move on, then the rows go.
-pub fn remove_memberships_statements(tenant_id: &str, member_id: &str, now_ms: i64) -> [Statement; 2] {
+pub fn remove_memberships_statements(tenant_id: &str, member_id: &str, now_ms: i64) -> [Statement; 3] {
     [
+        // Each group it leaves changed: its events go out with the change (the outbox), read
+        // before the memberships go.
+        super::outbound::left_groups_statement(tenant_id, member_id, now_ms),
         Statement::new(
             "update scim_group set version = version + 1, updated_at = $3 where tenant_id = $1 and group_id in \
              (select group_id from group_member where tenant_id = $1 and member_id = $2)",

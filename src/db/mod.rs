@@ -17,6 +17,7 @@ pub mod log_sink;
 pub mod login_link;
 pub mod mapper;
 pub mod onboarding;
+pub mod outbound;
 pub mod preference;
 pub mod query_sql;
 pub mod resource;

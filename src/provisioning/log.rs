@@ -357,17 +357,54 @@ pub struct Mutation<'a> {
     pub body: Option<&'a Value>,
     /// What else the row should say (a group's membership changes).
     pub detail: Option<String>,
+    /// The ids of the members a group change added and removed, when it changed members.
+    pub members: Option<MemberIds<'a>>,
 }
 
-/// Runs a change's statements with its log row, all in one transaction: the log never misses a
-/// change nor records one that did not happen. `None` when a statement found the resource
-/// other than expected (a concurrent change): then nothing was written.
+/// The members a group change added and removed.
+#[derive(Debug, Clone, Copy)]
+pub struct MemberIds<'a> {
+    /// The ids that became members.
+    pub added: &'a [String],
+    /// The ids that stopped being members.
+    pub removed: &'a [String],
+}
+
+impl Mutation<'_> {
+    /// The change as the outbox records it, with the members it added and removed as JSON.
+    fn outbox_change(&self, tenant_id: &str, now_ms: i64) -> Statement {
+        let kind = match self.operation {
+            "create" => "created",
+            "deactivate" => "deactivated",
+            "delete" => "deleted",
+            _ => "updated",
+        };
+        let members = self.members.map(|m| serde_json::json!({ "added": m.added, "removed": m.removed }).to_string());
+        let change = db::outbound::Change {
+            tenant_id,
+            resource_type: self.resource_type,
+            resource_id: self.resource_id,
+            kind,
+            name: self.name,
+        };
+        db::outbound::enqueue_statement(change, members, now_ms)
+    }
+}
+
+/// Runs a change's statements with its log row and its outbound events (one per application of
+/// the tenant: the transactional outbox), all in one transaction: the log never misses a change
+/// nor records one that did not happen, and no committed change misses its delivery. `None`
+/// when a statement found the resource other than expected (a concurrent change): then nothing
+/// was written. A request that changes nothing (no statements) is logged and sends nothing.
 pub async fn write_logged(
     db: &Db,
     draft: &LogDraft,
     mut statements: Vec<Statement>,
     mutation: Mutation<'_>,
 ) -> Result<Option<LogFacts>, sqlx::Error> {
+    if !statements.is_empty() {
+        statements.push(mutation.outbox_change(&draft.tenant_id, draft.occurred_at));
+    }
     let (row, facts) = mutation_row(draft, mutation);
     statements.push(row);
     Ok(match db.write(statements).await? {

@@ -67,6 +67,7 @@ impl UserRequest<'_> {
             name: &change.record.user_name,
             body: change.body,
             detail: change.detail,
+            members: None,
         };
         log::write_logged(&self.state.db, self.draft, statements, mutation)
             .await

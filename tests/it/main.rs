@@ -3,6 +3,7 @@
 //! the run; it is never skipped).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod applications_panel;
 mod bulk;
 mod caches;
 mod cli_under_load;
@@ -19,10 +20,13 @@ mod layering;
 mod log_viewer;
 mod mappers;
 mod operations;
+mod outbound;
+mod outbound_scim2;
 mod panel;
 mod password_memory;
 mod process;
 mod provisioning_settings;
+mod receiver;
 mod redaction;
 mod refusals;
 mod rights;

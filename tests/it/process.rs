@@ -48,7 +48,11 @@ impl Server {
 
     /// [`Server::start_with`] with more environment variables (`RUST_LOG` is `warn` unless given).
     pub fn start_with_env(database_url: &str, flags: &[&str], env: &[(&str, &str)]) -> Server {
-        let port = free_port();
+        Self::start_on(free_port(), database_url, flags, env)
+    }
+
+    /// [`Server::start_with_env`] on a given port (one that clients were told before it ran).
+    pub fn start_on(port: u16, database_url: &str, flags: &[&str], env: &[(&str, &str)]) -> Server {
         let log = std::env::temp_dir().join(format!("scimhub-serve-{}.log", uuid::Uuid::new_v4().simple()));
         let out = File::create(&log).unwrap();
         let mut command = Command::new(env!("CARGO_BIN_EXE_scimhub"));

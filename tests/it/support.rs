@@ -56,6 +56,12 @@ pub fn config(database_url: String) -> ServeConfig {
         request_timeout_secs: 30,
         connections: scimhub::config::ConnectionLimits::default(),
         auth_failures: scimhub::config::AuthFailureArgs { auth_failure_burst: 20, auth_failure_interval_ms: 1000 },
+        outbound: scimhub::config::OutboundArgs {
+            outbound_retry_base_ms: 1000,
+            outbound_retry_max_ms: 300_000,
+            outbound_timeout_secs: 30,
+        },
+        seal: scimhub::sealed::SealArgs { secret_key_file: Some(std::env::temp_dir().join("scimhub-it.key")) },
         oidc: OidcConfig {
             oidc_issuer: None,
             oidc_client_id: None,

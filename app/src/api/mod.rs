@@ -13,12 +13,14 @@ mod log;
 mod management;
 mod mapping;
 mod operations;
+mod outbound;
 
 pub use directory::*;
 pub use log::*;
 pub use management::*;
 pub use mapping::*;
 pub use operations::*;
+pub use outbound::*;
 
 /// The signed-in administrator, or `None` (an answer, not an error: the sign-in page asks).
 #[server]

@@ -8,6 +8,7 @@ pub mod download_link;
 pub mod error_box;
 pub mod field;
 pub mod history_table;
+pub mod integrations_nav;
 pub mod log_chart;
 pub mod log_drawer;
 pub mod log_filters;

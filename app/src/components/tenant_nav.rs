@@ -12,7 +12,7 @@ const SECTIONS: [(&str, &str); 8] = [
     ("Users", "/users"),
     ("Groups", "/groups"),
     ("Provisioning log", "/log"),
-    ("Integrations", "/integrations/scim"),
+    ("Integrations", "/integrations"),
     ("Administrators", "/admins"),
     ("Audit trail", "/audit"),
     ("Settings", "/settings"),

@@ -102,8 +102,22 @@ pub struct UserDetail {
     pub claims: Vec<ClaimsPreview>,
     /// The groups the user belongs to.
     pub groups: Vec<GroupLink>,
+    /// Where the user was provisioned onward: the applications that have it.
+    pub pushed_to: Vec<PushedTo>,
     /// The user's provisioning history from the log, newest first (at most 100 rows).
     pub history: Vec<LogRow>,
     /// Whether this administrator may deactivate or delete the user.
     pub can_change: bool,
+}
+
+/// An application a user (or group) was provisioned to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushedTo {
+    /// The application's name.
+    pub application: String,
+    /// The resource's id there.
+    pub target_id: String,
+    /// The last delivery (RFC 3339).
+    pub delivered_at: String,
 }

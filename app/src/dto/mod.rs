@@ -9,12 +9,14 @@ mod log;
 mod management;
 mod mapping;
 mod operations;
+mod outbound;
 
 pub use directory::*;
 pub use log::*;
 pub use management::*;
 pub use mapping::*;
 pub use operations::*;
+pub use outbound::*;
 
 /// How an administrator signed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,6 +121,8 @@ pub struct TenantOverview {
     pub errors_24h: u64,
     /// When the identity provider last called (RFC 3339), if ever.
     pub last_request_at: Option<String>,
+    /// The applications the tenant provisions onward, with their health.
+    pub applications: Vec<ApplicationRow>,
 }
 
 /// The settings of a tenant's SCIM endpoint that the integration panel edits.

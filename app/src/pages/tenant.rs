@@ -69,10 +69,42 @@ pub fn OverviewPage() -> impl IntoView {
                             <div class="card"><span class="label">"Requests (24 h)"</span><span class="value" data-testid="count-requests">{o.requests_24h}</span></div>
                             <div class="card"><span class="label">"Errors (24 h)"</span><span class="value" data-testid="count-errors">{o.errors_24h}</span></div>
                         </div>
+                        <ApplicationHealth tenant=o.tenant.name.clone() applications=o.applications.clone()/>
                     }.into_any(),
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                 }
             })}
         </Transition>
     }
+}
+
+/// The health of the applications the tenant provisions onward, one row each.
+#[component]
+fn ApplicationHealth(tenant: String, applications: Vec<crate::dto::ApplicationRow>) -> impl IntoView {
+    let href = format!("/tenants/{tenant}/integrations/applications");
+    if applications.is_empty() {
+        return view! {
+            <p class="hint">"Provisions no application onward yet ("<a href=href>"Integrations → Applications"</a>")."</p>
+        }
+        .into_any();
+    }
+    view! {
+        <h3>"Applications"</h3>
+        <div class="table-scroll"><table aria-label="Applications">
+            <thead><tr>
+                <th scope="col">"Application"</th><th scope="col">"Health"</th><th scope="col">"Waiting"</th>
+                <th scope="col">"Last success"</th><th scope="col">"Last error"</th>
+            </tr></thead>
+            <tbody>{applications.into_iter().map(|a| view! {
+                <tr>
+                    <td><a href=href.clone()>{a.name.clone()}</a></td>
+                    <td>{a.health()}</td>
+                    <td>{a.backlog}</td>
+                    <td>{when_or(a.last_success_at.clone(), "never")}</td>
+                    <td>{a.last_error.clone().map(|e| view! { <code class="error-text">{e}</code> })}</td>
+                </tr>
+            }).collect_view()}</tbody>
+        </table></div>
+    }
+    .into_any()
 }

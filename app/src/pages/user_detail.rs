@@ -13,7 +13,7 @@ use crate::components::download_link::percent_encode;
 use crate::components::error_box::ErrorBox;
 use crate::components::history_table::HistoryPanel;
 use crate::components::when::When;
-use crate::dto::{ClaimsPreview, GroupLink, InternalAttribute, UserDetail};
+use crate::dto::{ClaimsPreview, GroupLink, InternalAttribute, PushedTo, UserDetail};
 use crate::pages::tenant::use_tenant;
 
 /// The page.
@@ -62,6 +62,7 @@ fn UserView(
         mapping_pending,
         claims,
         groups,
+        pushed_to,
         history,
         can_change,
     } = data;
@@ -138,6 +139,11 @@ fn UserView(
             <GroupList tenant=tenant.clone() groups/>
         </section>
 
+        <section class="panel" aria-labelledby="pushed-heading">
+            <h3 id="pushed-heading">"Provisioned to"</h3>
+            <PushedList tenant=tenant.clone() pushed_to/>
+        </section>
+
         <HistoryPanel noun="user" rows=history/>
     }
 }
@@ -199,6 +205,27 @@ fn GroupList(tenant: String, groups: Vec<GroupLink>) -> impl IntoView {
                 </li>
             }).collect_view()}
         </ul>
+    }
+    .into_any()
+}
+
+/// The applications the user was provisioned to, with its id there and the last delivery.
+#[component]
+fn PushedList(tenant: String, pushed_to: Vec<PushedTo>) -> impl IntoView {
+    let applications = format!("/tenants/{tenant}/integrations/applications");
+    if pushed_to.is_empty() {
+        return view! {
+            <p data-testid="not-pushed">"Not provisioned to any application ("<a href=applications>"Integrations → Applications"</a>")."</p>
+        }
+        .into_any();
+    }
+    view! {
+        <div class="table-scroll"><table aria-label="Provisioned to">
+            <thead><tr><th scope="col">"Application"</th><th scope="col">"Id there"</th><th scope="col">"Last delivery"</th></tr></thead>
+            <tbody>{pushed_to.into_iter().map(|p| view! {
+                <tr><td><a href=applications.clone()>{p.application}</a></td><td><code>{p.target_id}</code></td><td><When at=p.delivered_at/></td></tr>
+            }).collect_view()}</tbody>
+        </table></div>
     }
     .into_any()
 }

@@ -23,9 +23,9 @@ use scim::ScimError;
 use serde_json::{json, Value};
 use sqlx::AnyConnection;
 
-use self::members::{member_refs, names_members, split_members, MemberChanges, MemberDiff, MemberOp, MemberRef};
+use self::members::{member_refs, names_members, split_members, MemberDiff, MemberOp, MemberRef};
 use super::caller::Caller;
-use super::log::{self, LogDraft, LogFacts, Mutation};
+use super::log::{self, LogDraft, LogFacts, MemberIds, Mutation};
 use super::outcome::{Outcome, Status};
 use super::precondition::Preconditions;
 use super::render;
@@ -61,13 +61,16 @@ struct Change<'a> {
     operation: &'static str,
     record: &'a GroupRecord,
     body: Option<&'a Value>,
-    members: MemberChanges,
+    /// The members the change added and removed (`None`: it did not touch them).
+    members: Option<&'a MemberDiff>,
 }
 
 impl<'a> From<Change<'a>> for Mutation<'a> {
     fn from(change: Change<'a>) -> Self {
-        // The row says how the members changed, when they did.
-        let detail = change.members.any().then(|| change.members.detail());
+        // The row says how the members changed, when they did; the outbox, which ones.
+        let changed = change.members.filter(|diff| diff.changes().any());
+        let detail = changed.map(|diff| diff.changes().detail());
+        let members = changed.map(|diff| MemberIds { added: &diff.added, removed: &diff.removed });
         let (resource_id, name) = (change.record.id.as_str(), change.record.display_name.as_str());
         Mutation {
             status: change.status,
@@ -77,6 +80,7 @@ impl<'a> From<Change<'a>> for Mutation<'a> {
             name,
             body: change.body,
             detail,
+            members,
         }
     }
 }
@@ -132,7 +136,7 @@ impl GroupRequest<'_> {
                 operation: "create",
                 record: &record,
                 body: Some(&body),
-                members: diff.changes(),
+                members: Some(&diff),
             };
             // A conflict here is a member deleted since it was checked: check again.
             if let Some(facts) = self.write_logged(statements, change).await? {
@@ -173,7 +177,7 @@ impl GroupRequest<'_> {
                 operation: "replace",
                 record: &record,
                 body: Some(&body),
-                members: diff.changes(),
+                members: Some(&diff),
             };
             if let Some(facts) = self.write_logged(statements, change).await? {
                 return Ok(Outcome::ok(body).with_version(record.version).with_facts(facts));
@@ -220,7 +224,7 @@ impl GroupRequest<'_> {
             let mut statements: Vec<Statement> = guard.into_iter().collect();
             statements.extend(diff.statements(self.tenant_id(), id, now));
             let change =
-                Change { status, operation: "update", record: &record, body: body.as_ref(), members: diff.changes() };
+                Change { status, operation: "update", record: &record, body: body.as_ref(), members: Some(&diff) };
             if let Some(facts) = self.write_logged(statements, change).await? {
                 let outcome = match body {
                     Some(body) => Outcome::ok(body),
@@ -238,13 +242,8 @@ impl GroupRequest<'_> {
             let record = self.existing(id).await?;
             self.preconditions.check_write(record.version)?;
             let statements = store::delete_statements(self.tenant_id(), id, record.version, self.state.clock.now_ms());
-            let change = Change {
-                status: Status::NoContent,
-                operation: "delete",
-                record: &record,
-                body: None,
-                members: MemberChanges::default(),
-            };
+            let change =
+                Change { status: Status::NoContent, operation: "delete", record: &record, body: None, members: None };
             if let Some(facts) = self.write_logged(statements, change).await? {
                 return Ok(Outcome::no_content().with_facts(facts));
             }

@@ -1,0 +1,194 @@
+//! Reconciliation: read what a SCIM application holds and compare it with what scimhub would
+//! push, to find drift — users missing there, users whose attributes differ, users active there
+//! who should not be. A dry run only lists the drift; otherwise each drifted user is queued for a
+//! push of its current state, which the normal delivery makes true (and logs, retries, …).
+
+use std::collections::HashMap;
+
+use reqwest::Method;
+use serde_json::Value;
+
+use super::application::{Application, Kind};
+use super::client::{Client, DeliveryError};
+use super::scim_target::target_user;
+use crate::db::outbound as store;
+use crate::db::sql::Where;
+use crate::db::{self, Db};
+
+/// The page size used to read both sides.
+const PAGE: u64 = 500;
+
+/// The attributes compared (those scimhub sends).
+const COMPARED: [&str; 5] = ["userName", "displayName", "active", "name", "emails"];
+
+/// One difference between scimhub and the application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Drift {
+    /// In scope here, absent there.
+    Missing {
+        /// The userName.
+        user_name: String,
+    },
+    /// Present on both sides with these attributes differing.
+    Changed {
+        /// The userName.
+        user_name: String,
+        /// The attributes that differ.
+        attributes: Vec<String>,
+    },
+    /// Active there, but deleted, deactivated or out of scope here.
+    ShouldBeInactive {
+        /// The userName.
+        user_name: String,
+    },
+}
+
+impl std::fmt::Display for Drift {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Drift::Missing { user_name } => write!(f, "missing there: {user_name} (would be created)"),
+            Drift::Changed { user_name, attributes } => {
+                write!(f, "differs: {user_name} ({} would be replaced)", attributes.join(", "))
+            }
+            Drift::ShouldBeInactive { user_name } => write!(f, "active there: {user_name} (would be deactivated)"),
+        }
+    }
+}
+
+/// What a reconciliation found (and, unless a dry run, queued).
+#[derive(Debug, Default)]
+pub struct Reconciliation {
+    /// Users compared.
+    pub compared: usize,
+    /// The drift, one entry per user.
+    pub drift: Vec<Drift>,
+    /// Users queued for a push (0 in a dry run).
+    pub queued: usize,
+}
+
+/// The application's users, by the scimhub id they carry as `externalId` (those without one are
+/// not scimhub's and are left alone).
+async fn target_users(client: &Client, app: &Application) -> Result<HashMap<String, Value>, DeliveryError> {
+    let mut users = HashMap::new();
+    let mut start = 1u64;
+    loop {
+        let path = format!("/Users?startIndex={start}&count={PAGE}");
+        let answer = client.scim(app, Method::GET, &path, None).await?;
+        let resources = answer.body.get("Resources").and_then(Value::as_array).cloned().unwrap_or_default();
+        if !answer.status.is_success() || (answer.body.get("totalResults").is_none() && resources.is_empty()) {
+            return Err(DeliveryError::Malformed(format!(
+                "GET {}{path} answered {} without a ListResponse",
+                app.url, answer.status
+            )));
+        }
+        let total = answer.body.get("totalResults").and_then(Value::as_u64).unwrap_or(0);
+        let read = resources.len() as u64;
+        for user in resources {
+            if let Some(external) = user.get("externalId").and_then(Value::as_str) {
+                users.insert(external.to_owned(), user.clone());
+            }
+        }
+        start += read;
+        if read == 0 || start > total {
+            return Ok(users);
+        }
+    }
+}
+
+/// The attributes of `expected` that `actual` does not have equal (case-insensitively for
+/// userName, which is not case-exact).
+fn differing(expected: &Value, actual: &Value) -> Vec<String> {
+    COMPARED
+        .iter()
+        .filter(|key| {
+            let (want, have) = (expected.get(**key), actual.get(**key));
+            match (**key, want, have) {
+                ("userName", Some(Value::String(a)), Some(Value::String(b))) => !a.eq_ignore_ascii_case(b),
+                (_, None, _) => false,
+                (_, Some(want), have) => have != Some(want),
+            }
+        })
+        .map(|key| (*key).to_owned())
+        .collect()
+}
+
+/// Compares the application with the tenant's users; queues a push of each drifted user unless
+/// `dry_run`.
+pub async fn reconcile(
+    db: &Db,
+    client: &Client,
+    app: &Application,
+    dry_run: bool,
+    now_ms: i64,
+) -> Result<Reconciliation, DeliveryError> {
+    if app.kind != Kind::Scim {
+        return Err(DeliveryError::Malformed("only SCIM applications can be reconciled".into()));
+    }
+    let mut there = target_users(client, app).await?;
+    let mut result = Reconciliation::default();
+    let mut pushes: Vec<(String, String)> = Vec::new();
+    let mut offset = 0;
+    loop {
+        let users = db::user::list(db, &app.tenant_id, &Where::all(), None, offset, PAGE).await?;
+        offset += PAGE;
+        for user in &users {
+            result.compared += 1;
+            let groups = &app.settings.scope_groups;
+            let in_scope = groups.is_empty() || store::member_of_any(db, &app.tenant_id, &user.id, groups).await?;
+            let remote = there.remove(&user.id);
+            let drift = match (remote, in_scope && user.active) {
+                (None, true) => Some(Drift::Missing { user_name: user.user_name.clone() }),
+                (Some(remote), true) => {
+                    let attributes = differing(&target_user(user), &remote);
+                    (!attributes.is_empty()).then(|| Drift::Changed { user_name: user.user_name.clone(), attributes })
+                }
+                (Some(remote), false) if remote.get("active") != Some(&Value::Bool(false)) => {
+                    Some(Drift::ShouldBeInactive { user_name: user.user_name.clone() })
+                }
+                _ => None,
+            };
+            if let Some(drift) = drift {
+                result.drift.push(drift);
+                pushes.push((user.id.clone(), user.user_name.clone()));
+            }
+        }
+        if (users.len() as u64) < PAGE {
+            break;
+        }
+    }
+    // Users scimhub pushed that no longer exist here, still active there.
+    for (id, remote) in there {
+        if remote.get("active") != Some(&Value::Bool(false)) {
+            let user_name = remote.get("userName").and_then(Value::as_str).unwrap_or(&id).to_owned();
+            if store::link_of(db, &app.id, "User", &id).await?.is_some() {
+                result.drift.push(Drift::ShouldBeInactive { user_name: user_name.clone() });
+                pushes.push((id, user_name));
+            }
+        }
+    }
+    if !dry_run {
+        let queued: Vec<(&str, &str, &str)> =
+            pushes.iter().map(|(id, name)| ("User", id.as_str(), name.as_str())).collect();
+        store::enqueue_pushes(db, &app.id, &queued, now_ms).await?;
+        result.queued = queued.len();
+    }
+    Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn only_the_attributes_scimhub_sends_are_compared() {
+        let ours = json!({ "userName": "Ann@x", "displayName": "Ann", "active": true, "externalId": "1" });
+        let same = json!({ "userName": "ann@X", "displayName": "Ann", "active": true, "title": "extra", "id": "t" });
+        assert!(differing(&ours, &same).is_empty());
+        let other = json!({ "userName": "ann@x", "displayName": "Anne", "active": false });
+        assert_eq!(differing(&ours, &other), ["displayName", "active"]);
+        assert_eq!(differing(&json!({ "emails": [{ "value": "a@x" }] }), &json!({})), ["emails"]);
+        assert_eq!(Drift::Missing { user_name: "a".into() }.to_string(), "missing there: a (would be created)");
+    }
+}
