@@ -32,7 +32,7 @@ fn refusal(error: ManageError) -> AppError {
             let name = if matches!(e, Invalid::Name) { fields::NAME } else { fields::URL };
             field(name, e.to_string())
         }
-        ManageError::Invalid(e @ (Invalid::Event(_) | Invalid::NoEvents)) => field(fields::EVENTS, e.to_string()),
+        ManageError::Invalid(e @ Invalid::Event(_)) => field(fields::EVENTS, e.to_string()),
         ManageError::Invalid(e @ Invalid::EmptySecret) => field(fields::SECRET, e.to_string()),
         e @ ManageError::NameTaken(_) => field(fields::NAME, e.to_string()),
         e @ ManageError::Group(_) => field(fields::GROUPS, e.to_string()),

@@ -5,8 +5,6 @@
 
 use std::collections::HashMap;
 
-use sqlx::{Any, Transaction};
-
 use super::row::RowRead;
 use super::sql::{bind_all, fetch_in, placeholders, Arg, Select, Statement};
 use super::{begin_write, Db, Dialect};
@@ -314,25 +312,27 @@ pub async fn pending_of(db: &Db, app_id: &str, resource_id: &str) -> Result<Vec<
     db.fetch(&select, event_from_row).await
 }
 
-/// Marks events delivered: they go, and the application counts them.
+/// Marks events delivered: they go, and the application counts them. Written through
+/// [`Db::write`] — on SQLite a round of the group commit the SCIM writes share — not as a
+/// transaction of its own on the one write connection, which took turns with that group commit.
 pub async fn delivered(db: &Db, app_id: &str, ids: &[i64], now_ms: i64) -> Result<(), sqlx::Error> {
-    let mut tx = begin_write(db.writer()).await?;
-    let mut gone = 0;
-    for chunk in ids.chunks(500) {
-        let sql =
-            format!("delete from outbound_event where app_id = $1 and event_id in ({})", placeholders(2, chunk.len()));
-        let mut args: Vec<Arg> = vec![app_id.into()];
-        args.extend(chunk.iter().map(|id| Arg::Int(*id)));
-        gone += bind_all(sqlx::query(&sql), &args).execute(&mut *tx).await?.rows_affected();
-    }
-    let count = i64::try_from(gone).unwrap_or(i64::MAX);
-    sqlx::query("update outbound_app set delivered = delivered + $2, last_success_at = $3 where app_id = $1")
-        .bind(app_id)
-        .bind(count)
-        .bind(now_ms)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await
+    let mut statements: Vec<Statement> = ids
+        .chunks(500)
+        .map(|chunk| {
+            let sql = format!(
+                "delete from outbound_event where app_id = $1 and event_id in ({})",
+                placeholders(2, chunk.len())
+            );
+            let args = std::iter::once(Arg::from(app_id)).chain(chunk.iter().map(|id| Arg::Int(*id))).collect();
+            Statement::new(sql, args)
+        })
+        .collect();
+    let count = i64::try_from(ids.len()).unwrap_or(i64::MAX);
+    statements.push(Statement::new(
+        "update outbound_app set delivered = delivered + $2, last_success_at = $3 where app_id = $1",
+        vec![app_id.into(), count.into(), now_ms.into()],
+    ));
+    db.write(statements).await.map(drop)
 }
 
 /// What became of a delivery that did not succeed.
@@ -354,40 +354,24 @@ pub async fn failed(
     error: &str,
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = begin_write(db.writer()).await?;
     let (state, next) = match failure {
         Failure::RetryAt(at) => ("pending", at),
         Failure::Dead => ("dead", now_ms),
     };
-    sqlx::query(
+    let event = Statement::new(
         "update outbound_event set state = $3, attempts = attempts + 1, next_attempt_at = $4, lease_until = 0, \
          last_error = $5 where app_id = $1 and event_id = $2",
-    )
-    .bind(app_id)
-    .bind(event_id)
-    .bind(state)
-    .bind(next)
-    .bind(error)
-    .execute(&mut *tx)
-    .await?;
-    record_error(&mut tx, app_id, error, now_ms).await?;
-    tx.commit().await
+        vec![app_id.into(), event_id.into(), state.into(), next.into(), error.into()],
+    );
+    db.write(vec![event, error_statement(app_id, error, now_ms)]).await.map(drop)
 }
 
-/// Keeps an application's last error (a failed delivery or connection test).
-async fn record_error(
-    tx: &mut Transaction<'static, Any>,
-    app_id: &str,
-    error: &str,
-    now_ms: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("update outbound_app set last_error = $2, last_error_at = $3 where app_id = $1")
-        .bind(app_id)
-        .bind(error)
-        .bind(now_ms)
-        .execute(&mut **tx)
-        .await
-        .map(drop)
+/// The statement that keeps an application's last error.
+fn error_statement(app_id: &str, error: &str, now_ms: i64) -> Statement {
+    Statement::new(
+        "update outbound_app set last_error = $2, last_error_at = $3 where app_id = $1",
+        vec![app_id.into(), error.into(), now_ms.into()],
+    )
 }
 
 /// Gives claimed events back unanswered (the process is stopping).

@@ -146,9 +146,6 @@ pub enum Invalid {
     /// An event type that does not exist.
     #[error("\"{0}\" is not an event type (one of: {types})", types = EVENT_TYPES.join(", "))]
     Event(String),
-    /// A webhook with no event type.
-    #[error("a webhook needs at least one event type")]
-    NoEvents,
     /// A secret that is empty.
     #[error("the secret is empty")]
     EmptySecret,
@@ -212,8 +209,7 @@ pub struct Application {
 }
 
 impl Application {
-    /// The webhook event type an event of `kind` on a `resource_type` is, when the application
-    /// receives it (`None`: not subscribed).
+    /// Whether a webhook receives events of this type (`user.created`, …).
     pub fn subscribed(&self, event_type: &str) -> bool {
         self.settings.events.iter().any(|e| e == event_type)
     }
