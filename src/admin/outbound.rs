@@ -28,7 +28,7 @@ const TEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 fn refusal(error: ManageError) -> AppError {
     let field = |name: &str, message: String| AppError::InvalidField(name.to_owned(), message);
     match error {
-        ManageError::Invalid(e @ Invalid::Name) | ManageError::Invalid(e @ Invalid::Url(_)) => {
+        ManageError::Invalid(e @ (Invalid::Name | Invalid::Url(_) | Invalid::Credentials)) => {
             let name = if matches!(e, Invalid::Name) { fields::NAME } else { fields::URL };
             field(name, e.to_string())
         }

@@ -146,6 +146,9 @@ pub enum Invalid {
     /// An event type that does not exist.
     #[error("\"{0}\" is not an event type (one of: {types})", types = EVENT_TYPES.join(", "))]
     Event(String),
+    /// A URL with a user name or password in it (not echoed: it holds a secret).
+    #[error("put the credentials in the secret, not in the URL (user:password@ is refused)")]
+    Credentials,
     /// A secret that is empty.
     #[error("the secret is empty")]
     EmptySecret,
@@ -157,9 +160,14 @@ pub fn check_name(name: &str) -> Result<(), Invalid> {
     ok.then_some(()).ok_or(Invalid::Name)
 }
 
-/// Checks an endpoint URL: absolute, http or https, with a host.
+/// Checks an endpoint URL: absolute, http or https, with a host, and no credentials in it (no
+/// `user:password@`, no query): a URL is shown, listed and audited, so a secret belongs in the
+/// sealed secret instead.
 pub fn check_url(url: &str) -> Result<(), Invalid> {
     let parsed = url::Url::parse(url).map_err(|_| Invalid::Url(url.to_owned()))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(Invalid::Credentials);
+    }
     let ok = matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() && parsed.query().is_none();
     ok.then_some(()).ok_or_else(|| Invalid::Url(url.to_owned()))
 }
@@ -225,6 +233,8 @@ mod tests {
         assert!(check_name(&"x".repeat(65)).is_err());
         assert!(check_url("https://app.example/scim/v2").is_ok());
         assert!(check_url("http://127.0.0.1:8080/scim").is_ok());
+        assert_eq!(check_url("https://svc:hunter2@app.example/scim"), Err(Invalid::Credentials));
+        assert!(!Invalid::Credentials.to_string().contains("hunter2"));
         for bad in ["ftp://x/y", "/relative", "https://x/y?token=1", "not a url"] {
             assert_eq!(check_url(bad), Err(Invalid::Url(bad.into())), "{bad}");
         }
