@@ -12,7 +12,7 @@ use super::{find_tenant, open};
 use crate::clock::{rfc3339_ms, Clock, SystemClock};
 use crate::config::DatabaseArgs;
 use crate::db::outbound as store;
-use crate::outbound::application::{Auth, Kind, OnDelete};
+use crate::outbound::application::{Application, Auth, Kind, OnDelete};
 use crate::outbound::client::Client;
 use crate::outbound::manage::{self, NewApplication};
 use crate::outbound::reconcile;
@@ -28,6 +28,16 @@ pub struct Target {
     name: String,
     #[command(flatten)]
     database: DatabaseArgs,
+}
+
+impl Target {
+    /// The database, the tenant and the application the command names.
+    async fn open(&self) -> anyhow::Result<(crate::db::Db, crate::tenant::Tenant, Application)> {
+        let db = open(&self.database).await?;
+        let tenant = find_tenant(&db, &self.tenant).await?;
+        let app = manage::find(&db, &tenant.id, &self.name).await?;
+        Ok((db, tenant, app))
+    }
 }
 
 /// How a SCIM application is reached.
@@ -258,9 +268,7 @@ async fn list(tenant: &str, database: &DatabaseArgs) -> anyhow::Result<()> {
 }
 
 async fn test(target: &Target, seal: &SealArgs) -> anyhow::Result<()> {
-    let db = open(&target.database).await?;
-    let t = find_tenant(&db, &target.tenant).await?;
-    let app = manage::find(&db, &t.id, &target.name).await?;
+    let (_, _, app) = target.open().await?;
     let client = Client::new(SealKey::load(seal, &target.database.database_url)?, std::time::Duration::from_secs(15))?;
     match manage::test(&client, &app, SystemClock.now_ms()).await {
         Ok(checks) => {
@@ -272,9 +280,7 @@ async fn test(target: &Target, seal: &SealArgs) -> anyhow::Result<()> {
 }
 
 async fn reconcile(target: &Target, seal: &SealArgs, dry_run: bool) -> anyhow::Result<()> {
-    let db = open(&target.database).await?;
-    let t = find_tenant(&db, &target.tenant).await?;
-    let app = manage::find(&db, &t.id, &target.name).await?;
+    let (db, t, app) = target.open().await?;
     let client = Client::new(SealKey::load(seal, &target.database.database_url)?, std::time::Duration::from_secs(30))?;
     let found = reconcile::reconcile(&db, &client, &app, dry_run, SystemClock.now_ms())
         .await
@@ -302,9 +308,7 @@ async fn set_paused(target: &Target, paused: bool) -> anyhow::Result<()> {
 }
 
 async fn status(target: &Target, as_json: bool) -> anyhow::Result<()> {
-    let db = open(&target.database).await?;
-    let t = find_tenant(&db, &target.tenant).await?;
-    let app = manage::find(&db, &t.id, &target.name).await?;
+    let (db, _, app) = target.open().await?;
     let status = manage::status(&db, &app).await?;
     if as_json {
         println!("{status}");
@@ -332,9 +336,7 @@ async fn status(target: &Target, as_json: bool) -> anyhow::Result<()> {
 }
 
 async fn dead(target: &Target) -> anyhow::Result<()> {
-    let db = open(&target.database).await?;
-    let t = find_tenant(&db, &target.tenant).await?;
-    let app = manage::find(&db, &t.id, &target.name).await?;
+    let (db, _, app) = target.open().await?;
     let events = store::dead_letters(&db, &app.id, 1000).await?;
     if events.is_empty() {
         println!("No dead events for {}.", app.name);
@@ -355,9 +357,7 @@ async fn dead(target: &Target) -> anyhow::Result<()> {
 }
 
 async fn requeue(target: &Target, event: Option<i64>, retry: bool) -> anyhow::Result<()> {
-    let db = open(&target.database).await?;
-    let t = find_tenant(&db, &target.tenant).await?;
-    let app = manage::find(&db, &t.id, &target.name).await?;
+    let (db, t, app) = target.open().await?;
     let count = if retry {
         store::retry_dead(&db, &app.id, event, SystemClock.now_ms()).await?
     } else {

@@ -526,8 +526,15 @@ pub async fn pushed_to(db: &Db, tenant_id: &str, resource_id: &str) -> Result<Ve
     db.fetch(&select, |row| Ok((row.text("name")?, row.text("target_id")?, row.int("delivered_at")?))).await
 }
 
+/// Whether a user is in an application's scope: every user, or a member of one of its scope
+/// groups.
+pub async fn in_scope(db: &Db, app: &Application, user_id: &str) -> Result<bool, sqlx::Error> {
+    let groups = &app.settings.scope_groups;
+    Ok(groups.is_empty() || member_of_any(db, &app.tenant_id, user_id, groups).await?)
+}
+
 /// Whether a resource is a member of any of these groups.
-pub async fn member_of_any(db: &Db, tenant_id: &str, member_id: &str, groups: &[String]) -> Result<bool, sqlx::Error> {
+async fn member_of_any(db: &Db, tenant_id: &str, member_id: &str, groups: &[String]) -> Result<bool, sqlx::Error> {
     let select = Select::new(
         format!(
             "select count(*) as found from group_member where tenant_id = $1 and member_id = $2 and group_id in ({})",

@@ -133,8 +133,7 @@ pub async fn reconcile(
         offset += PAGE;
         for user in &users {
             result.compared += 1;
-            let groups = &app.settings.scope_groups;
-            let in_scope = groups.is_empty() || store::member_of_any(db, &app.tenant_id, &user.id, groups).await?;
+            let in_scope = store::in_scope(db, app, &user.id).await?;
             let remote = there.remove(&user.id);
             let drift = match (remote, in_scope && user.active) {
                 (None, true) => Some(Drift::Missing { user_name: user.user_name.clone() }),

@@ -103,16 +103,6 @@ impl Delivery<'_> {
         }
     }
 
-    /// Whether the user is in the application's scope (every user, or a member of one of its
-    /// scope groups).
-    async fn in_scope(&self, user_id: &str) -> Result<bool, DeliveryError> {
-        let groups = &self.app.settings.scope_groups;
-        if groups.is_empty() {
-            return Ok(true);
-        }
-        Ok(db::outbound::member_of_any(self.db, &self.app.tenant_id, user_id, groups).await?)
-    }
-
     async fn push_user(&self, user_id: &str) -> Result<(), DeliveryError> {
         let record = db::user::get(self.db, &self.app.tenant_id, user_id).await?;
         let link = store::link_of(self.db, &self.app.id, "User", user_id).await?;
@@ -127,7 +117,7 @@ impl Delivery<'_> {
             }
             return Ok(());
         };
-        if !self.in_scope(user_id).await? {
+        if !store::in_scope(self.db, self.app, user_id).await? {
             if let Some(target) = link {
                 self.deactivate(&target).await?;
             }
