@@ -213,7 +213,8 @@ async fn spawn_outbound(state: &AppState) -> anyhow::Result<()> {
         crate::db::outbound::release_all(&state.db).await?;
     }
     let timeout = std::time::Duration::from_secs(state.config.outbound.outbound_timeout_secs);
-    let client = crate::outbound::client::Client::new(state.seal.clone(), timeout)?;
+    let journal = crate::outbound::journal::Journal::new(state.log_sink.clone(), state.clock.clone());
+    let client = crate::outbound::client::Client::new(state.seal.clone(), timeout)?.with_journal(journal);
     let worker = crate::outbound::worker::Worker::new(
         state.db.clone(),
         client,

@@ -11,8 +11,8 @@ use crate::dto::{
     ActionReport, AddedApplication, AdminIdentity, ApplicationAction, ApplicationsPanel, AuditPage, ChartRange,
     Checklist, CredentialChoice, DirectoryQuery, DirectoryReset, GroupDetail, GroupPage, LogChart, LogEntryDetail,
     LogPage, LogQuery, LogRetention, MapperPanel, MapperRow, MemberPage, NewApplication, NewSecret, PageAt,
-    PlatformOverview, ScimIntegration, ScimSettings, SecretKind, TenantAdmins, TenantOverview, TenantPage,
-    TenantSummary, UserDetail, UserPage,
+    PlatformOverview, SavedMapping, ScimIntegration, ScimSettings, SecretKind, TenantAdmins, TenantOverview,
+    TenantPage, TenantSummary, UserDetail, UserPage,
 };
 use crate::error::AppError;
 use scim::mapping::MapperSpec;
@@ -361,6 +361,30 @@ pub trait OutboundBackend: Send + Sync {
         name: &str,
         action: ApplicationAction,
     ) -> Result<ActionReport, AppError>;
+    /// Replaces a SCIM application's outbound mapping (text, one rule a line; `defaults`: the
+    /// defaults) and queues everything in scope to push again (audited). A rule that does not
+    /// check is `AppError::InvalidField` on [`crate::dto::application_fields::MAPPING`].
+    async fn save_application_mapping(
+        &self,
+        admin: &AdminIdentity,
+        address: Option<String>,
+        tenant: &str,
+        name: &str,
+        mapping: &str,
+        defaults: bool,
+    ) -> Result<SavedMapping, AppError>;
+    /// A user (id or userName) as the SCIM application would receive it under `mapping` (rules
+    /// as text; empty: the stored ones), pretty-printed; an unknown user is
+    /// `AppError::InvalidField` on [`crate::dto::application_fields::PREVIEW_USER`], a rule
+    /// that does not check on [`crate::dto::application_fields::MAPPING`].
+    async fn preview_application_user(
+        &self,
+        admin: &AdminIdentity,
+        tenant: &str,
+        name: &str,
+        user: &str,
+        mapping: &str,
+    ) -> Result<String, AppError>;
 }
 
 /// How the backend is stored in Leptos context.

@@ -1,7 +1,9 @@
 // Issue 20: Integrations → Applications. An administrator connects a webhook (its signing secret
 // shown once), tests it against a real local receiver that checks the signature, watches a SCIM
 // change arrive (the application turns Healthy), connects a SCIM application whose URL nothing
-// listens on (the exact error is shown, the change waits), pauses it and removes it.
+// listens on (the exact error is shown, the change waits, the failures are counted), edits and
+// previews its outbound mapping, finds the requests sent in the provisioning log, pauses it and
+// removes it.
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -101,7 +103,33 @@ test('applications are connected, tested, watched, paused and removed from the d
       await expect(crm.getByTestId('application-error')).toContainText('Connection refused', { timeout: 1_000 });
     }).toPass();
     await expect(crm.getByTestId('application-backlog')).toContainText('1 waiting');
+    await expect(crm.getByTestId('application-failures')).toContainText(/[1-9]\d* requests?/);
+
+    // The outbound mapping: a preview of one user under the rules as typed; a mapping without
+    // userName is refused; a good one is saved and everything in scope queued again.
+    await crm.getByText('Outbound mapping').click();
+    const rules = crm.getByLabel('Rules: target = source, one a line');
+    await expect(rules).toHaveValue(/^userName = scim:userName\n/);
+    await rules.fill('userName = userName\nnickName = userName\nexternalId = id');
+    await crm.getByLabel('Preview for a user').fill(`ann@${tenant}.example`);
+    await crm.getByRole('button', { name: 'Preview', exact: true }).click();
+    await expect(crm.getByTestId('mapping-preview')).toContainText(`"nickName": "ann@${tenant}.example"`);
+    await rules.fill('title = title');
+    await crm.getByRole('button', { name: 'Save mapping' }).click();
+    await expect(crm.getByRole('alert')).toContainText('no rule fills userName');
+    await rules.fill('userName = userName\nnickName = userName\nexternalId = id');
+    await crm.getByRole('button', { name: 'Save mapping' }).click();
+    await expect(crm.getByText('Saved; 1 users and groups queued to push again.')).toBeVisible();
     await page.screenshot({ path: path.join(SCREENSHOTS, 'applications.png'), fullPage: true });
+
+    // The requests sent are in the provisioning log, apart from those received.
+    await page.goto(`${BASE_URL}/tenants/${tenant}/log?dir=out`);
+    await settled(page);
+    await expect(page.getByText(/→ Unreachable CRM: Failed: .*Connection refused/).first()).toBeVisible();
+    await expect(page.getByText(`→ Audit hooks: Sent an event about ann@${tenant}.example`)).toBeVisible();
+    await expect(page.getByText(`Created ann@${tenant}.example`, { exact: true })).toHaveCount(0);
+    await page.goBack();
+    await settled(page);
 
     await crm.getByRole('button', { name: 'Pause' }).click();
     await expect(crm.getByTestId('application-health')).toHaveText('Paused');

@@ -395,11 +395,13 @@ impl DirectoryBackend for Backend {
         let resource =
             crate::provisioning::render::group(&group, members.as_deref(), &self.state.scim_base_url(&tenant.name));
         let history = db::log::for_resource(db, &tenant.id, &group.id, HISTORY_ROWS).await.or_internal()?;
+        let mut history: Vec<app::dto::LogRow> = history.into_iter().map(log_row).collect();
+        self.name_applications(&tenant.id, &mut history).await?;
         Ok(GroupDetail {
             resource: pretty(&resource),
             members_in_resource,
             member_count,
-            history: history.into_iter().map(log_row).collect(),
+            history,
             created: rfc3339_ms(group.created_at),
             last_modified: rfc3339_ms(group.updated_at),
             id: group.id,

@@ -138,6 +138,7 @@ impl ExportRow for LogRow {
         "userAgent",
         "repeatCount",
         "lastSeen",
+        "application",
     ];
 
     fn fields(&self) -> Vec<Cow<'_, str>> {
@@ -161,6 +162,7 @@ impl ExportRow for LogRow {
             text(&self.user_agent),
             self.repeat_count.to_string().into(),
             text(&self.last_seen),
+            text(&self.application),
         ]
     }
 }
@@ -409,12 +411,13 @@ mod tests {
             user_agent: Some("@evil".into()),
             repeat_count: 1,
             last_seen: None,
+            application: Some("CRM".into()),
         };
         assert_eq!(r.fields().len(), LogRow::HEADER.len());
         let text = String::from_utf8(csv_chunk(std::slice::from_ref(&r), false)).unwrap();
-        assert_eq!(text, "t,GET,/Users,list,200,,,,,,1.500,,,'@evil,1,\n");
+        assert_eq!(text, "t,GET,/Users,list,200,,,,,,1.500,,,'@evil,1,,CRM\n");
         let repeated = LogRow { status: 401, repeat_count: 137, last_seen: Some("t2".into()), ..r };
         let text = String::from_utf8(csv_chunk(&[repeated], false)).unwrap();
-        assert!(text.ends_with(",137,t2\n"), "{text}");
+        assert!(text.ends_with(",137,t2,CRM\n"), "{text}");
     }
 }

@@ -5,7 +5,7 @@
 use app::backend::LogBackend;
 use app::dto::{
     AdminIdentity, ChartBucket, ChartRange, CredentialChoice, LogChart, LogEntryDetail, LogPage, LogQuery, LogRow,
-    LAST_CHOICES, OPERATION_CHOICES, OUTCOME_CHOICES,
+    DIRECTION_CHOICES, LAST_CHOICES, OPERATION_CHOICES, OUTCOME_CHOICES,
 };
 use app::AppError;
 use time::macros::format_description;
@@ -14,7 +14,7 @@ use time::{Date, OffsetDateTime, PrimitiveDateTime};
 use super::{Backend, OrInternal};
 use crate::clock::{rfc3339_ms, to_ms};
 use crate::db;
-use crate::db::log::{Cursor, LogFilter, OutcomeClass};
+use crate::db::log::{Cursor, Direction, LogFilter, OutcomeClass};
 
 /// Characters a text field of the filter may have.
 const MAX_FIELD_CHARS: usize = 256;
@@ -40,6 +40,7 @@ pub(super) fn log_row(r: db::log::LogEntry) -> LogRow {
         credential_id: e.credential_id,
         client_addr: e.client_addr,
         user_agent: e.user_agent,
+        application: e.application_id,
     }
 }
 
@@ -117,6 +118,15 @@ pub(crate) fn log_filter(tenant_id: &str, query: &LogQuery, now_ms: i64) -> Resu
             Some(now_ms - secs * 1000)
         }
     };
+    let direction = match query.dir.as_str() {
+        "" => None,
+        "in" => Some(Direction::In),
+        "out" => Some(Direction::Out),
+        _ => {
+            let choices: Vec<&str> = DIRECTION_CHOICES.iter().map(|(v, _)| *v).collect();
+            return Err(refused(LogQuery::DIR, format!("Choose one of {}.", choices.join(", "))));
+        }
+    };
     let from = time_field(LogQuery::FROM, &query.from)?;
     let to = time_field(LogQuery::TO, &query.to)?;
     if let (Some(from), Some(to)) = (from, to) {
@@ -134,6 +144,7 @@ pub(crate) fn log_filter(tenant_id: &str, query: &LogQuery, now_ms: i64) -> Resu
         text: text_field(LogQuery::TEXT, &query.q)?,
         from_ms: from.max(since),
         to_ms: to,
+        direction,
     })
 }
 
@@ -156,8 +167,23 @@ impl Backend {
     pub(crate) async fn log_slice(&self, filter: &LogFilter, cursor: Cursor, limit: u32) -> Result<LogPage, AppError> {
         self.state.log_sink.flush().await;
         let slice = db::log::search(&self.state.db, filter, cursor, limit, LogPage::SCAN).await.or_internal()?;
-        let rows = slice.rows.into_iter().map(log_row).collect();
+        let mut rows: Vec<LogRow> = slice.rows.into_iter().map(log_row).collect();
+        self.name_applications(&filter.tenant_id, &mut rows).await?;
         Ok(LogPage { rows, next_before: slice.next_before, partial: slice.partial })
+    }
+
+    /// Puts the application's name where [`log_row`] put its id (a removed one keeps the id).
+    pub(crate) async fn name_applications(&self, tenant_id: &str, rows: &mut [LogRow]) -> Result<(), AppError> {
+        if rows.iter().all(|r| r.application.is_none()) {
+            return Ok(());
+        }
+        let apps = db::outbound::list(&self.state.db, tenant_id).await.or_internal()?;
+        for row in rows.iter_mut() {
+            if let Some(app) = row.application.as_ref().and_then(|id| apps.iter().find(|a| &a.id == id)) {
+                row.application = Some(app.name.clone());
+            }
+        }
+        Ok(())
     }
 }
 
@@ -182,7 +208,10 @@ impl LogBackend for Backend {
             db::log::entry(&self.state.db, &tenant.id, id).await.or_internal()?.ok_or(AppError::NotFound)?;
         let request = entry.entry.request_excerpt.take().map(pretty);
         let response = entry.entry.response_excerpt.take().map(pretty);
-        Ok(LogEntryDetail { row: log_row(entry), request, response })
+        let mut row = [log_row(entry)];
+        self.name_applications(&tenant.id, &mut row).await?;
+        let [row] = row;
+        Ok(LogEntryDetail { row, request, response })
     }
 
     async fn log_chart(&self, admin: &AdminIdentity, tenant: &str, range: ChartRange) -> Result<LogChart, AppError> {
@@ -279,6 +308,8 @@ mod tests {
         assert_eq!(field(query(|q| q.op = "explode".into())), LogQuery::OP);
         assert_eq!(field(query(|q| q.outcome = "meh".into())), LogQuery::OUTCOME);
         assert_eq!(field(query(|q| q.last = "1y".into())), LogQuery::LAST);
+        assert_eq!(field(query(|q| q.dir = "sideways".into())), LogQuery::DIR);
+        assert_eq!(log_filter("t", &query(|q| q.dir = "out".into()), NOW).unwrap().direction, Some(Direction::Out));
         assert_eq!(field(query(|q| q.q = "x".repeat(MAX_FIELD_CHARS + 1))), LogQuery::TEXT);
     }
 

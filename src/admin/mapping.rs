@@ -341,6 +341,8 @@ impl MappingBackend for Backend {
         let groups =
             db::group::groups_of(&self.state.db, &tenant.id, std::slice::from_ref(&user.id)).await.or_internal()?;
         let history = db::log::for_resource(db, &tenant.id, &user.id, HISTORY_ROWS).await.or_internal()?;
+        let mut history: Vec<app::dto::LogRow> = history.into_iter().map(log_row).collect();
+        self.name_applications(&tenant.id, &mut history).await?;
         let resource = crate::provisioning::render::user(&user, &groups, &self.state.scim_base_url(&tenant.name));
 
         let specs = &mapping.specs;
@@ -376,7 +378,7 @@ impl MappingBackend for Backend {
             internal: internal_attributes,
             claims,
             groups: groups.into_iter().map(|g| GroupLink { id: g.group_id, display_name: g.display }).collect(),
-            history: history.into_iter().map(log_row).collect(),
+            history,
             created: rfc3339_ms(user.created_at),
             last_modified: rfc3339_ms(user.updated_at),
             id: user.id,

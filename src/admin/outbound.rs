@@ -5,7 +5,7 @@
 use app::backend::OutboundBackend;
 use app::dto::{
     application_fields as fields, ActionReport, AddedApplication, AdminIdentity, ApplicationAction, ApplicationRow,
-    ApplicationsPanel, DeadLetter, NewApplication,
+    ApplicationsPanel, DeadLetter, NewApplication, SavedMapping,
 };
 use app::AppError;
 use serde_json::json;
@@ -15,7 +15,9 @@ use crate::clock::rfc3339_ms;
 use crate::db::{self, outbound as store};
 use crate::outbound::application::{self, Application, Auth, Invalid, Kind, OnDelete};
 use crate::outbound::client::Client;
+use crate::outbound::journal::Journal;
 use crate::outbound::manage::{self, ManageError};
+use crate::outbound::mapping;
 use crate::secret::Secret;
 
 /// Dead letters shown per application.
@@ -36,6 +38,9 @@ fn refusal(error: ManageError) -> AppError {
         ManageError::Invalid(e @ Invalid::EmptySecret) => field(fields::SECRET, e.to_string()),
         e @ ManageError::NameTaken(_) => field(fields::NAME, e.to_string()),
         e @ ManageError::Group(_) => field(fields::GROUPS, e.to_string()),
+        e @ ManageError::Mapping(_) => field(fields::MAPPING, e.to_string()),
+        e @ ManageError::NoSuchUser(_) => field(fields::PREVIEW_USER, e.to_string()),
+        e @ ManageError::NotScim(_) => AppError::Invalid(e.to_string()),
         ManageError::NoSuchApp(_) => AppError::NotFound,
         ManageError::Db(e) => super::internal(e),
     }
@@ -70,14 +75,22 @@ impl Backend {
         &self,
         tenant: &crate::tenant::Tenant,
     ) -> Result<Vec<ApplicationRow>, AppError> {
+        let apps = store::list(&self.state.db, &tenant.id).await.or_internal()?;
+        if apps.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.state.log_sink.flush().await;
+        let since = self.state.clock.now_ms() - manage::FAILURE_WINDOW_MS;
+        let failures = db::log::outbound_failures(&self.state.db, &tenant.id, since).await.or_internal()?;
         let mut rows = Vec::new();
-        for app in store::list(&self.state.db, &tenant.id).await.or_internal()? {
-            rows.push(self.application_row(app).await?);
+        for app in apps {
+            let failed = failures.get(&app.id).copied().unwrap_or(0);
+            rows.push(self.application_row(app, failed).await?);
         }
         Ok(rows)
     }
 
-    async fn application_row(&self, app: Application) -> Result<ApplicationRow, AppError> {
+    async fn application_row(&self, app: Application, failures_last_hour: u64) -> Result<ApplicationRow, AppError> {
         let db = &self.state.db;
         let queue = store::status(db, &app.id).await.or_internal()?;
         let dead_letters = store::dead_letters(db, &app.id, DEAD_LETTERS_SHOWN).await.or_internal()?;
@@ -118,6 +131,8 @@ impl Backend {
             last_success_at: app.last_success_at.map(rfc3339_ms),
             last_error: app.last_error,
             last_error_at: app.last_error_at.map(rfc3339_ms),
+            failures_last_hour,
+            mapping: (app.kind == Kind::Scim).then(|| mapping::to_text(&app.settings.mapping)),
             receives,
             dead_letters: dead_letters
                 .into_iter()
@@ -140,7 +155,13 @@ impl OutboundBackend for Backend {
     async fn applications(&self, admin: &AdminIdentity, tenant: &str) -> Result<ApplicationsPanel, AppError> {
         let tenant = self.tenant(admin, tenant).await?;
         let applications = self.application_rows(&tenant).await?;
-        Ok(ApplicationsPanel { can_change: admin.can_change(&tenant.name), tenant: tenant.name, applications })
+        let mappers = db::mapper::list(self.state.db.reader(), &tenant.id).await.or_internal()?;
+        Ok(ApplicationsPanel {
+            can_change: admin.can_change(&tenant.name),
+            tenant: tenant.name,
+            applications,
+            mapper_attributes: mappers.into_iter().map(|m| m.spec.user_attribute).collect(),
+        })
     }
 
     async fn add_application(
@@ -191,7 +212,8 @@ impl OutboundBackend for Backend {
         let report = |ok: bool, message: String| ActionReport { name: app.name.clone(), ok, message };
         let (audited, answer) = match action {
             ApplicationAction::Test => {
-                let client = Client::new(self.state.seal.clone(), TEST_TIMEOUT).or_internal()?;
+                let journal = Journal::new(self.state.log_sink.clone(), self.state.clock.clone());
+                let client = Client::new(self.state.seal.clone(), TEST_TIMEOUT).or_internal()?.with_journal(journal);
                 // A test changes nothing: it is not audited.
                 return Ok(match manage::test(&client, &app, now).await {
                     Ok(checks) => report(true, format!("Connection test passed: {}.", checks.join("; "))),
@@ -240,5 +262,45 @@ impl OutboundBackend for Backend {
         }
         self.audit(admin, address, &tenant, action, detail).await;
         Ok(answer)
+    }
+
+    async fn save_application_mapping(
+        &self,
+        admin: &AdminIdentity,
+        address: Option<String>,
+        tenant: &str,
+        name: &str,
+        text: &str,
+        defaults: bool,
+    ) -> Result<SavedMapping, AppError> {
+        let tenant = self.tenant_for_change(admin, tenant).await?;
+        let rules = match defaults {
+            true => None,
+            false => Some(mapping::parse_text(text).map_err(|e| refusal(e.into()))?),
+        };
+        let db = &self.state.db;
+        let now = self.state.clock.now_ms();
+        let queued = manage::set_mapping(db, &tenant.id, name, rules, now).await.map_err(refusal)?;
+        let saved = mapping::to_text(&manage::find(db, &tenant.id, name).await.map_err(refusal)?.settings.mapping);
+        let detail = json!({ "application": name, "mapping": saved, "queued": queued });
+        self.audit(admin, address, &tenant, "outbound_app.mapping", detail).await;
+        Ok(SavedMapping { mapping: saved, queued })
+    }
+
+    async fn preview_application_user(
+        &self,
+        admin: &AdminIdentity,
+        tenant: &str,
+        name: &str,
+        user: &str,
+        text: &str,
+    ) -> Result<String, AppError> {
+        let tenant = self.tenant(admin, tenant).await?;
+        let rules = match text.trim().is_empty() {
+            true => None,
+            false => Some(mapping::parse_text(text).map_err(|e| refusal(e.into()))?),
+        };
+        let rendered = manage::preview(&self.state.db, &tenant.id, name, user, rules).await.map_err(refusal)?;
+        serde_json::to_string_pretty(&rendered).or_internal()
     }
 }

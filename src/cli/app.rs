@@ -11,10 +11,13 @@ use super::manage::audit;
 use super::{find_tenant, open};
 use crate::clock::{rfc3339_ms, Clock, SystemClock};
 use crate::config::DatabaseArgs;
+use crate::db::log_sink::LogSink;
 use crate::db::outbound as store;
 use crate::outbound::application::{Application, Auth, Kind, OnDelete};
 use crate::outbound::client::Client;
+use crate::outbound::journal::Journal;
 use crate::outbound::manage::{self, NewApplication};
+use crate::outbound::mapping;
 use crate::outbound::reconcile;
 use crate::sealed::{SealArgs, SealKey};
 use crate::secret::Secret;
@@ -139,6 +142,30 @@ pub enum AppCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Show a SCIM application's outbound mapping (`target = source`, one rule a line); with
+    /// --map, --stdin or --defaults, replace it and queue a push of everything in scope.
+    Mapping {
+        #[command(flatten)]
+        target: Target,
+        /// A rule `TARGET=SOURCE` (repeat; the rules replace the whole mapping). SOURCE is a
+        /// SCIM attribute path (`scim:name.givenName`), `attribute:NAME` (an internal attribute
+        /// of the tenant's mappers) or `id`.
+        #[arg(long = "map", value_name = "TARGET=SOURCE", conflicts_with_all = ["stdin", "defaults"])]
+        rules: Vec<String>,
+        /// Read the whole mapping from stdin, one `target = source` rule a line.
+        #[arg(long, conflicts_with = "defaults")]
+        stdin: bool,
+        /// Go back to the defaults (userName, name, displayName, emails, active; externalId = id).
+        #[arg(long)]
+        defaults: bool,
+    },
+    /// The user (an id or a userName) as a SCIM application would receive it now.
+    Preview {
+        #[command(flatten)]
+        target: Target,
+        /// The user's id or userName.
+        user: String,
+    },
     /// The dead-letter list: events that failed for good, with the target's answer.
     Dead(Target),
     /// Put dead events back in line (one with --event, else all).
@@ -186,6 +213,13 @@ pub async fn run(command: AppCommand) -> anyhow::Result<()> {
             Ok(())
         }
         AppCommand::Status { target, json } => status(&target, json).await,
+        AppCommand::Mapping { target, rules, stdin, defaults } => mapping(&target, rules, stdin, defaults).await,
+        AppCommand::Preview { target, user } => {
+            let (db, t, app) = target.open().await?;
+            let user = manage::preview(&db, &t.id, &app.name, &user, None).await?;
+            println!("{}", serde_json::to_string_pretty(&user)?);
+            Ok(())
+        }
         AppCommand::Dead(target) => dead(&target).await,
         AppCommand::Retry { target, event } => requeue(&target, event, true).await,
         AppCommand::Skip { target, event } => requeue(&target, event, false).await,
@@ -267,10 +301,20 @@ async fn list(tenant: &str, database: &DatabaseArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A client for the target's application whose requests go to the tenant's provisioning log
+/// (flush it before the command ends).
+fn journaled_client(db: &crate::db::Db, target: &Target, seal: &SealArgs, timeout_secs: u64) -> anyhow::Result<Client> {
+    let key = SealKey::load(seal, &target.database.database_url)?;
+    let journal = Journal::new(LogSink::spawn(db.clone()), std::sync::Arc::new(SystemClock));
+    Ok(Client::new(key, std::time::Duration::from_secs(timeout_secs))?.with_journal(journal))
+}
+
 async fn test(target: &Target, seal: &SealArgs) -> anyhow::Result<()> {
-    let (_, _, app) = target.open().await?;
-    let client = Client::new(SealKey::load(seal, &target.database.database_url)?, std::time::Duration::from_secs(15))?;
-    match manage::test(&client, &app, SystemClock.now_ms()).await {
+    let (db, _, app) = target.open().await?;
+    let client = journaled_client(&db, target, seal, 15)?;
+    let tested = manage::test(&client, &app, SystemClock.now_ms()).await;
+    client.flush().await;
+    match tested {
         Ok(checks) => {
             checks.iter().for_each(|c| println!("ok: {c}"));
             Ok(())
@@ -281,10 +325,10 @@ async fn test(target: &Target, seal: &SealArgs) -> anyhow::Result<()> {
 
 async fn reconcile(target: &Target, seal: &SealArgs, dry_run: bool) -> anyhow::Result<()> {
     let (db, t, app) = target.open().await?;
-    let client = Client::new(SealKey::load(seal, &target.database.database_url)?, std::time::Duration::from_secs(30))?;
-    let found = reconcile::reconcile(&db, &client, &app, dry_run, SystemClock.now_ms())
-        .await
-        .map_err(|e| anyhow::anyhow!("reading {} failed: {e}", app.name))?;
+    let client = journaled_client(&db, target, seal, 30)?;
+    let found = reconcile::reconcile(&db, &client, &app, dry_run, SystemClock.now_ms()).await;
+    client.flush().await;
+    let found = found.map_err(|e| anyhow::anyhow!("reading {} failed: {e}", app.name))?;
     for drift in &found.drift {
         println!("{drift}");
     }
@@ -309,7 +353,7 @@ async fn set_paused(target: &Target, paused: bool) -> anyhow::Result<()> {
 
 async fn status(target: &Target, as_json: bool) -> anyhow::Result<()> {
     let (db, _, app) = target.open().await?;
-    let status = manage::status(&db, &app).await?;
+    let status = manage::status(&db, &app, SystemClock.now_ms()).await?;
     if as_json {
         println!("{status}");
         return Ok(());
@@ -325,6 +369,7 @@ async fn status(target: &Target, as_json: bool) -> anyhow::Result<()> {
         "failing",
         "delivered",
         "dead_lettered",
+        "failures_last_hour",
         "oldest_pending_at",
         "last_success_at",
         "last_error",
@@ -332,6 +377,32 @@ async fn status(target: &Target, as_json: bool) -> anyhow::Result<()> {
     ] {
         println!("{key}: {}", field(key));
     }
+    Ok(())
+}
+
+async fn mapping(target: &Target, rules: Vec<String>, stdin: bool, defaults: bool) -> anyhow::Result<()> {
+    let (db, t, app) = target.open().await?;
+    let text = if stdin {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).context("reading the mapping from stdin")?;
+        Some(text)
+    } else {
+        (!rules.is_empty()).then(|| rules.join("\n"))
+    };
+    let rules = match text {
+        Some(text) => Some(mapping::parse_text(&text)?),
+        None if defaults => None,
+        None => {
+            print!("{}", mapping::to_text(&app.settings.mapping));
+            return Ok(());
+        }
+    };
+    let queued = manage::set_mapping(&db, &t.id, &app.name, rules, SystemClock.now_ms()).await?;
+    let saved = manage::find(&db, &t.id, &app.name).await?.settings.mapping;
+    let detail = json!({ "application": app.name, "mapping": mapping::to_text(&saved), "queued": queued });
+    audit(&db, Some(&t), "outbound_app.mapping", detail).await?;
+    print!("{}", mapping::to_text(&saved));
+    println!("Saved the mapping of {}; queued {queued} resources to push again.", app.name);
     Ok(())
 }
 

@@ -1,5 +1,7 @@
 //! The `provisioning_log` table: one row per SCIM request, newest first by `log_id`.
 
+use std::collections::HashMap;
+
 use sqlx::{Any, AnyPool, Row};
 
 use super::sql::{bind_all, placeholders, Arg, Statement};
@@ -42,6 +44,8 @@ pub struct NewLogEntry {
     pub client_addr: Option<String>,
     /// The client's User-Agent.
     pub user_agent: Option<String>,
+    /// The application an outbound request went to; `None` for a request scimhub received.
+    pub application_id: Option<String>,
 }
 
 /// A stored row.
@@ -73,9 +77,9 @@ pub async fn append<'e>(exec: impl sqlx::Executor<'e, Database = Any>, e: &NewLo
 /// The columns a row is written with, in the order [`append_many`] binds them.
 const WRITE_COLUMNS: &str = "tenant_id, occurred_at, credential_id, method, path, operation, resource_type, \
                              resource_id, user_name, status, scim_type, detail, latency_us, request_excerpt, \
-                             response_excerpt, client_addr, user_agent";
+                             response_excerpt, client_addr, user_agent, application_id";
 
-/// Appends rows in one statement (keep it to a few hundred: 17 parameters a row).
+/// Appends rows in one statement (keep it to a few hundred: 18 parameters a row).
 pub async fn append_many<'e>(
     exec: impl sqlx::Executor<'e, Database = Any>,
     entries: &[NewLogEntry],
@@ -88,13 +92,17 @@ pub async fn append_many<'e>(
     Ok(())
 }
 
-/// The statement that appends these rows (at least one; keep it to a few hundred: 17
-/// parameters a row).
+/// The parameters of a row.
+const ROW_PARAMETERS: usize = 18;
+
+/// The statement that appends these rows (at least one; keep it to a few hundred:
+/// [`ROW_PARAMETERS`] parameters a row).
 pub fn append_statement(entries: &[NewLogEntry]) -> Statement {
-    let values: Vec<String> =
-        (0..entries.len()).map(|r| format!("({})", super::sql::placeholders(r * 17 + 1, 17))).collect();
+    let values: Vec<String> = (0..entries.len())
+        .map(|r| format!("({})", super::sql::placeholders(r * ROW_PARAMETERS + 1, ROW_PARAMETERS)))
+        .collect();
     let sql = format!("insert into provisioning_log ({WRITE_COLUMNS}) values {}", values.join(", "));
-    let mut args = Vec::with_capacity(entries.len() * 17);
+    let mut args = Vec::with_capacity(entries.len() * ROW_PARAMETERS);
     for e in entries {
         push_values(&mut args, e);
     }
@@ -121,6 +129,7 @@ fn push_values(args: &mut Vec<Arg>, e: &NewLogEntry) {
         e.response_excerpt.as_deref().into(),
         e.client_addr.as_deref().into(),
         e.user_agent.as_deref().into(),
+        e.application_id.as_deref().into(),
     ]);
 }
 
@@ -177,7 +186,7 @@ pub fn refusal_count_statement(key: &RefusalKey, first_seen: i64, count: u64, la
 /// Every column but the two excerpts, which only a row's detail shows (up to 8 KiB a row).
 const LIST_COLUMNS: &str = "log_id, tenant_id, occurred_at, credential_id, method, path, operation, resource_type, \
                             resource_id, user_name, status, scim_type, detail, latency_us, client_addr, user_agent, \
-                            repeat_count, last_seen_at";
+                            repeat_count, last_seen_at, application_id";
 
 /// A row read with `select *` (`excerpts`) or with [`LIST_COLUMNS`].
 fn from_row(row: &sqlx::any::AnyRow, excerpts: bool) -> Result<LogEntry, sqlx::Error> {
@@ -206,6 +215,7 @@ fn from_row(row: &sqlx::any::AnyRow, excerpts: bool) -> Result<LogEntry, sqlx::E
             response_excerpt: excerpt("response_excerpt")?,
             client_addr: row.try_get("client_addr")?,
             user_agent: row.try_get("user_agent")?,
+            application_id: row.try_get("application_id")?,
         },
     })
 }
@@ -274,6 +284,15 @@ impl OutcomeClass {
     }
 }
 
+/// Which way a request went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Requests scimhub received (from identity providers, the dashboard).
+    In,
+    /// Requests scimhub sent to its applications.
+    Out,
+}
+
 /// Which rows of a tenant's log to read: every condition given must hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LogFilter {
@@ -295,6 +314,8 @@ pub struct LogFilter {
     pub from_ms: Option<i64>,
     /// Rows before this time (ms).
     pub to_ms: Option<i64>,
+    /// Only rows of requests that went this way.
+    pub direction: Option<Direction>,
 }
 
 /// Where a page lies: rows with an id below `before` and above `after`, each when given.
@@ -348,6 +369,8 @@ enum Driver {
     Operations,
     /// `provisioning_log_by_credential`.
     Credential,
+    /// `provisioning_log_outbound`: the outbound rows.
+    Outbound,
     /// `provisioning_log_by_tenant`: the whole log.
     Log,
 }
@@ -402,6 +425,7 @@ fn candidates(filter: &LogFilter, cursor: Cursor, columns: &str, limit: u32) -> 
         (None, Some(condition)) => Driver::Outcome(condition),
         _ if !filter.operations.is_empty() => Driver::Operations,
         _ if filter.credential_id.is_some() => Driver::Credential,
+        _ if filter.direction == Some(Direction::Out) => Driver::Outbound,
         _ => Driver::Log,
     };
     let mut alternatives: Vec<String> = Vec::new();
@@ -418,6 +442,8 @@ fn candidates(filter: &LogFilter, cursor: Cursor, columns: &str, limit: u32) -> 
                 alternatives.push(format!("operation = {}", p.bind(Arg::Text(op.clone()))));
             }
         }
+        // The partial index's own condition, so that both databases read it.
+        Driver::Outbound => alternatives.push("application_id is not null".to_owned()),
         Driver::Credential | Driver::Log => {}
     }
     // The other conditions, in forms no index serves.
@@ -430,6 +456,13 @@ fn candidates(filter: &LogFilter, cursor: Cursor, columns: &str, limit: u32) -> 
     if let Some(credential) = &filter.credential_id {
         let column = if driver == Driver::Credential { "credential_id" } else { "coalesce(credential_id, '')" };
         common.push(format!("{column} = {}", p.bind(Arg::Text(credential.clone()))));
+    }
+    match filter.direction {
+        Some(Direction::In) => common.push("coalesce(application_id, '') = ''".to_owned()),
+        Some(Direction::Out) if driver != Driver::Outbound => {
+            common.push("coalesce(application_id, '') <> ''".to_owned())
+        }
+        _ => {}
     }
     let limit = p.bind(Arg::Int(i64::from(limit)));
     let common = common.join(" and ");
@@ -679,6 +712,33 @@ pub async fn histogram(
     Ok(buckets)
 }
 
+/// The outbound requests of the tenant that failed (an error status, or no answer, which is
+/// logged as 502) since `since_ms`, per application id. Read through the outcome index's two
+/// error classes from the first id the window may hold: errors are few.
+pub async fn outbound_failures(db: &Db, tenant_id: &str, since_ms: i64) -> Result<HashMap<String, u64>, sqlx::Error> {
+    let pool = db.reader();
+    let first = id_before(pool, tenant_id, since_ms).await?.unwrap_or(0);
+    let failures = |class: u8| {
+        format!(
+            "select application_id, count(*) as n from provisioning_log where tenant_id = $1 \
+             and status / 100 = {class} and log_id > $2 and occurred_at + 0 >= $3 \
+             and coalesce(application_id, '') <> '' group by application_id"
+        )
+    };
+    let rows = sqlx::query(&format!("{} union all {}", failures(4), failures(5)))
+        .bind(tenant_id)
+        .bind(first)
+        .bind(since_ms)
+        .fetch_all(pool)
+        .await?;
+    let mut counts = HashMap::new();
+    for row in rows {
+        let n: i64 = row.try_get("n")?;
+        *counts.entry(row.try_get::<String, _>("application_id")?).or_insert(0) += u64::try_from(n).unwrap_or(0);
+    }
+    Ok(counts)
+}
+
 /// A credential as the log's credential filter offers it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CredentialChoice {
@@ -785,6 +845,14 @@ mod tests {
         // Times never choose the time index: their ids bound the read.
         let timed = sql(LogFilter { from_ms: Some(1), to_ms: Some(2), ..LogFilter::default() });
         assert!(timed.contains("occurred_at + 0 >= $2 and occurred_at + 0 < $3"), "{timed}");
+        // Outbound rows read their partial index unless a resource or an error class reads;
+        // inbound rows are most rows, read from the log.
+        let out = sql(LogFilter { direction: Some(Direction::Out), ..LogFilter::default() });
+        assert!(out.ends_with("and application_id is not null order by log_id desc limit $2"), "{out}");
+        let out_errors = sql(LogFilter { direction: Some(Direction::Out), outcome, ..LogFilter::default() });
+        assert!(out_errors.contains("coalesce(application_id, '') <> ''") && out_errors.contains("status / 100 = 4"));
+        let inbound = sql(LogFilter { direction: Some(Direction::In), ..LogFilter::default() });
+        assert!(inbound.contains("coalesce(application_id, '') = ''"), "{inbound}");
     }
 
     #[test]

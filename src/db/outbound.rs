@@ -98,6 +98,14 @@ pub async fn set_paused(db: &Db, app_id: &str, paused: bool) -> Result<bool, sql
     Ok(execute(db, &statement).await? == 1)
 }
 
+/// Replaces an application's settings; whether it exists.
+pub async fn set_settings(db: &Db, app_id: &str, settings: &Settings) -> Result<bool, sqlx::Error> {
+    let json = serde_json::to_string(settings).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let statement =
+        Statement::new("update outbound_app set settings = $2 where app_id = $1", vec![app_id.into(), json.into()]);
+    Ok(execute(db, &statement).await? == 1)
+}
+
 /// Removes an application with its queue and links; whether it existed.
 pub async fn remove(db: &Db, app_id: &str) -> Result<bool, sqlx::Error> {
     let mut tx = begin_write(db.writer()).await?;

@@ -169,6 +169,13 @@ pub async fn get(db: &Db, tenant_id: &str, id: &str) -> Result<Option<UserRecord
     db.fetch_optional(&resource::get(&TABLE, tenant_id, id), from_row).await
 }
 
+/// The user with this userName (compared as the tenant's uniqueness compares it) in this tenant.
+pub async fn by_user_name(db: &Db, tenant_id: &str, user_name: &str) -> Result<Option<UserRecord>, sqlx::Error> {
+    let filter =
+        Where { sql: "user_name_ci = $2".into(), args: vec![super::sql::Arg::Text(fold_user_name(user_name))] };
+    Ok(list(db, tenant_id, &filter, None, 0, 1).await?.into_iter().next())
+}
+
 /// The statement that deletes a user if its version is still `expected_version` (it expects to
 /// change that one row).
 pub fn delete_statement(tenant_id: &str, id: &str, expected_version: i64) -> Statement {

@@ -118,7 +118,7 @@ pub const EVENT_TYPES: [&str; 8] = [
 ];
 
 /// What an application receives, stored as JSON.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
     /// SCIM: only members of these groups (ids) are pushed; empty: every user.
     #[serde(default)]
@@ -132,6 +132,10 @@ pub struct Settings {
     /// Webhook: the event types sent (see [`EVENT_TYPES`]).
     #[serde(default)]
     pub events: Vec<String>,
+    /// SCIM: what fills each attribute of the users sent ([`super::mapping`]); applications
+    /// stored before the mapping existed have the defaults.
+    #[serde(default = "super::mapping::default_rules")]
+    pub mapping: Vec<super::mapping::Rule>,
 }
 
 /// Why an application's settings were refused.

@@ -13,6 +13,7 @@ use reqwest::{Method, Response, StatusCode};
 use serde_json::Value;
 
 use super::application::{Application, Auth};
+use super::journal::{Answered, Journal, Sent, Subject};
 use crate::sealed::{SealError, SealKey};
 use crate::secret::Secret;
 
@@ -116,7 +117,7 @@ pub(super) fn unreachable(method: &Method, url: &str, error: &reqwest::Error) ->
 }
 
 /// `Retry-After` as seconds or an HTTP date.
-pub(super) fn retry_after(response: &Response) -> Option<Duration> {
+fn retry_after(response: &Response) -> Option<Duration> {
     let value = response.headers().get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
@@ -150,6 +151,7 @@ pub struct Client {
     http: reqwest::Client,
     seal: SealKey,
     tokens: Mutex<HashMap<String, CachedToken>>,
+    journal: Option<Journal>,
 }
 
 /// A request's answer: status and body.
@@ -170,7 +172,26 @@ impl Client {
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("scimhub/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(Client { http, seal, tokens: Mutex::new(HashMap::new()) })
+        Ok(Client { http, seal, tokens: Mutex::new(HashMap::new()), journal: None })
+    }
+
+    /// The same client, recording every request it sends in the provisioning log.
+    pub fn with_journal(self, journal: Journal) -> Client {
+        Client { journal: Some(journal), ..self }
+    }
+
+    /// Records a request and its answer, when this client keeps a journal.
+    pub(super) async fn record(&self, sent: Sent<'_>, answered: Answered<'_>) {
+        if let Some(journal) = &self.journal {
+            journal.record(sent, answered).await;
+        }
+    }
+
+    /// Waits until every request recorded so far is in the log.
+    pub async fn flush(&self) {
+        if let Some(journal) = &self.journal {
+            journal.flush().await;
+        }
     }
 
     /// The application's secret, opened.
@@ -183,11 +204,13 @@ impl Client {
         &self.http
     }
 
-    /// Sends a SCIM request to the application with its credentials; an answer of 2xx, 404 or
-    /// 409 is returned (the caller decides what they mean), any other is an error.
+    /// Sends a SCIM request about `subject` to the application with its credentials; an answer
+    /// of 2xx, 404 or 409 is returned (the caller decides what they mean), any other is an
+    /// error. The request is recorded in the journal, if the client keeps one.
     pub async fn scim(
         &self,
         app: &Application,
+        subject: Subject<'_>,
         method: Method,
         path: &str,
         body: Option<&Value>,
@@ -199,10 +222,16 @@ impl Client {
         if let Some(body) = body {
             request = request.header(CONTENT_TYPE, SCIM_JSON).body(body.to_string());
         }
-        let response = request.send().await.map_err(|e| unreachable(&method, &url, &e))?;
-        let status = response.status();
-        let wait = retry_after(&response);
-        let text = response.text().await.map_err(|e| unreachable(&method, &url, &e))?;
+        let sent = Sent { app, method: &method, url: &url, subject, body, started: Instant::now() };
+        let (status, wait, text) = match self.exchange(request).await {
+            Ok(answer) => answer,
+            Err(e) => {
+                let error = unreachable(&method, &url, &e);
+                self.record(sent, Answered::Nothing(&error.to_string())).await;
+                return Err(error);
+            }
+        };
+        self.record(sent, Answered::Status(status, &text)).await;
         if status.is_success() || status == StatusCode::NOT_FOUND || status == StatusCode::CONFLICT {
             let body = serde_json::from_str(&text).unwrap_or(Value::Null);
             return Ok(Answer { status, body });
@@ -211,6 +240,17 @@ impl Client {
             self.forget_token(app);
         }
         Err(DeliveryError::Refused { method, url, status, answer: clip(&text), retry_after: wait })
+    }
+
+    /// Sends a request and reads its answer: status, `Retry-After`, body.
+    pub(super) async fn exchange(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<(StatusCode, Option<Duration>, String), reqwest::Error> {
+        let response = request.send().await?;
+        let status = response.status();
+        let wait = retry_after(&response);
+        Ok((status, wait, response.text().await?))
     }
 
     /// The `Authorization` header value for the application.
@@ -242,17 +282,30 @@ impl Client {
             return Ok(token);
         }
         let basic = STANDARD.encode(format!("{}:{}", form_encode(client_id), form_encode(secret.expose())));
-        let response = self
+        let request = self
             .http
             .post(token_url)
             .header(AUTHORIZATION, format!("Basic {basic}"))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await
-            .map_err(|e| unreachable(&Method::POST, token_url, &e))?;
-        let status = response.status();
-        let wait = retry_after(&response);
-        let text = response.text().await.map_err(|e| unreachable(&Method::POST, token_url, &e))?;
+            .form(&[("grant_type", "client_credentials")]);
+        // Recorded without bodies: the request is the grant, a successful answer the token.
+        let sent = Sent {
+            app,
+            method: &Method::POST,
+            url: token_url,
+            subject: Subject::about("token"),
+            body: None,
+            started: Instant::now(),
+        };
+        let (status, wait, text) = match self.exchange(request).await {
+            Ok(answer) => answer,
+            Err(e) => {
+                let error = unreachable(&Method::POST, token_url, &e);
+                self.record(sent, Answered::Nothing(&error.to_string())).await;
+                return Err(error);
+            }
+        };
+        let recorded = if status.is_success() { "" } else { text.as_str() };
+        self.record(sent, Answered::Status(status, recorded)).await;
         if !status.is_success() {
             let answer = clip(&text);
             return Err(DeliveryError::Refused {

@@ -7,6 +7,8 @@ use serde_json::{json, Value};
 
 use super::application::{self, Application, Auth, Invalid, Kind, OnDelete, Settings};
 use super::client::{Client, DeliveryError};
+use super::journal::Subject;
+use super::mapping::{self, MappingError, Rule};
 use super::webhook;
 use crate::db::outbound::{self as store, QueueStatus};
 use crate::db::{Db, UniqueViolationExt};
@@ -28,6 +30,15 @@ pub enum ManageError {
     /// A scope group that does not exist, or whose name is not unique.
     #[error("{0}")]
     Group(String),
+    /// An outbound mapping that does not check.
+    #[error(transparent)]
+    Mapping(#[from] MappingError),
+    /// An operation only SCIM applications have (the mapping, its preview).
+    #[error("\"{0}\" is a webhook: only SCIM applications have an outbound mapping")]
+    NotScim(String),
+    /// No user with this id or userName.
+    #[error("the tenant has no user \"{0}\"")]
+    NoSuchUser(String),
     /// The database failed.
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
@@ -94,7 +105,13 @@ pub async fn add(
         kind: new.kind,
         url: new.url,
         auth: new.auth,
-        settings: Settings { scope_groups, push_groups: new.push_groups, on_delete: new.on_delete, events },
+        settings: Settings {
+            scope_groups,
+            push_groups: new.push_groups,
+            on_delete: new.on_delete,
+            events,
+            mapping: mapping::default_rules(),
+        },
         paused: false,
         created_at: now_ms,
         delivered: 0,
@@ -146,9 +163,70 @@ pub async fn sync(db: &Db, tenant_id: &str, name: &str, now_ms: i64) -> Result<u
     Ok(store::enqueue_everything(db, &app, groups, now_ms).await?)
 }
 
-/// An application's delivery status, as `scimhub app status --json` prints it.
-pub async fn status(db: &Db, app: &Application) -> Result<Value, ManageError> {
+/// The SCIM application with this name (a webhook has no mapping).
+async fn find_scim(db: &Db, tenant_id: &str, name: &str) -> Result<Application, ManageError> {
+    let app = find(db, tenant_id, name).await?;
+    match app.kind {
+        Kind::Scim => Ok(app),
+        Kind::Webhook => Err(ManageError::NotScim(app.name)),
+    }
+}
+
+/// The internal attributes the tenant's mappers fill, in their order.
+async fn mapper_attributes(db: &Db, tenant_id: &str) -> Result<Vec<String>, sqlx::Error> {
+    let mappers = crate::db::mapper::list(db.reader(), tenant_id).await?;
+    Ok(mappers.into_iter().map(|m| m.spec.user_attribute).collect())
+}
+
+/// Replaces a SCIM application's outbound mapping (`None`: the defaults) once every rule checks
+/// against the tenant's mappers, and queues a push of everything in scope so the application
+/// receives the users as the new mapping renders them; returns how many resources.
+pub async fn set_mapping(
+    db: &Db,
+    tenant_id: &str,
+    name: &str,
+    rules: Option<Vec<Rule>>,
+    now_ms: i64,
+) -> Result<u64, ManageError> {
+    let app = find_scim(db, tenant_id, name).await?;
+    let rules = rules.unwrap_or_else(mapping::default_rules);
+    mapping::check(&rules, &mapper_attributes(db, tenant_id).await?)?;
+    let settings = Settings { mapping: rules, ..app.settings.clone() };
+    store::set_settings(db, &app.id, &settings).await?;
+    sync(db, tenant_id, name, now_ms).await
+}
+
+/// The user `user` (an id or a userName) as the SCIM application would receive it under
+/// `rules` (checked first), or under its stored mapping.
+pub async fn preview(
+    db: &Db,
+    tenant_id: &str,
+    name: &str,
+    user: &str,
+    rules: Option<Vec<Rule>>,
+) -> Result<Value, ManageError> {
+    let app = find_scim(db, tenant_id, name).await?;
+    if let Some(rules) = &rules {
+        mapping::check(rules, &mapper_attributes(db, tenant_id).await?)?;
+    }
+    let user = user.trim();
+    let record = match crate::db::user::get(db, tenant_id, user).await? {
+        Some(record) => record,
+        None => crate::db::user::by_user_name(db, tenant_id, user)
+            .await?
+            .ok_or_else(|| ManageError::NoSuchUser(user.to_owned()))?,
+    };
+    Ok(mapping::render(rules.as_deref().unwrap_or(&app.settings.mapping), &record))
+}
+
+/// The window of an application's recent failures (an hour): the health's "failures in the
+/// last hour".
+pub const FAILURE_WINDOW_MS: i64 = 3_600_000;
+
+/// An application's delivery status at `now_ms`, as `scimhub app status --json` prints it.
+pub async fn status(db: &Db, app: &Application, now_ms: i64) -> Result<Value, ManageError> {
     let QueueStatus { backlog, failing, dead, oldest_pending_at } = store::status(db, &app.id).await?;
+    let failures = crate::db::log::outbound_failures(db, &app.tenant_id, now_ms - FAILURE_WINDOW_MS).await?;
     Ok(json!({
         "name": app.name,
         "kind": app.kind.as_str(),
@@ -158,6 +236,7 @@ pub async fn status(db: &Db, app: &Application) -> Result<Value, ManageError> {
         "failing": failing,
         "delivered": app.delivered,
         "dead_lettered": dead,
+        "failures_last_hour": failures.get(&app.id).copied().unwrap_or(0),
         "oldest_pending_at": oldest_pending_at.map(crate::clock::rfc3339_ms),
         "last_success_at": app.last_success_at.map(crate::clock::rfc3339_ms),
         "last_error": app.last_error,
@@ -174,7 +253,8 @@ pub async fn test(client: &Client, app: &Application, now_ms: i64) -> Result<Vec
             Ok(vec![format!("POST {}: a signed ping was accepted", app.url)])
         }
         Kind::Scim => {
-            let config = client.scim(app, Method::GET, "/ServiceProviderConfig", None).await?;
+            let config =
+                client.scim(app, Subject::about("discovery"), Method::GET, "/ServiceProviderConfig", None).await?;
             if !config.status.is_success() || config.body.get("patch").is_none() {
                 return Err(DeliveryError::Malformed(format!(
                     "GET {}/ServiceProviderConfig answered {} without a SCIM ServiceProviderConfig",
@@ -182,7 +262,7 @@ pub async fn test(client: &Client, app: &Application, now_ms: i64) -> Result<Vec
                 )));
             }
             let probe = "/Users?filter=userName%20eq%20%22scimhub-connection-test%22&count=1";
-            let list = client.scim(app, Method::GET, probe, None).await?;
+            let list = client.scim(app, Subject::about("list"), Method::GET, probe, None).await?;
             if !list.status.is_success() || list.body.get("totalResults").is_none() {
                 return Err(DeliveryError::Malformed(format!(
                     "GET {}{probe} answered {} without a SCIM ListResponse",

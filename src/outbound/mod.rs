@@ -6,7 +6,9 @@
 
 pub mod application;
 pub mod client;
+pub mod journal;
 pub mod manage;
+pub mod mapping;
 pub mod reconcile;
 pub mod scim_target;
 pub mod webhook;

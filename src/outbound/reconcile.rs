@@ -10,7 +10,8 @@ use serde_json::Value;
 
 use super::application::{Application, Kind};
 use super::client::{Client, DeliveryError};
-use super::scim_target::target_user;
+use super::journal::Subject;
+use super::mapping;
 use crate::db::outbound as store;
 use crate::db::sql::Where;
 use crate::db::{self, Db};
@@ -18,8 +19,8 @@ use crate::db::{self, Db};
 /// The page size used to read both sides.
 const PAGE: u64 = 500;
 
-/// The attributes compared (those scimhub sends).
-const COMPARED: [&str; 5] = ["userName", "displayName", "active", "name", "emails"];
+/// Attributes of the sent user that are not compared: the envelope, and the link itself.
+const NOT_COMPARED: [&str; 2] = ["schemas", "externalId"];
 
 /// One difference between scimhub and the application.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,7 +74,7 @@ async fn target_users(client: &Client, app: &Application) -> Result<HashMap<Stri
     let mut start = 1u64;
     loop {
         let path = format!("/Users?startIndex={start}&count={PAGE}");
-        let answer = client.scim(app, Method::GET, &path, None).await?;
+        let answer = client.scim(app, Subject::about("list"), Method::GET, &path, None).await?;
         let resources = answer.body.get("Resources").and_then(Value::as_array).cloned().unwrap_or_default();
         if !answer.status.is_success() || (answer.body.get("totalResults").is_none() && resources.is_empty()) {
             return Err(DeliveryError::Malformed(format!(
@@ -95,20 +96,39 @@ async fn target_users(client: &Client, app: &Application) -> Result<HashMap<Stri
     }
 }
 
-/// The attributes of `expected` that `actual` does not have equal (case-insensitively for
-/// userName, which is not case-exact).
+/// Whether the target's value `have` holds what scimhub sends as `want`: every member of an
+/// object (a target may add its own, such as `name.formatted`), each element of a list in
+/// order, strings equal ignoring case where SCIM says they are not case-exact (`userName`
+/// and email values), anything else equal.
+fn holds(want: &Value, have: &Value, case_exact: bool) -> bool {
+    match (want, have) {
+        (Value::Object(want), Value::Object(have)) => want.iter().all(|(key, w)| {
+            let exact = !matches!(key.as_str(), "value" | "userName") || case_exact;
+            have.get(key).is_some_and(|h| holds(w, h, exact))
+        }),
+        (Value::Array(want), Value::Array(have)) => {
+            want.len() == have.len() && want.iter().zip(have).all(|(w, h)| holds(w, h, case_exact))
+        }
+        (Value::String(a), Value::String(b)) if !case_exact => a.eq_ignore_ascii_case(b),
+        _ => want == have,
+    }
+}
+
+/// The attributes of `expected` (the user as the mapping renders it) that `actual` (the
+/// target's user) does not hold.
 fn differing(expected: &Value, actual: &Value) -> Vec<String> {
-    COMPARED
+    let Some(expected) = expected.as_object() else {
+        return Vec::new();
+    };
+    expected
         .iter()
-        .filter(|key| {
-            let (want, have) = (expected.get(**key), actual.get(**key));
-            match (**key, want, have) {
-                ("userName", Some(Value::String(a)), Some(Value::String(b))) => !a.eq_ignore_ascii_case(b),
-                (_, None, _) => false,
-                (_, Some(want), have) => have != Some(want),
-            }
+        .filter(|(key, _)| !NOT_COMPARED.contains(&key.as_str()))
+        .filter(|(key, want)| {
+            // Email values are compared ignoring case; so is userName.
+            let case_exact = !matches!(key.as_str(), "userName" | "emails");
+            !actual.get(key.as_str()).is_some_and(|have| holds(want, have, case_exact))
         })
-        .map(|key| (*key).to_owned())
+        .map(|(key, _)| key.clone())
         .collect()
 }
 
@@ -138,7 +158,7 @@ pub async fn reconcile(
             let drift = match (remote, in_scope && user.active) {
                 (None, true) => Some(Drift::Missing { user_name: user.user_name.clone() }),
                 (Some(remote), true) => {
-                    let attributes = differing(&target_user(user), &remote);
+                    let attributes = differing(&mapping::render(&app.settings.mapping, user), &remote);
                     (!attributes.is_empty()).then(|| Drift::Changed { user_name: user.user_name.clone(), attributes })
                 }
                 (Some(remote), false) if remote.get("active") != Some(&Value::Bool(false)) => {
@@ -181,12 +201,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_the_attributes_scimhub_sends_are_compared() {
-        let ours = json!({ "userName": "Ann@x", "displayName": "Ann", "active": true, "externalId": "1" });
-        let same = json!({ "userName": "ann@X", "displayName": "Ann", "active": true, "title": "extra", "id": "t" });
+    fn only_what_the_mapping_sends_is_compared() {
+        let ours = json!({ "schemas": ["s"], "userName": "Ann@x", "displayName": "Ann", "active": true,
+                           "externalId": "1", "name": { "givenName": "Ann" }, "emails": [{ "value": "Ann@X" }] });
+        let same = json!({ "userName": "ann@X", "displayName": "Ann", "active": true, "title": "extra", "id": "t",
+                           "name": { "givenName": "Ann", "formatted": "Ann" }, "emails": [{ "value": "ann@x" }] });
         assert!(differing(&ours, &same).is_empty());
-        let other = json!({ "userName": "ann@x", "displayName": "Anne", "active": false });
-        assert_eq!(differing(&ours, &other), ["displayName", "active"]);
+        let other = json!({ "userName": "ann@x", "displayName": "ann", "active": false,
+                            "name": { "givenName": "Anne" }, "emails": [{ "value": "ann@x" }, { "value": "b@x" }] });
+        assert_eq!(differing(&ours, &other), ["active", "displayName", "emails", "name"]);
         assert_eq!(differing(&json!({ "emails": [{ "value": "a@x" }] }), &json!({})), ["emails"]);
         assert_eq!(Drift::Missing { user_name: "a".into() }.to_string(), "missing there: a (would be created)");
     }

@@ -9,11 +9,10 @@ use serde_json::{json, Value};
 
 use super::application::{Application, OnDelete};
 use super::client::{Answer, Client, DeliveryError};
+use super::journal::Subject;
 use crate::db::outbound::{self as store, Event};
-use crate::db::user::UserRecord;
 use crate::db::{self, Db};
 
-const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const PATCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
@@ -23,6 +22,13 @@ struct Pushed<'a> {
     resource_type: &'static str,
     id: &'a str,
     key: (&'static str, &'a str),
+}
+
+impl<'a> Pushed<'a> {
+    /// The subject of a request doing `operation` to it.
+    fn subject(&self, operation: &'static str) -> Subject<'a> {
+        Subject { operation, resource_type: Some(self.resource_type), id: Some(self.id), name: Some(self.key.1) }
+    }
 }
 
 /// What one delivery needs.
@@ -35,26 +41,6 @@ pub struct Delivery<'a> {
     pub app: &'a Application,
     /// The time (ms).
     pub now_ms: i64,
-}
-
-/// The user as the application receives it by default: userName, name, displayName, emails and
-/// active from the SCIM resource, and scimhub's id as externalId (so the target's record can
-/// always be traced back).
-pub fn target_user(record: &UserRecord) -> Value {
-    let mut user = json!({
-        "schemas": [USER_SCHEMA],
-        "userName": record.user_name,
-        "externalId": record.id,
-        "active": record.active,
-    });
-    if let Some(obj) = user.as_object_mut() {
-        for key in ["name", "displayName", "emails"] {
-            if let Some(value) = record.resource.get(key) {
-                obj.insert(key.to_owned(), value.clone());
-            }
-        }
-    }
-    user
 }
 
 /// A SCIM filter's string literal.
@@ -83,13 +69,19 @@ impl Delivery<'_> {
         }
         match event.resource_type.as_str() {
             "Group" => self.push_group(&event.resource_id, &covered).await?,
-            _ => self.push_user(&event.resource_id).await?,
+            _ => self.push_user(&event.resource_id, &event.name).await?,
         }
         Ok(covered.iter().map(|e| e.id).collect())
     }
 
-    async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Answer, DeliveryError> {
-        self.client.scim(self.app, method, path, body).await
+    async fn send(
+        &self,
+        subject: Subject<'_>,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Answer, DeliveryError> {
+        self.client.scim(self.app, subject, method, path, body).await
     }
 
     /// An error for an answer the caller did not expect (404 or 409 where they mean nothing).
@@ -103,15 +95,18 @@ impl Delivery<'_> {
         }
     }
 
-    async fn push_user(&self, user_id: &str) -> Result<(), DeliveryError> {
+    /// Pushes a user's current state; `name` is its userName as the event recorded it (all
+    /// that is left of a deleted user).
+    async fn push_user(&self, user_id: &str, name: &str) -> Result<(), DeliveryError> {
         let record = db::user::get(self.db, &self.app.tenant_id, user_id).await?;
         let link = store::link_of(self.db, &self.app.id, "User", user_id).await?;
         let Some(record) = record else {
             // Deleted in scimhub.
             if let Some(target) = link {
+                let gone = Pushed { resource_type: "User", id: user_id, key: ("userName", name) };
                 match self.app.settings.on_delete {
-                    OnDelete::Delete => self.delete(&format!("/Users/{target}")).await?,
-                    OnDelete::Deactivate => self.deactivate(&target).await?,
+                    OnDelete::Delete => self.delete(&gone, &format!("/Users/{target}")).await?,
+                    OnDelete::Deactivate => self.deactivate(&gone, &target).await?,
                 }
                 store::remove_link(self.db, &self.app.id, user_id).await?;
             }
@@ -119,12 +114,14 @@ impl Delivery<'_> {
         };
         if !store::in_scope(self.db, self.app, user_id).await? {
             if let Some(target) = link {
-                self.deactivate(&target).await?;
+                let left = Pushed { resource_type: "User", id: user_id, key: ("userName", &record.user_name) };
+                self.deactivate(&left, &target).await?;
             }
             return Ok(());
         }
-        let body = target_user(&record);
-        let pushed = Pushed { resource_type: "User", id: user_id, key: ("userName", &record.user_name) };
+        let body = super::mapping::render(&self.app.settings.mapping, &record);
+        let user_name = body.get("userName").and_then(Value::as_str).unwrap_or(&record.user_name);
+        let pushed = Pushed { resource_type: "User", id: user_id, key: ("userName", user_name) };
         if let Some(target) = &link {
             if self.replace_linked(&pushed, target, &body).await? {
                 return Ok(());
@@ -154,7 +151,7 @@ impl Delivery<'_> {
     /// is dropped, so the caller creates it again).
     async fn replace_linked(&self, pushed: &Pushed<'_>, target: &str, body: &Value) -> Result<bool, DeliveryError> {
         let path = format!("/{}s/{target}", pushed.resource_type);
-        let answer = self.send(Method::PUT, &path, Some(body)).await?;
+        let answer = self.send(pushed.subject("replace"), Method::PUT, &path, Some(body)).await?;
         match answer.status {
             s if s.is_success() => self.linked(pushed.resource_type, pushed.id, target).await.map(|()| true),
             StatusCode::NOT_FOUND => Ok(store::remove_link(self.db, &self.app.id, pushed.id).await.map(|()| false)?),
@@ -166,14 +163,13 @@ impl Delivery<'_> {
     /// has one with its name (409), that one is found by filter, made to match (PUT) and adopted.
     async fn create_or_adopt(&self, pushed: &Pushed<'_>, body: &Value) -> Result<String, DeliveryError> {
         let endpoint = format!("/{}s", pushed.resource_type);
-        let answer = self.send(Method::POST, &endpoint, Some(body)).await?;
+        let answer = self.send(pushed.subject("create"), Method::POST, &endpoint, Some(body)).await?;
         match answer.status {
             s if s.is_success() => target_id(&answer, &format!("created {}", pushed.resource_type.to_lowercase())),
             StatusCode::CONFLICT => {
-                let (attribute, value) = pushed.key;
-                let target = self.find(&endpoint, attribute, value).await?;
+                let target = self.find(pushed, &endpoint).await?;
                 let path = format!("{endpoint}/{target}");
-                let answer = self.send(Method::PUT, &path, Some(body)).await?;
+                let answer = self.send(pushed.subject("link"), Method::PUT, &path, Some(body)).await?;
                 match answer.status.is_success() {
                     true => Ok(target),
                     false => Err(Self::unexpected(Method::PUT, &path, &answer)),
@@ -183,14 +179,16 @@ impl Delivery<'_> {
         }
     }
 
-    /// The id of the target's one resource whose `attribute` equals `value`.
-    async fn find(&self, endpoint: &str, attribute: &str, value: &str) -> Result<String, DeliveryError> {
+    /// The id of the target's one resource whose key attribute (userName, displayName) has the
+    /// pushed resource's value.
+    async fn find(&self, pushed: &Pushed<'_>, endpoint: &str) -> Result<String, DeliveryError> {
+        let (attribute, value) = pushed.key;
         let filter = format!("{attribute} eq {}", quoted(value));
         let path = format!(
             "{endpoint}?filter={}",
             url::form_urlencoded::byte_serialize(filter.as_bytes()).collect::<String>()
         );
-        let answer = self.send(Method::GET, &path, None).await?;
+        let answer = self.send(pushed.subject("list"), Method::GET, &path, None).await?;
         let found = answer.body.get("Resources").and_then(Value::as_array).and_then(|r| r.first());
         match found.and_then(|r| r.get("id")).and_then(Value::as_str) {
             Some(id) if answer.status.is_success() => Ok(id.to_owned()),
@@ -200,21 +198,21 @@ impl Delivery<'_> {
         }
     }
 
-    async fn deactivate(&self, target: &str) -> Result<(), DeliveryError> {
+    async fn deactivate(&self, pushed: &Pushed<'_>, target: &str) -> Result<(), DeliveryError> {
         let body = json!({
             "schemas": [PATCH_SCHEMA],
             "Operations": [{ "op": "replace", "path": "active", "value": false }],
         });
         let path = format!("/Users/{target}");
-        let answer = self.send(Method::PATCH, &path, Some(&body)).await?;
+        let answer = self.send(pushed.subject("deactivate"), Method::PATCH, &path, Some(&body)).await?;
         match answer.status {
             s if s.is_success() || s == StatusCode::NOT_FOUND => Ok(()),
             _ => Err(Self::unexpected(Method::PATCH, &path, &answer)),
         }
     }
 
-    async fn delete(&self, path: &str) -> Result<(), DeliveryError> {
-        let answer = self.send(Method::DELETE, path, None).await?;
+    async fn delete(&self, pushed: &Pushed<'_>, path: &str) -> Result<(), DeliveryError> {
+        let answer = self.send(pushed.subject("delete"), Method::DELETE, path, None).await?;
         match answer.status {
             s if s.is_success() || s == StatusCode::NOT_FOUND => Ok(()),
             _ => Err(Self::unexpected(Method::DELETE, path, &answer)),
@@ -236,7 +234,9 @@ impl Delivery<'_> {
         let link = store::link_of(self.db, &self.app.id, "Group", group_id).await?;
         let Some(group) = group else {
             if let Some(target) = link {
-                self.delete(&format!("/Groups/{target}")).await?;
+                let name = events.first().map_or(group_id, |e| e.name.as_str());
+                let gone = Pushed { resource_type: "Group", id: group_id, key: ("displayName", name) };
+                self.delete(&gone, &format!("/Groups/{target}")).await?;
                 store::remove_link(self.db, &self.app.id, group_id).await?;
             }
             return Ok(());

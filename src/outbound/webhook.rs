@@ -5,6 +5,8 @@
 //! one by one, in order per resource; `data.resource` is the resource as it is when the
 //! message is sent (or `null` once it is deleted).
 
+use std::time::Instant;
+
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
@@ -15,7 +17,8 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 
 use super::application::Application;
-use super::client::{clip, retry_after, unreachable, Client, DeliveryError};
+use super::client::{clip, unreachable, Client, DeliveryError};
+use super::journal::{Answered, Sent, Subject};
 use crate::clock::rfc3339_ms;
 use crate::db::outbound::Event;
 use crate::db::{self, Db};
@@ -55,10 +58,12 @@ pub fn event_type(event: &Event) -> String {
     format!("{resource}.{kind}")
 }
 
-/// Sends a signed message; an answer other than 2xx is an error.
+/// Sends a signed message about `subject`; an answer other than 2xx is an error. The message
+/// is recorded in the client's journal.
 pub async fn send(
     client: &Client,
     app: &Application,
+    subject: Subject<'_>,
     id: &str,
     body: &Value,
     now_ms: i64,
@@ -66,24 +71,34 @@ pub async fn send(
     let text = body.to_string();
     let timestamp = now_ms / 1000;
     let signature = signature(&client.secret(app)?, id, timestamp, &text)?;
-    let response = client
+    let request = client
         .http()
         .post(&app.url)
         .header("content-type", "application/json")
         .header("webhook-id", id)
         .header("webhook-timestamp", timestamp.to_string())
         .header("webhook-signature", signature)
-        .body(text)
-        .send()
-        .await
-        .map_err(|e| unreachable(&Method::POST, &app.url, &e))?;
-    let status = response.status();
+        .body(text);
+    let sent = Sent { app, method: &Method::POST, url: &app.url, subject, body: Some(body), started: Instant::now() };
+    let (status, retry_after, answer) = match client.exchange(request).await {
+        Ok(answer) => answer,
+        Err(e) => {
+            let error = unreachable(&Method::POST, &app.url, &e);
+            client.record(sent, Answered::Nothing(&error.to_string())).await;
+            return Err(error);
+        }
+    };
+    client.record(sent, Answered::Status(status, &answer)).await;
     if status.is_success() {
         return Ok(());
     }
-    let retry_after = retry_after(&response);
-    let answer = clip(&response.text().await.unwrap_or_default());
-    Err(DeliveryError::Refused { method: Method::POST, url: app.url.clone(), status, answer, retry_after })
+    Err(DeliveryError::Refused {
+        method: Method::POST,
+        url: app.url.clone(),
+        status,
+        answer: clip(&answer),
+        retry_after,
+    })
 }
 
 /// Delivers one event (when the webhook subscribes to its type); returns its id.
@@ -112,7 +127,14 @@ pub async fn deliver(
         obj.insert("members".into(), serde_json::from_str(members).unwrap_or(Value::Null));
     }
     let body = json!({ "type": kind, "timestamp": rfc3339_ms(event.created_at), "data": data });
-    send(client, app, &message_id(app, event.id), &body, now_ms).await?;
+    let resource_type = if event.resource_type == "User" { "User" } else { "Group" };
+    let subject = Subject {
+        operation: "notify",
+        resource_type: Some(resource_type),
+        id: Some(&event.resource_id),
+        name: Some(&event.name),
+    };
+    send(client, app, subject, &message_id(app, event.id), &body, now_ms).await?;
     Ok(vec![event.id])
 }
 
@@ -132,7 +154,7 @@ fn with_id(mut resource: Value, id: &str) -> Value {
 pub async fn ping(client: &Client, app: &Application, now_ms: i64) -> Result<(), DeliveryError> {
     let id = format!("msg_ping_{}", uuid::Uuid::new_v4().simple());
     let body = json!({ "type": "ping", "timestamp": rfc3339_ms(now_ms), "data": { "application": app.name } });
-    send(client, app, &id, &body, now_ms).await
+    send(client, app, Subject::about("notify"), &id, &body, now_ms).await
 }
 
 #[cfg(test)]

@@ -304,6 +304,7 @@ impl LogDraft {
             response_excerpt,
             client_addr: self.client_addr.clone(),
             user_agent: self.user_agent.clone(),
+            application_id: None,
         };
         let body_secrets = self.request_excerpt.as_ref().map(|r| &r.secrets);
         for secrets in [body_secrets, Some(&query_secrets)].into_iter().flatten().filter(|s| !s.is_empty()) {

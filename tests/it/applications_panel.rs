@@ -164,3 +164,79 @@ async fn the_applications_page_renders_behind_sign_in_with_the_integrations_tabs
     assert!(index.status.is_redirection(), "{}", index.status);
     assert_eq!(index.headers[header::LOCATION], "/tenants/acme/integrations/scim");
 }
+
+#[tokio::test]
+async fn an_outbound_mapping_is_checked_saved_audited_and_previewed_with_mapper_attributes() {
+    use app::backend::MappingBackend;
+    use scim::mapping::{ClaimType, MapperSpec};
+
+    let app = TestApp::new().await;
+    let t = app.tenant("acme", Profile::Generic).await;
+    let backend = Backend::new(app.state.clone());
+    let olga = admin(&["acme"], &[]);
+    let spec = MapperSpec::new(
+        "dept",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+        ClaimType::String,
+    );
+    backend.save_mapper(&olga, None, "acme", None, spec).await.unwrap();
+    backend.add_application(&olga, None, "acme", scim_app("crm", "https://crm.example/scim/v2")).await.unwrap();
+    let body = r#"{"userName":"zoe@example.com","displayName":"Zoe",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Research"}}"#;
+    let created = app.scim(&t, axum::http::Method::POST, "/Users", Some(body)).await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let panel = backend.applications(&olga, "acme").await.unwrap();
+    assert_eq!(panel.mapper_attributes, ["dept"]);
+    let defaults = panel.applications[0].mapping.clone().unwrap();
+    assert!(defaults.starts_with("userName = scim:userName\n"), "{defaults}");
+
+    // The preview follows the rules as typed, before they are saved; an unknown user or a bad
+    // rule is refused at its field.
+    let rules = "userName = userName\norganization = attribute:dept\nexternalId = id";
+    let preview = backend.preview_application_user(&olga, "acme", "crm", "zoe@example.com", rules).await.unwrap();
+    let preview: serde_json::Value = serde_json::from_str(&preview).unwrap();
+    assert_eq!(
+        (preview["organization"].as_str(), preview["userName"].as_str()),
+        (Some("Research"), Some("zoe@example.com"))
+    );
+    assert!(preview.get("displayName").is_none(), "{preview}");
+    let stored = backend.preview_application_user(&olga, "acme", "crm", "zoe@example.com", "").await.unwrap();
+    assert!(stored.contains("\"displayName\": \"Zoe\"") && !stored.contains("organization"), "{stored}");
+    let nobody = backend.preview_application_user(&olga, "acme", "crm", "nobody", "").await;
+    assert_eq!(refused_field(nobody).0, fields::PREVIEW_USER);
+    let typo = backend
+        .preview_application_user(&olga, "acme", "crm", "zoe@example.com", "userName = userName\nx = attribute:dpt")
+        .await;
+    let (field, message) = refused_field(typo);
+    assert_eq!(field, fields::MAPPING);
+    assert!(message.contains("line 2") && message.contains("dept"), "{message}");
+
+    // Saving checks the same way, stores nothing on a refusal, and queues everything to push again.
+    let bad = backend.save_application_mapping(&olga, None, "acme", "crm", "title = title", false).await;
+    assert_eq!(refused_field(bad).0, fields::MAPPING);
+    let panel = backend.applications(&olga, "acme").await.unwrap();
+    assert_eq!(panel.applications[0].mapping.as_deref(), Some(defaults.as_str()));
+    let saved = backend.save_application_mapping(&olga, None, "acme", "crm", rules, false).await.unwrap();
+    assert_eq!(saved.mapping, format!("{rules}\n"));
+    assert!(saved.queued >= 1, "{saved:?}");
+    let actions = format!("{:?}", audit::page(&app.state.db, &t.id, None, 50).await.unwrap());
+    assert!(actions.contains("outbound_app.mapping") && actions.contains("attribute:dept"), "{actions}");
+    let reset = backend.save_application_mapping(&olga, None, "acme", "crm", "", true).await.unwrap();
+    assert_eq!(reset.mapping, defaults);
+
+    // A webhook has no mapping; a read-only administrator may preview, not save.
+    let hook = NewApplication {
+        name: "hooks".into(),
+        kind: "webhook".into(),
+        url: "https://h.example/in".into(),
+        ..NewApplication::default()
+    };
+    backend.add_application(&olga, None, "acme", hook).await.unwrap();
+    assert!(backend.applications(&olga, "acme").await.unwrap().applications[1].mapping.is_none());
+    let on_hook = backend.save_application_mapping(&olga, None, "acme", "hooks", rules, false).await;
+    assert!(matches!(on_hook, Err(AppError::Invalid(_))), "{on_hook:?}");
+    let reader = admin(&["acme"], &["acme"]);
+    assert!(backend.preview_application_user(&reader, "acme", "crm", "zoe@example.com", "").await.is_ok());
+    let refused = backend.save_application_mapping(&reader, None, "acme", "crm", rules, false).await;
+    assert_eq!(refused.unwrap_err(), AppError::Forbidden);
+}

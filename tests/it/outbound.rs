@@ -493,3 +493,80 @@ async fn oauth_client_credentials_authenticate_deliveries() {
     let status = hub.status("crm");
     assert_eq!((status["delivered"].as_i64(), status["dead_lettered"].as_i64()), (Some(5), Some(0)), "{status}");
 }
+
+/// The hub's outbound rows of the provisioning log (direction "out"), newest first.
+async fn sent_rows(hub: &Node) -> Vec<scimhub::db::log::LogEntry> {
+    use scimhub::db::log::{search, Cursor, Direction, LogFilter};
+    let db = scimhub::db::Db::connect(&hub.database_url).await.unwrap();
+    let tenant = scimhub::db::tenant::by_name(&db, &hub.tenant).await.unwrap().unwrap();
+    let filter = LogFilter { tenant_id: tenant.id, direction: Some(Direction::Out), ..LogFilter::default() };
+    let rows = search(&db, &filter, Cursor::default(), 500, 5000).await.unwrap().rows;
+    db.close().await;
+    rows
+}
+
+#[tokio::test]
+async fn an_outbound_mapping_chooses_what_the_target_receives_and_every_request_is_logged() {
+    let (hub, target) = hub_and_target().await;
+    add_scim_app(&hub, "crm", &target.base(), &target.token, &[]);
+    let defaults = hub.cli_ok(&["app", "mapping", "hub", "crm"], None);
+    assert!(defaults.contains("userName = scim:userName") && defaults.contains("externalId = id"), "{defaults}");
+
+    // A mapping without userName, or with a source that does not exist, is refused whole.
+    let department = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department";
+    for (bad, why) in [
+        (vec!["--map", "title=scim:title"], "no rule fills userName"),
+        (vec!["--map", "userName=scim:userName", "--map", "title=scim:nosuch"], "line 2"),
+        (vec!["--map", "userName=scim:userName", "--map", "id=scim:title"], "does not send \"id\""),
+    ] {
+        let mut args = vec!["app", "mapping", "hub", "crm"];
+        args.extend(bad);
+        let (ok, _, stderr) = hub.cli(&args, None);
+        assert!(!ok && stderr.contains(why), "{why}: {stderr}");
+    }
+    assert_eq!(hub.cli_ok(&["app", "mapping", "hub", "crm"], None), defaults, "a refusal changes nothing");
+
+    let rules = format!(
+        "userName = email\nexternalId = id\nactive = active\ntitle = scim:{department}\n{department} = displayName\n"
+    );
+    let saved = hub.cli_ok(&["app", "mapping", "hub", "crm", "--stdin"], Some(&rules));
+    assert!(saved.contains("Saved the mapping of crm"), "{saved}");
+    let ann = hub.create_user("ann@example.com").await;
+    let there = eventually("ann there", || async { target.user("ann@example.com").await }).await;
+    assert_eq!(there["title"], "IT", "the department, sent as title: {there}");
+    let enterprise = department.trim_end_matches(":department");
+    assert_eq!(there[enterprise]["department"], "Pilot User", "{there}");
+    assert_eq!(there["externalId"], ann.as_str());
+    assert!(there.get("name").is_none() && there.get("emails").is_none(), "only what the mapping sends: {there}");
+    let preview: Value =
+        serde_json::from_str(&hub.cli_ok(&["app", "preview", "hub", "crm", "ann@example.com"], None)).unwrap();
+    assert_eq!((preview["title"].as_str(), preview["externalId"].as_str()), (Some("IT"), Some(ann.as_str())));
+    let (ok, _, stderr) = hub.cli(&["app", "preview", "hub", "crm", "nobody@example.com"], None);
+    assert!(!ok && stderr.contains("no user \"nobody@example.com\""), "{stderr}");
+
+    // Every request sent is a row of the hub's log, with what the target answered.
+    let rows = eventually("the create in the log", || async {
+        let rows = sent_rows(&hub).await;
+        rows.iter().any(|r| r.entry.operation == "create" && r.entry.status == 201).then_some(rows)
+    })
+    .await;
+    let create = rows.iter().find(|r| r.entry.operation == "create").unwrap();
+    assert_eq!(create.entry.method, "POST");
+    assert_eq!(create.entry.resource_id.as_deref(), Some(ann.as_str()));
+    assert_eq!(create.entry.user_name.as_deref(), Some("ann@example.com"));
+    assert!(create.entry.path.ends_with("/scim/v2/Users") && create.entry.application_id.is_some());
+    assert!(rows.iter().all(|r| r.entry.credential_id.is_none()), "outbound rows are no client's requests");
+
+    // A second application with a wrong token: its refusals are logged and counted.
+    add_scim_app(&hub, "broken", &target.base(), "not-the-token", &[]);
+    hub.create_user("ben@example.com").await;
+    let status = eventually("a failure counted", || async {
+        let status = hub.status("broken");
+        (status["failures_last_hour"].as_u64() > Some(0)).then_some(status)
+    })
+    .await;
+    assert!(status["last_error"].as_str().is_some_and(|e| e.contains("401")), "{status}");
+    assert_eq!(hub.status("crm")["failures_last_hour"], 0);
+    let refused = sent_rows(&hub).await.into_iter().find(|r| r.entry.status == 401).unwrap();
+    assert!(!format!("{refused:?}").contains("not-the-token"), "credentials are never logged");
+}

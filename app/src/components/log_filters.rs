@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 use crate::components::field::Field;
-use crate::dto::{CredentialChoice, LogQuery, LAST_CHOICES, OPERATION_CHOICES, OUTCOME_CHOICES};
+use crate::dto::{CredentialChoice, LogQuery, DIRECTION_CHOICES, LAST_CHOICES, OPERATION_CHOICES, OUTCOME_CHOICES};
 
 /// A filter field's refusal: (parameter name, message).
 pub type Refusal = Option<(String, String)>;
@@ -56,6 +56,15 @@ pub fn LogFilters(
         <form class="log-filters" method="get" action=action on:submit=on_submit aria-label="Filter the log">
             <input type="hidden" name="last" value=query.last.clone()/>
             {(!chart.is_empty()).then(|| view! { <input type="hidden" name="chart" value=chart/> })}
+            <Field id="log-dir" label="Direction" error=refused(LogQuery::DIR)
+                hint="Sent: the requests scimhub made to the tenant's applications (Integrations → Applications).">
+                <select name="dir">
+                    <option value="" selected=query.dir.is_empty()>"Both directions"</option>
+                    {DIRECTION_CHOICES.iter().map(|(value, label)| view! {
+                        <option value=*value selected=query.dir == *value>{*label}</option>
+                    }).collect_view()}
+                </select>
+            </Field>
             <Field id="log-op" label="Operation" error=refused(LogQuery::OP)
                 hint="The operations stored for each choice are in brackets: link is a POST that adopted an existing \
                       user; group membership, a group change that added or removed members.">

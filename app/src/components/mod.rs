@@ -1,5 +1,6 @@
 //! Pieces shared by several pages.
 
+pub mod application_mapping;
 pub mod audit_table;
 pub mod confirm_button;
 pub mod copy_button;

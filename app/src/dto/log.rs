@@ -43,6 +43,10 @@ pub struct LogRow {
     /// When the last of them arrived (RFC 3339), when the row stands for more than one.
     #[serde(default)]
     pub last_seen: Option<String>,
+    /// For a request scimhub sent to an application: the application's name (its id once it
+    /// is removed). `None` for a request scimhub received.
+    #[serde(default)]
+    pub application: Option<String>,
 }
 
 fn one() -> u64 {
@@ -70,8 +74,16 @@ impl LogRow {
     }
 
     /// What happened, in plain words: "Created pia@contoso.com", "Deactivated pia@contoso.com",
-    /// "Refused: userName "x" is already taken".
+    /// "Refused: userName "x" is already taken"; for a request sent to an application, "→ CRM:"
+    /// before it.
     pub fn summary(&self) -> String {
+        match &self.application {
+            Some(application) => format!("→ {application}: {}", self.what_happened()),
+            None => self.what_happened(),
+        }
+    }
+
+    fn what_happened(&self) -> String {
         if self.status >= 400 {
             let verdict = if self.status >= 500 { "Failed" } else { "Refused" };
             let why = self.problem().map_or_else(|| format!("HTTP {}", self.status), str::to_owned);
@@ -97,6 +109,8 @@ impl LogRow {
             "list" => format!("Listed {kind}s"),
             "bulk" => "Ran a bulk request".to_owned(),
             "discovery" => "Read the service's configuration".to_owned(),
+            "notify" => format!("Sent an event about {name}"),
+            "token" => "Got an access token".to_owned(),
             other => format!("{other} {name}"),
         };
         match self.detail.as_deref() {
@@ -170,6 +184,9 @@ pub struct LogQuery {
     pub to: String,
     /// The last hour, day or week: a value of [`LAST_CHOICES`].
     pub last: String,
+    /// `in` (requests scimhub received) or `out` (requests it sent to applications):
+    /// [`DIRECTION_CHOICES`].
+    pub dir: String,
 }
 
 impl LogQuery {
@@ -189,6 +206,8 @@ impl LogQuery {
     pub const TO: &'static str = "to";
     /// … of the quick pick.
     pub const LAST: &'static str = "last";
+    /// … of the direction.
+    pub const DIR: &'static str = "dir";
 
     /// The filter in a URL query, read with `get` (a parameter's value, if present).
     pub fn from_params(get: impl Fn(&str) -> Option<String>) -> LogQuery {
@@ -202,12 +221,14 @@ impl LogQuery {
             from: value(Self::FROM),
             to: value(Self::TO),
             last: value(Self::LAST),
+            dir: value(Self::DIR),
         }
     }
 
     /// The parameters that are set, in a fixed order.
     pub fn pairs(&self) -> Vec<(&'static str, &str)> {
         [
+            (Self::DIR, &self.dir),
             (Self::OP, &self.op),
             (Self::OUTCOME, &self.outcome),
             (Self::RESOURCE, &self.resource),
@@ -285,6 +306,10 @@ pub const OPERATION_CHOICES: [OperationChoice; 7] = [
         membership: false,
     },
 ];
+
+/// The directions the filter offers: (value, label).
+pub const DIRECTION_CHOICES: [(&str, &str); 2] =
+    [("in", "Received (from identity providers)"), ("out", "Sent (to applications)")];
 
 /// The outcome classes the filter offers: (value, label).
 pub const OUTCOME_CHOICES: [(&str, &str); 3] =
@@ -406,6 +431,7 @@ impl LogRow {
             user_agent: None,
             repeat_count: 1,
             last_seen: None,
+            application: None,
         }
     }
 }
@@ -465,6 +491,10 @@ mod tests {
             LogRow { resource_type: Some("Group".into()), ..row("update", 200, Some("Ops"), Some("+2 members")) };
         assert_eq!(group.summary(), "Updated Ops: +2 members");
         assert_eq!(LogRow::sample(1).summary(), "Listed users");
+        let pushed = LogRow { application: Some("CRM".into()), ..row("create", 201, pia, None) };
+        assert_eq!(pushed.summary(), "→ CRM: Created pia@contoso.com");
+        let failed = LogRow { application: Some("CRM".into()), ..row("replace", 502, pia, Some("connection refused")) };
+        assert_eq!(failed.summary(), "→ CRM: Failed: connection refused");
     }
 
     #[test]

@@ -20,6 +20,10 @@ pub mod application_fields {
     pub const GROUPS: &str = "groups";
     /// The webhook's event types.
     pub const EVENTS: &str = "events";
+    /// A SCIM application's outbound mapping.
+    pub const MAPPING: &str = "mapping";
+    /// The user whose preview is asked for.
+    pub const PREVIEW_USER: &str = "previewUser";
 }
 
 /// How a SCIM application authenticates: value and label.
@@ -80,6 +84,13 @@ pub struct ApplicationRow {
     pub receives: Vec<String>,
     /// The oldest dead letters (at most 20).
     pub dead_letters: Vec<DeadLetter>,
+    /// Requests to it that failed in the last hour (error answers and no answer).
+    #[serde(default)]
+    pub failures_last_hour: u64,
+    /// A SCIM application's outbound mapping, one `target = source` rule a line (`None` for
+    /// a webhook).
+    #[serde(default)]
+    pub mapping: Option<String>,
 }
 
 impl ApplicationRow {
@@ -109,6 +120,10 @@ pub struct ApplicationsPanel {
     pub can_change: bool,
     /// The applications, by name.
     pub applications: Vec<ApplicationRow>,
+    /// The internal attributes the tenant's mappers fill, which a mapping may read
+    /// (`attribute:<name>`).
+    #[serde(default)]
+    pub mapper_attributes: Vec<String>,
 }
 
 /// An application as the form describes it.
@@ -179,4 +194,15 @@ pub struct ActionReport {
     pub ok: bool,
     /// What happened.
     pub message: String,
+}
+
+/// A saved outbound mapping: the rules as stored and how many resources were queued to push
+/// again under it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SavedMapping {
+    /// The rules, one `target = source` a line.
+    pub mapping: String,
+    /// Users and groups queued.
+    pub queued: u64,
 }

@@ -7,6 +7,7 @@
 use leptos::prelude::*;
 
 use crate::api::{get_applications, ActOnApplication, AddApplication};
+use crate::components::application_mapping::ApplicationMapping;
 use crate::components::confirm_button::ConfirmButton;
 use crate::components::copy_button::CopyButton;
 use crate::components::error_box::ErrorBox;
@@ -76,7 +77,7 @@ pub fn ApplicationsPage() -> impl IntoView {
 /// The applications, one section each.
 #[component]
 fn ApplicationList(data: ApplicationsPanel, act: ServerAction<ActOnApplication>) -> impl IntoView {
-    let ApplicationsPanel { tenant, can_change, applications } = data;
+    let ApplicationsPanel { tenant, can_change, applications, mapper_attributes } = data;
     if applications.is_empty() {
         return view! {
             <p data-testid="no-applications">"No applications yet: connect one below to provision this tenant's users onward."</p>
@@ -86,7 +87,10 @@ fn ApplicationList(data: ApplicationsPanel, act: ServerAction<ActOnApplication>)
     let tenant = StoredValue::new(tenant);
     applications
         .into_iter()
-        .map(|app| view! { <Application app tenant=tenant.get_value() can_change act/> })
+        .map(|app| {
+            let sources = mapper_attributes.clone();
+            view! { <Application app tenant=tenant.get_value() can_change act sources/> }
+        })
         .collect_view()
         .into_any()
 }
@@ -109,6 +113,8 @@ fn Application(
     tenant: String,
     can_change: bool,
     act: ServerAction<ActOnApplication>,
+    /// The mappers' internal attributes a mapping may read.
+    sources: Vec<String>,
 ) -> impl IntoView {
     let (badge, health) = health_badge(&app);
     let name = StoredValue::new(app.name.clone());
@@ -123,6 +129,15 @@ fn Application(
         (n, None) => view! { {format!("{n} waiting")} }.into_any(),
     };
     let failing = (app.failing > 0).then(|| format!(" ({} failed at least once)", app.failing));
+    let failures = match app.failures_last_hour {
+        0 => "None".to_owned(),
+        1 => "1 request".to_owned(),
+        n => format!("{n} requests"),
+    };
+    let log = format!("/tenants/{}/log?dir=out&last=1h", tenant.get_value());
+    let mapping = app.mapping.clone().map(|mapping| {
+        view! { <ApplicationMapping tenant=tenant.get_value() name=name.get_value() mapping sources can_change/> }
+    });
     let last_error = match app.last_error.clone() {
         Some(error) => {
             let at = app.last_error_at.clone().map(|at| view! { <When at/> });
@@ -147,6 +162,9 @@ fn Application(
                     <tr><th scope="row">"Delivered"</th><td>{format!("{} changes", app.delivered)}</td></tr>
                     <tr><th scope="row">"Last success"</th><td>{when_or(app.last_success_at.clone(), "Never")}</td></tr>
                     <tr><th scope="row">"Last error"</th><td data-testid="application-error">{last_error}</td></tr>
+                    <tr><th scope="row">"Failures in the last hour"</th><td data-testid="application-failures">
+                        {failures}" · "<a href=log>"Requests sent, in the log"</a>
+                    </td></tr>
                 </tbody>
             </table></div>
             {can_change.then(|| view! {
@@ -162,6 +180,7 @@ fn Application(
                         on_confirm=Callback::new(move |()| run(ApplicationAction::Remove))/>
                 </div>
             })}
+            {mapping}
             {(!dead_letters.is_empty()).then(|| view! {
                 <h4>{format!("Dead letters ({})", app.dead)}</h4>
                 <p class="hint">"Changes the application refused for good, with its answer. Fix the cause, then retry them."</p>

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 use crate::api::{get_tenant_overview, remember_tenant};
 use crate::components::error_box::ErrorBox;
 use crate::components::tenant_nav::TenantNav;
-use crate::components::when::when_or;
+use crate::components::when::{when_or, When};
 use crate::pages::home::profile_label;
 
 /// The tenant named in the route.
@@ -93,13 +93,14 @@ fn ApplicationHealth(tenant: String, applications: Vec<crate::dto::ApplicationRo
         <div class="table-scroll"><table aria-label="Applications">
             <thead><tr>
                 <th scope="col">"Application"</th><th scope="col">"Health"</th><th scope="col">"Waiting"</th>
-                <th scope="col">"Last success"</th><th scope="col">"Last error"</th>
+                <th scope="col">"Failures, last hour"</th><th scope="col">"Last success"</th><th scope="col">"Last error"</th>
             </tr></thead>
             <tbody>{applications.into_iter().map(|a| view! {
                 <tr>
                     <td><a href=href.clone()>{a.name.clone()}</a></td>
                     <td>{a.health()}</td>
-                    <td>{a.backlog}</td>
+                    <td>{a.backlog}{a.oldest_pending_at.clone().map(|at| view! { ", the oldest since " <When at/> })}</td>
+                    <td>{a.failures_last_hour}</td>
                     <td>{when_or(a.last_success_at.clone(), "never")}</td>
                     <td>{a.last_error.clone().map(|e| view! { <code class="error-text">{e}</code> })}</td>
                 </tr>

@@ -55,6 +55,32 @@ fn find(resource: &Value, schema: &ResourceSchema, source: &ClaimSource) -> Vec<
         .collect()
 }
 
+/// The value a claim reads from a canonical user resource, as a whole: every element of a
+/// multi-valued attribute named without a sub-attribute (`emails`), else the primary element's
+/// value (else the first's), as stored. An attribute of a custom extension `schema` does not
+/// list is read by its name under its URN. `None` when the user has no value there.
+pub fn read(resource: &Value, schema: &ResourceSchema, source: &ClaimSource) -> Option<Value> {
+    if let ClaimSource::Attribute(path) = source {
+        match path.resolve_full(schema) {
+            Some(resolved) if resolved.top.multi_valued && resolved.sub.is_none() => {
+                let items: Vec<Value> =
+                    find(resource, schema, source).into_iter().map(|f| f.value).filter(resource::is_filled).collect();
+                return (!items.is_empty()).then_some(Value::Array(items));
+            }
+            Some(_) => {}
+            None => {
+                let urn = path.urn.as_deref()?;
+                let value = member_ci(member_ci(resource, urn)?, &path.attr)?;
+                return resource::is_filled(value).then(|| value.clone());
+            }
+        }
+    }
+    let found: Vec<Found> =
+        find(resource, schema, source).into_iter().filter(|f| resource::is_filled(&f.value)).collect();
+    let primary = found.iter().position(|f| f.primary).unwrap_or(0);
+    found.into_iter().nth(primary).map(|f| f.value)
+}
+
 /// Converts one found value to the mapper's JSON type; `None` when it does not fit. A complex
 /// value with a `value` member (`manager`) stands for that member, except for JSON.
 fn convert(json_type: ClaimType, value: &Value, tolerance: Tolerance) -> Option<Value> {

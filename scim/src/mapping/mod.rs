@@ -21,7 +21,7 @@ mod tenant;
 
 pub use check::{check_mapper, check_mappers, inversion_warning, MapperProblem};
 pub use claim::{parse_claim, ClaimSource, CUSTOM_EXTENSION_URN};
-pub use derived::{claims, derive};
+pub use derived::{claims, derive, read};
 pub use presets::{azure_defaults, entra_source, Preset};
 pub use tenant::user_schema;
 

@@ -637,3 +637,22 @@ fn only_booleans_invert_and_an_uninverted_opposite_name_is_warned_about() {
     assert_eq!(inversion_warning(&mapper("enabled", "active", ClaimType::Boolean)), None);
     assert_eq!(inversion_warning(&mapper("disabledReason", "title", ClaimType::Boolean)), None);
 }
+
+#[test]
+fn read_takes_whole_lists_primary_elements_and_unlisted_extensions() {
+    let user = adele();
+    let read_claim = |claim: &str| read(&user, &USER_RESOURCE, &parse_claim(claim).unwrap());
+    let emails = read_claim("emails").unwrap();
+    assert!(emails.as_array().is_some_and(|e| e.len() == user["emails"].as_array().unwrap().len()));
+    assert_eq!(read_claim("emails.value"), read_claim("email"));
+    assert_eq!(read_claim("name.givenName"), Some(user["name"]["givenName"].clone()));
+    assert_eq!(read_claim("nickName"), None);
+    // A custom extension the schema does not list is read by name.
+    let mut tagged = user.clone();
+    tagged
+        .as_object_mut()
+        .unwrap()
+        .insert("urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User".into(), json!({ "tag": "blue" }));
+    assert_eq!(read(&tagged, &USER_RESOURCE, &parse_claim(TAG).unwrap()), Some(json!("blue")));
+    assert_eq!(read(&user, &USER_RESOURCE, &parse_claim(TAG).unwrap()), None);
+}
