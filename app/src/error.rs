@@ -17,6 +17,10 @@ pub enum AppError {
     /// The thing does not exist — or the admin may not know it exists.
     #[error("not found")]
     NotFound,
+    /// No tenant has this name, but one the administrator may see has it in another case (tenant
+    /// names are case-sensitive, as in the SCIM URL): its name.
+    #[error("there is no tenant by that name (names are case-sensitive); did you mean \"{0}\"?")]
+    TenantInOtherCase(String),
     /// The input was refused; the message says why.
     #[error("{0}")]
     Invalid(String),
@@ -77,5 +81,9 @@ mod tests {
         assert_eq!(sentence("  Already one?  "), "Already one?");
         assert_eq!(sentence(""), "");
         assert_eq!(AppError::Internal.sentence(), "Something went wrong on the server; the details are in its log.");
+        assert_eq!(
+            AppError::TenantInOtherCase("Acme".into()).sentence(),
+            "There is no tenant by that name (names are case-sensitive); did you mean \"Acme\"?"
+        );
     }
 }

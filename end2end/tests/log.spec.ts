@@ -63,7 +63,10 @@ test('the log viewer finds SCIM errors with its filters, shows their detail and 
   await expect(conflict).toContainText(`userName "${userName}" is already taken`);
   // In plain words, and under the userName it attempted, so a search by name finds the refusal.
   const [refusal] = await tableRows(logTable(page));
-  expect(refusal.Summary).toBe(`Refused: userName "${userName}" is already taken`);
+  // It names the user that holds the userName, so the collision can be traced.
+  expect(refusal.Summary).toBe(
+    `Refused: userName "${userName}" is already taken by ${userName} (id ${userId}), which has no externalId`,
+  );
   expect(refusal['User name']).toBe(userName);
 
   // Its detail: status, SCIM error, the redacted request and the response.

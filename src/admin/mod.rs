@@ -58,10 +58,29 @@ impl Backend {
 
     /// The tenant, if this administrator may see it.
     async fn tenant(&self, admin: &AdminIdentity, name: &str) -> Result<Tenant, AppError> {
-        if !admin.can_access(name) {
-            return Err(AppError::NotFound);
+        let found = match admin.can_access(name) {
+            true => db::tenant::by_name(&self.state.db, name).await.or_internal()?,
+            false => None,
+        };
+        match found {
+            Some(tenant) => Ok(tenant),
+            None => Err(self.missing_tenant(admin, name).await),
         }
-        db::tenant::by_name(&self.state.db, name).await.or_internal()?.ok_or(AppError::NotFound)
+    }
+
+    /// Why `name` names no tenant for this administrator: a tenant they may see whose name
+    /// differs only in case is suggested (the dashboard only: the SCIM API answers 404 alike
+    /// for every name, so it tells nobody which tenants exist); else `NotFound`.
+    async fn missing_tenant(&self, admin: &AdminIdentity, name: &str) -> AppError {
+        let wanted = name.to_lowercase();
+        let Ok(tenants) = db::tenant::list(&self.state.db).await else {
+            return AppError::NotFound;
+        };
+        let mut alike = tenants.into_iter().filter(|t| t.name.to_lowercase() == wanted && admin.can_access(&t.name));
+        match (alike.next(), alike.next()) {
+            (Some(tenant), None) => AppError::TenantInOtherCase(tenant.name),
+            _ => AppError::NotFound,
+        }
     }
 
     /// The tenant, if this administrator may change it: `NotFound` if they may not see it,

@@ -69,13 +69,26 @@ impl UserRequest<'_> {
             detail: change.detail,
             members: None,
         };
-        log::write_logged(&self.state.db, self.draft, statements, mutation)
-            .await
-            .on_unique(|| {
-                let taken = format!("userName \"{}\" is already taken", change.record.user_name);
-                Error::Scim(ScimError::uniqueness(taken))
-            })?
-            .map_err(Error::Db)
+        match log::write_logged(&self.state.db, self.draft, statements, mutation).await.on_unique(|| ()) {
+            Ok(written) => written.map_err(Error::Db),
+            Err(()) => Err(self.taken(&change.record.user_name).await),
+        }
+    }
+
+    /// The 409 for a userName another user of the tenant holds, naming that user — its
+    /// userName, id and externalId — so the identity provider's administrator can tell which
+    /// account collides (the caller may read every user of the tenant anyway). Found after the
+    /// refusal, off the path of every successful write.
+    async fn taken(&self, user_name: &str) -> Error {
+        let holder = db::user::by_user_name(&self.state.db, self.tenant_id(), user_name).await.ok().flatten();
+        let by = match holder {
+            Some(h) => match h.external_id {
+                Some(external) => format!(" by {} (id {}), whose externalId is \"{external}\"", h.user_name, h.id),
+                None => format!(" by {} (id {}), which has no externalId", h.user_name, h.id),
+            },
+            None => String::new(),
+        };
+        Error::Scim(ScimError::uniqueness(format!("userName \"{user_name}\" is already taken{by}")))
     }
 
     async fn prepare(&self, body: Value) -> Result<(Prepared, Option<String>), Error> {

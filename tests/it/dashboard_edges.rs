@@ -186,3 +186,23 @@ async fn a_missing_user_or_group_page_answers_404() {
         assert_eq!(app.send(get(&uri, Some(&cookie))).await.status, status, "{uri}");
     }
 }
+
+#[tokio::test]
+async fn a_tenant_url_in_the_wrong_case_suggests_the_tenant_on_the_dashboard_only() {
+    let app = TestApp::new().await;
+    let t = app.tenant("Contoso", Profile::Generic).await;
+    let cookie = app.break_glass_session().await;
+    let page = app.send(get("/tenants/contoso/users", Some(&cookie))).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    let html = page.body.as_str().unwrap();
+    assert!(html.contains("names are case-sensitive") && html.contains("href=\"/tenants/Contoso\""), "{html}");
+    // A name no tenant has in any case is a plain 404.
+    let page = app.send(get("/tenants/fabrikam/users", Some(&cookie))).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(!page.body.as_str().unwrap().contains("did you mean"));
+    // The SCIM API says nothing about which tenants exist: the same answer as for no tenant.
+    let wrong_case = app.scim_as("contoso", Some(&t.token), axum::http::Method::GET, "/Users", None).await;
+    let unknown = app.scim_as("fabrikam", Some(&t.token), axum::http::Method::GET, "/Users", None).await;
+    assert_eq!((wrong_case.status, &wrong_case.body), (unknown.status, &unknown.body));
+    assert!(!wrong_case.body.to_string().contains("Contoso"), "{:?}", wrong_case.body);
+}

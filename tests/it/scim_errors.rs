@@ -72,6 +72,12 @@ async fn duplicate_user_names_conflict_case_insensitively() {
     let again = app.scim(&t, Method::POST, "/Users", Some(&entra_user("same@example.COM", "2"))).await;
     assert_scim_error(&again, 409, Some("uniqueness"));
     assert_eq!(app.user_count(&t).await, 1);
+    // The refusal names the user that holds the name, as the identity provider's admin needs.
+    let holder = first.body["id"].as_str().unwrap();
+    assert_eq!(
+        again.body["detail"],
+        format!("userName \"same@example.COM\" is already taken by Same@Example.com (id {holder}), whose externalId is \"1\"")
+    );
 
     // Renaming another user onto the taken name conflicts too, and leaves it unchanged.
     let second = app.scim(&t, Method::POST, "/Users", Some(&entra_user("other@example.com", "3"))).await;
