@@ -86,6 +86,10 @@ pub struct ServeConfig {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub seal: crate::sealed::SealArgs,
+    /// Serve Prometheus metrics at `/metrics` on this address (e.g. 127.0.0.1:9100), apart
+    /// from the public listener. Off unless given.
+    #[arg(long, env = "SCIMHUB_METRICS_LISTEN")]
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 /// How outbound deliveries are retried (docs/applications.md).

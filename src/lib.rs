@@ -23,6 +23,7 @@ pub mod sealed;
 pub mod secret;
 pub mod server;
 pub mod state;
+pub mod telemetry;
 pub mod tenant;
 pub mod trace;
 

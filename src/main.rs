@@ -11,12 +11,16 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    let cli = scimhub::cli::Cli::parse();
     // Logs go to stderr, so stdout carries only what commands print (a secret, a link).
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
-        .with_writer(std::io::stderr)
-        .init();
-    match scimhub::cli::Cli::parse().run().await {
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        scimhub::cli::LogFormat::Json => logs.json().init(),
+        scimhub::cli::LogFormat::Text => logs.init(),
+    }
+    match cli.run().await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -60,6 +60,8 @@ impl AppStateBuilder {
 
     /// Connects and migrates the database and prepares sign-in.
     pub async fn build(self) -> anyhow::Result<AppState> {
+        // Counting starts before the first request, whether or not anyone scrapes.
+        crate::telemetry::recorder();
         let db = Db::connect_with(&self.config.database.database_url, self.config.durability).await?;
         // Names stored before uniqueness was decided after NFC get their new fold once.
         crate::db::user::refold_queued(&db).await?;
@@ -85,6 +87,7 @@ impl AppStateBuilder {
             },
             oidc: Arc::new(oidc),
             remote_keys: Arc::new(crate::scim_tokens::remote_keys::RemoteKeys::new()?),
+            draining: Arc::default(),
         }))
     }
 }
@@ -122,6 +125,7 @@ fn routes(state: AppState) -> Router {
         .merge(crate::scim_tokens::router())
         .merge(pages)
         .route("/healthz", get(healthz))
+        .route("/readyz", get(crate::telemetry::readiness::readyz))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -135,6 +139,9 @@ fn routes(state: AppState) -> Router {
             std::time::Duration::from_secs(state.config.request_timeout_secs),
         ))
         .layer(TraceLayer::new_for_http().make_span_with(crate::trace::RedactedSpan))
+        .layer(axum::middleware::from_fn(crate::telemetry::http::count))
+        // Outermost: the id is in the request before its span is made.
+        .layer(axum::middleware::from_fn(crate::telemetry::request_id::assign))
         .with_state(state)
 }
 
@@ -176,6 +183,9 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             }
         });
     }
+    if let Some(address) = state.config.metrics_listen {
+        spawn_metrics_listener(&state, address).await?;
+    }
     let listener = tokio::net::TcpListener::bind(listen).await?;
     tracing::info!(address = %listener.local_addr()?, public_url = %public, "scimhub is listening");
     println!("scimhub is running: open {public}/ to sign in.");
@@ -188,9 +198,11 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let drain = std::time::Duration::from_secs(state.config.request_timeout_secs + 5);
     let stopping = Arc::new(tokio::sync::Notify::new());
     let signalled = stopping.clone();
+    let draining = state.draining.clone();
     let limits = listen::Limits::from(&state.config.connections);
     let server = listen::serve(listener, router(state), limits, async move {
         shutdown_signal().await;
+        draining.begin();
         signalled.notify_one();
     });
     tokio::select! {
@@ -222,6 +234,27 @@ async fn spawn_outbound(state: &AppState) -> anyhow::Result<()> {
         state.config.outbound.backoff(),
     );
     worker.spawn();
+    Ok(())
+}
+
+/// Serves `/metrics` (Prometheus text format) on its own address, apart from the public
+/// listener: metrics name tenants and applications, which the internet need not see.
+async fn spawn_metrics_listener(state: &AppState, address: std::net::SocketAddr) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(address).await?;
+    tracing::info!(address = %listener.local_addr()?, "metrics are served at /metrics");
+    let metrics = Router::new()
+        .route(
+            "/metrics",
+            get(|State(state): State<AppState>| async move {
+                ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], crate::telemetry::render(&state).await)
+            }),
+        )
+        .with_state(state.clone());
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, metrics).await {
+            tracing::error!(error = %e, "the metrics listener stopped");
+        }
+    });
     Ok(())
 }
 

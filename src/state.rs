@@ -68,6 +68,8 @@ pub struct Shared {
     pub rederivations: Arc<Rederivations>,
     /// The key that seals outbound applications' credentials.
     pub seal: crate::sealed::SealKey,
+    /// Set once the process is shutting down: readiness turns off.
+    pub draining: Arc<crate::telemetry::readiness::Draining>,
 }
 
 /// The most tenants or credentials cached.

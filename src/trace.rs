@@ -18,8 +18,12 @@ pub struct RedactedSpan;
 
 impl<B> MakeSpan<B> for RedactedSpan {
     fn make_span(&mut self, request: &Request<B>) -> Span {
-        tracing::debug_span!(
+        // At info level, so its fields (the request id first) are on every line logged
+        // within the request.
+        let id = request.headers().get(&crate::telemetry::request_id::HEADER).and_then(|v| v.to_str().ok());
+        tracing::info_span!(
             "request",
+            request_id = id.unwrap_or_default(),
             method = %request.method(),
             uri = %redacted_uri(request.uri()),
             version = ?request.version(),

@@ -139,6 +139,7 @@ impl ExportRow for LogRow {
         "repeatCount",
         "lastSeen",
         "application",
+        "requestId",
     ];
 
     fn fields(&self) -> Vec<Cow<'_, str>> {
@@ -163,6 +164,7 @@ impl ExportRow for LogRow {
             self.repeat_count.to_string().into(),
             text(&self.last_seen),
             text(&self.application),
+            text(&self.request_id),
         ]
     }
 }
@@ -412,12 +414,13 @@ mod tests {
             repeat_count: 1,
             last_seen: None,
             application: Some("CRM".into()),
+            request_id: Some("r-1".into()),
         };
         assert_eq!(r.fields().len(), LogRow::HEADER.len());
         let text = String::from_utf8(csv_chunk(std::slice::from_ref(&r), false)).unwrap();
-        assert_eq!(text, "t,GET,/Users,list,200,,,,,,1.500,,,'@evil,1,,CRM\n");
+        assert_eq!(text, "t,GET,/Users,list,200,,,,,,1.500,,,'@evil,1,,CRM,r-1\n");
         let repeated = LogRow { status: 401, repeat_count: 137, last_seen: Some("t2".into()), ..r };
         let text = String::from_utf8(csv_chunk(&[repeated], false)).unwrap();
-        assert!(text.ends_with(",137,t2,CRM\n"), "{text}");
+        assert!(text.ends_with(",137,t2,CRM,r-1\n"), "{text}");
     }
 }

@@ -41,6 +41,7 @@ pub(super) fn log_row(r: db::log::LogEntry) -> LogRow {
         client_addr: e.client_addr,
         user_agent: e.user_agent,
         application: e.application_id,
+        request_id: e.request_id,
     }
 }
 

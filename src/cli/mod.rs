@@ -24,8 +24,21 @@ use serde_json::json;
 #[derive(Debug, Parser)]
 #[command(name = "scimhub", version, about)]
 pub struct Cli {
+    /// How log lines are written to stderr: `text` for people, `json` (one object a line, with
+    /// the request id of each request's lines) for log collectors.
+    #[arg(long, global = true, env = "SCIMHUB_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object a line.
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

@@ -81,6 +81,7 @@ fn log_row(tenant: (&str, &str), credential_id: &str, i: u32, users: u32, occurr
         client_addr: Some("192.0.2.10".to_owned()),
         user_agent: Some("Microsoft.Identity.Provisioning (seed)".to_owned()),
         application_id: None,
+        request_id: None,
     }
 }
 

@@ -46,6 +46,8 @@ pub struct NewLogEntry {
     pub user_agent: Option<String>,
     /// The application an outbound request went to; `None` for a request scimhub received.
     pub application_id: Option<String>,
+    /// The request's id (`X-Request-Id`).
+    pub request_id: Option<String>,
 }
 
 /// A stored row.
@@ -77,7 +79,7 @@ pub async fn append<'e>(exec: impl sqlx::Executor<'e, Database = Any>, e: &NewLo
 /// The columns a row is written with, in the order [`append_many`] binds them.
 const WRITE_COLUMNS: &str = "tenant_id, occurred_at, credential_id, method, path, operation, resource_type, \
                              resource_id, user_name, status, scim_type, detail, latency_us, request_excerpt, \
-                             response_excerpt, client_addr, user_agent, application_id";
+                             response_excerpt, client_addr, user_agent, application_id, request_id";
 
 /// Appends rows in one statement (keep it to a few hundred: 18 parameters a row).
 pub async fn append_many<'e>(
@@ -93,7 +95,7 @@ pub async fn append_many<'e>(
 }
 
 /// The parameters of a row.
-const ROW_PARAMETERS: usize = 18;
+const ROW_PARAMETERS: usize = 19;
 
 /// The statement that appends these rows (at least one; keep it to a few hundred:
 /// [`ROW_PARAMETERS`] parameters a row).
@@ -130,6 +132,7 @@ fn push_values(args: &mut Vec<Arg>, e: &NewLogEntry) {
         e.client_addr.as_deref().into(),
         e.user_agent.as_deref().into(),
         e.application_id.as_deref().into(),
+        e.request_id.as_deref().into(),
     ]);
 }
 
@@ -186,7 +189,7 @@ pub fn refusal_count_statement(key: &RefusalKey, first_seen: i64, count: u64, la
 /// Every column but the two excerpts, which only a row's detail shows (up to 8 KiB a row).
 const LIST_COLUMNS: &str = "log_id, tenant_id, occurred_at, credential_id, method, path, operation, resource_type, \
                             resource_id, user_name, status, scim_type, detail, latency_us, client_addr, user_agent, \
-                            repeat_count, last_seen_at, application_id";
+                            repeat_count, last_seen_at, application_id, request_id";
 
 /// A row read with `select *` (`excerpts`) or with [`LIST_COLUMNS`].
 fn from_row(row: &sqlx::any::AnyRow, excerpts: bool) -> Result<LogEntry, sqlx::Error> {
@@ -216,6 +219,7 @@ fn from_row(row: &sqlx::any::AnyRow, excerpts: bool) -> Result<LogEntry, sqlx::E
             client_addr: row.try_get("client_addr")?,
             user_agent: row.try_get("user_agent")?,
             application_id: row.try_get("application_id")?,
+            request_id: row.try_get("request_id")?,
         },
     })
 }
@@ -530,7 +534,7 @@ struct Residual {
 
 impl Residual {
     /// The columns a candidate row needs for the check.
-    const COLUMNS: &'static str = "log_id, path, detail, user_name, scim_type, resource_type";
+    const COLUMNS: &'static str = "log_id, path, detail, user_name, scim_type, resource_type, request_id";
 
     fn of(filter: &LogFilter) -> Option<Residual> {
         let needle = filter.text.as_deref().map(str::to_lowercase).filter(|t| !t.is_empty());
@@ -548,7 +552,7 @@ impl Residual {
         let Some(needle) = &self.needle else {
             return Ok(true);
         };
-        for column in ["path", "detail", "user_name", "scim_type"] {
+        for column in ["path", "detail", "user_name", "scim_type", "request_id"] {
             if text(column)?.is_some_and(|v| v.to_lowercase().contains(needle.as_str())) {
                 return Ok(true);
             }

@@ -70,6 +70,11 @@ impl LogSink {
         }
     }
 
+    /// Rows queued and not yet written.
+    pub fn unwritten(&self) -> usize {
+        self.unwritten.load(Ordering::Acquire)
+    }
+
     /// Waits until every row queued before this call is written.
     pub async fn flush(&self) {
         // Every row counts itself before it is queued and is counted off after it is written:

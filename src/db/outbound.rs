@@ -406,6 +406,54 @@ pub struct QueueStatus {
     pub oldest_pending_at: Option<i64>,
 }
 
+/// An application's queue, named, for the metrics.
+#[derive(Debug, Clone)]
+pub struct AppQueue {
+    /// The tenant's id.
+    pub tenant_id: String,
+    /// The tenant's name.
+    pub tenant: String,
+    /// The application's id.
+    pub app_id: String,
+    /// The application's name.
+    pub application: String,
+    /// Events delivered so far.
+    pub delivered: i64,
+    /// Its queue.
+    pub status: QueueStatus,
+}
+
+/// Every application's queue, in one read.
+pub async fn queues(db: &Db) -> Result<Vec<AppQueue>, sqlx::Error> {
+    let select = Select::new(
+        "select a.app_id, a.tenant_id, t.name as tenant, a.name as application, a.delivered, \
+           coalesce(sum(case when e.state = 'pending' then 1 else 0 end), 0) as backlog, \
+           coalesce(sum(case when e.state = 'pending' and e.attempts > 0 then 1 else 0 end), 0) as failing, \
+           coalesce(sum(case when e.state = 'dead' then 1 else 0 end), 0) as dead, \
+           min(case when e.state = 'pending' then e.created_at end) as oldest \
+         from outbound_app a join tenant t on t.tenant_id = a.tenant_id \
+         left join outbound_event e on e.app_id = a.app_id \
+         group by a.app_id, a.tenant_id, t.name, a.name, a.delivered",
+        Vec::new(),
+    );
+    db.fetch(&select, |row| {
+        Ok(AppQueue {
+            tenant_id: row.text("tenant_id")?,
+            tenant: row.text("tenant")?,
+            app_id: row.text("app_id")?,
+            application: row.text("application")?,
+            delivered: row.int("delivered")?,
+            status: QueueStatus {
+                backlog: row.int("backlog")?,
+                failing: row.int("failing")?,
+                dead: row.int("dead")?,
+                oldest_pending_at: row.opt_int("oldest")?,
+            },
+        })
+    })
+    .await
+}
+
 /// The queue of an application.
 pub async fn status(db: &Db, app_id: &str) -> Result<QueueStatus, sqlx::Error> {
     let select = Select::new(

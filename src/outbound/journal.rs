@@ -115,6 +115,7 @@ fn row(sent: Sent<'_>, answered: Answered<'_>, now_ms: i64) -> NewLogEntry {
         client_addr: None,
         user_agent: None,
         application_id: Some(sent.app.id.clone()),
+        request_id: None,
     }
 }
 

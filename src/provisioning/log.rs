@@ -201,6 +201,8 @@ pub struct LogDraft {
     pub client_addr: Option<String>,
     /// Client User-Agent.
     pub user_agent: Option<String>,
+    /// The request's id (`X-Request-Id`), when it came over HTTP.
+    pub request_id: Option<String>,
 }
 
 /// How a request ended, as the log records it.
@@ -277,6 +279,7 @@ impl LogDraft {
             request_excerpt: None,
             client_addr,
             user_agent: Some(user_agent),
+            request_id: None,
         }
     }
 
@@ -305,6 +308,7 @@ impl LogDraft {
             client_addr: self.client_addr.clone(),
             user_agent: self.user_agent.clone(),
             application_id: None,
+            request_id: self.request_id.clone(),
         };
         let body_secrets = self.request_excerpt.as_ref().map(|r| &r.secrets);
         for secrets in [body_secrets, Some(&query_secrets)].into_iter().flatten().filter(|s| !s.is_empty()) {
@@ -487,6 +491,7 @@ mod tests {
             request_excerpt: excerpt(body),
             client_addr: None,
             user_agent: None,
+            request_id: None,
         }
     }
 

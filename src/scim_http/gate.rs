@@ -21,6 +21,7 @@ use crate::provisioning::mapping::mapping_of;
 use crate::scim_http::throttle;
 use crate::secret::SecretHash;
 use crate::state::AppState;
+use crate::telemetry::request_id::RequestId;
 use crate::tenant::{AuthSettings, Profile, ProvisioningSettings, Tenant};
 
 /// Only refresh a credential's `last_used_at` when it is older than this (ms): a write per
@@ -51,7 +52,9 @@ pub async fn gate(
         Err(e) => return ApiError::from(e).into_response(),
     };
     let (parts, body) = request.into_parts();
+    let tenant_label = tenant.name.clone();
     let mut draft = LogDraft {
+        request_id: parts.extensions.get::<RequestId>().map(|id| id.0.to_string()),
         tenant_id: tenant.id.clone(),
         credential_id: None,
         method: parts.method.to_string(),
@@ -88,7 +91,11 @@ pub async fn gate(
         }
         Err(e) => e.into_response(),
     };
-    record(&state, &draft, default_facts, response).await
+    let operation = response.extensions().get::<LogFacts>().and_then(|f| f.operation).or(default_facts.operation);
+    let status = response.status().as_u16();
+    let response = record(&state, &draft, default_facts, response).await;
+    crate::telemetry::scim_request(&tenant_label, operation.unwrap_or("other"), status, started.elapsed());
+    response
 }
 
 /// Why the gate turned a request away.

@@ -508,14 +508,14 @@ async fn exports_stream_the_filtered_rows_as_csv_and_json() {
     assert_eq!(
         lines[0],
         "time,method,path,operation,status,resourceType,resourceId,userName,scimType,detail,latencyMs,credentialId,\
-         clientAddr,userAgent,repeatCount,lastSeen,application"
+         clientAddr,userAgent,repeatCount,lastSeen,application,requestId"
     );
     assert_eq!(lines.len(), 2502);
     assert_eq!(
         lines[1],
         format!(
             "{},POST,/Users,create,409,User,,\"dup, \"\"quoted\"\"\",uniqueness,userName is already taken,12.345,\
-             cred-1,192.0.2.7,\"'=HYPERLINK(\"\"http://evil\"\")\",1,,",
+             cred-1,192.0.2.7,\"'=HYPERLINK(\"\"http://evil\"\")\",1,,,",
             rfc3339_ms(NOW + 3000)
         )
     );

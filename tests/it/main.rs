@@ -37,5 +37,6 @@ mod scim_users;
 mod site_assets;
 mod storage;
 mod support;
+mod telemetry;
 mod tenants;
 mod unicode;

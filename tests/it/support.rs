@@ -62,6 +62,7 @@ pub fn config(database_url: String) -> ServeConfig {
             outbound_timeout_secs: 30,
         },
         seal: scimhub::sealed::SealArgs { secret_key_file: Some(std::env::temp_dir().join("scimhub-it.key")) },
+        metrics_listen: None,
         oidc: OidcConfig {
             oidc_issuer: None,
             oidc_client_id: None,

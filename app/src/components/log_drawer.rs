@@ -126,6 +126,13 @@ fn EntryView(tenant: String, detail: LogEntryDetail) -> impl IntoView {
             <dd>{or_dash(row.client_addr)}</dd>
             <dt>"User agent"</dt>
             <dd>{or_dash(row.user_agent)}</dd>
+            <dt>"Application"</dt>
+            <dd>{match row.application {
+                Some(app) => format!("Sent to {app}"),
+                None => "Received".to_owned(),
+            }}</dd>
+            <dt>"Request id"</dt>
+            <dd><code data-testid="log-entry-request-id">{or_dash(row.request_id)}</code></dd>
         </dl>
         <p class="hint">
             "Bodies are stored redacted — passwords, secrets and tokens replaced — and cut at 4 KiB; the \

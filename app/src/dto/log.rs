@@ -47,6 +47,9 @@ pub struct LogRow {
     /// is removed). `None` for a request scimhub received.
     #[serde(default)]
     pub application: Option<String>,
+    /// The request's id (`X-Request-Id`, the client's or scimhub's).
+    #[serde(default)]
+    pub request_id: Option<String>,
 }
 
 fn one() -> u64 {
@@ -432,6 +435,7 @@ impl LogRow {
             repeat_count: 1,
             last_seen: None,
             application: None,
+            request_id: None,
         }
     }
 }

@@ -91,6 +91,7 @@ fn write_rounds(connection: &Connection, queue: &Receiver<Job>, lock: &AnyPool, 
         while let Some(first) = next {
             let jobs = waiting(first, queue, last_round);
             last_round = jobs.len();
+            crate::telemetry::group_commit_round(last_round);
             let (batches, answers): (Vec<_>, Vec<_>) = jobs.into_iter().map(|j| (j.statements, j.answer)).unzip();
             for (answer, outcome) in answers.into_iter().zip(commit_round(connection, &batches)) {
                 let _ = answer.send(outcome);

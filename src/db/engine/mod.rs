@@ -61,6 +61,8 @@ pub struct Db {
     read: AnyPool,
     write: AnyPool,
     direct: Option<Arc<Direct>>,
+    /// SQLite's database file.
+    file: Option<std::path::PathBuf>,
 }
 
 /// What became of the statements given to [`Db::write`].
@@ -111,7 +113,7 @@ impl Db {
                 let options = AnyConnectOptions::from_str(&with_create_mode(url))?;
                 let read = sqlite_pool(8, durability).connect_with(options.clone()).await?;
                 let write = sqlite_pool(1, durability).connect_with(options).await?;
-                let db = Db { dialect, read, write, direct: None };
+                let db = Db { dialect, read, write, direct: None, file: Some(Path::new(path).to_owned()) };
                 db.migrate().await?;
                 let direct = Direct::open(Path::new(path), durability, db.write.clone())?;
                 return Ok(Db { direct: Some(Arc::new(direct)), ..db });
@@ -122,7 +124,7 @@ impl Db {
                     .acquire_timeout(Duration::from_secs(10))
                     .connect(url)
                     .await?;
-                Db { dialect, read: pool.clone(), write: pool, direct: None }
+                Db { dialect, read: pool.clone(), write: pool, direct: None, file: None }
             }
         };
         db.migrate().await?;
@@ -135,6 +137,28 @@ impl Db {
             Dialect::Postgres => sqlx::migrate!("migrations/postgres").run(&self.write).await?,
         }
         Ok(())
+    }
+
+    /// Whether the database answers with every migration this build knows applied — and, for
+    /// SQLite, its file is still where it was opened (a deleted or unmounted file keeps
+    /// answering through the open descriptor, but nothing written would survive a restart).
+    pub async fn schema_is_current(&self) -> Result<bool, sqlx::Error> {
+        if let Some(file) = &self.file {
+            if !file.exists() {
+                return Err(sqlx::Error::Io(std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    format!("{} is gone", file.display()),
+                )));
+            }
+        }
+        let migrator = match self.dialect {
+            Dialect::Sqlite => sqlx::migrate!("migrations/sqlite"),
+            Dialect::Postgres => sqlx::migrate!("migrations/postgres"),
+        };
+        let latest = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+        let applied: Option<i64> =
+            sqlx::query_scalar("select max(version) from _sqlx_migrations where success").fetch_one(&self.read).await?;
+        Ok(applied == Some(latest))
     }
 
     /// The dialect of this database.

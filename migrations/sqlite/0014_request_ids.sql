@@ -1,0 +1,4 @@
+-- Each provisioning-log row keeps its request's id (X-Request-Id), SQLite dialect. Keep in step
+-- with migrations/postgres/0014_request_ids.sql.
+
+ALTER TABLE provisioning_log ADD COLUMN request_id TEXT;
