@@ -70,6 +70,11 @@ ensure_node() {
 }
 
 ensure_postgres() {
+  # pg_dump and pg_restore: `scimhub backup` and `restore` on PostgreSQL, and their tests.
+  if ! command -v pg_dump >/dev/null; then
+    log "installing PostgreSQL's client tools"
+    apt_install postgresql-client
+  fi
   if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then return; fi
   if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
     log "installing PostgreSQL"

@@ -7,6 +7,7 @@
 pub mod engine;
 
 pub mod audit;
+pub mod backup;
 pub mod credential;
 pub mod directory;
 pub mod grant;

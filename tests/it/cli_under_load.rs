@@ -13,7 +13,7 @@ use crate::process::{provision, write_load, Acknowledged, Server, IO_TIMEOUT, ST
 use crate::support::fresh_database_url;
 
 /// Runs `scimhub ARGS` on the database; its exit status, stdout and stderr.
-async fn cli(database_url: &str, args: &[&str]) -> std::process::Output {
+pub(crate) async fn cli(database_url: &str, args: &[&str]) -> std::process::Output {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_scimhub"));
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("SCIMHUB_") {

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod applications_panel;
+mod backup;
 mod bulk;
 mod caches;
 mod cli_under_load;
@@ -40,3 +41,4 @@ mod support;
 mod telemetry;
 mod tenants;
 mod unicode;
+mod upgrade;

@@ -260,7 +260,7 @@ fn dialect_of(url: &str) -> Result<Dialect, DbError> {
 }
 
 /// The file path of a `sqlite://path?…` URL, if it names a file.
-fn sqlite_path(url: &str) -> Option<&str> {
+pub fn sqlite_path(url: &str) -> Option<&str> {
     let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or_default();
     (!path.is_empty() && path != ":memory:").then_some(path)
