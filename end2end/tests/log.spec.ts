@@ -10,7 +10,8 @@ import { BASE_URL, REPO_ROOT, bodyRows, cli, expect, lastLine, login, randomSuff
 const SCREENSHOTS = path.join(REPO_ROOT, 'docs', 'screenshots');
 const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const CSV_HEADER =
-  'time,method,path,operation,status,resourceType,resourceId,userName,scimType,detail,latencyMs,credentialId,clientAddr,userAgent,repeatCount,lastSeen';
+  'time,method,path,operation,status,resourceType,resourceId,userName,scimType,detail,latencyMs,credentialId,clientAddr,userAgent,repeatCount,lastSeen,' +
+  'application,requestId';
 
 /** The log table. */
 const logTable = (page: Page) => page.locator('table.log');
@@ -121,6 +122,8 @@ test('the log viewer finds SCIM errors with its filters, shows their detail and 
   // The refused creation keeps the userName it attempted.
   expect(lines[2]).toMatch(new RegExp(`^[^,]+,POST,/Users,create,409,User,,${userName.replace(/[.]/g, '\\.')},uniqueness,`));
   expect(lines[2]).toContain(`is already taken`);
+  // Each row ends with its request id (scimhub's, as the client sent none); none went to an application.
+  expect(lines[2]).toMatch(/,,[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
   expect(csv).not.toContain(secret);
 });
 
