@@ -90,6 +90,12 @@ pub struct ServeConfig {
     /// from the public listener. Off unless given.
     #[arg(long, env = "SCIMHUB_METRICS_LISTEN")]
     pub metrics_listen: Option<std::net::SocketAddr>,
+    /// Serve HTTPS with this certificate chain (PEM), re-read on SIGHUP; with --tls-key.
+    #[arg(long, env = "SCIMHUB_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1), re-read on SIGHUP.
+    #[arg(long, env = "SCIMHUB_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
 }
 
 /// How outbound deliveries are retried (docs/applications.md).

@@ -29,6 +29,7 @@ use crate::state::{AppState, Shared};
 
 mod listen;
 mod site_assets;
+mod tls;
 
 /// How long an idle dashboard session lives.
 const SESSION_IDLE: time::Duration = time::Duration::hours(8);
@@ -186,6 +187,14 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     if let Some(address) = state.config.metrics_listen {
         spawn_metrics_listener(&state, address).await?;
     }
+    let certificates = match (&state.config.tls_cert, &state.config.tls_key) {
+        (Some(cert), Some(key)) => {
+            let certificates = tls::Certificates::load(cert, key)?;
+            certificates.reload_on_sighup();
+            Some(certificates)
+        }
+        _ => None,
+    };
     let listener = tokio::net::TcpListener::bind(listen).await?;
     tracing::info!(address = %listener.local_addr()?, public_url = %public, "scimhub is listening");
     println!("scimhub is running: open {public}/ to sign in.");
@@ -200,7 +209,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let signalled = stopping.clone();
     let draining = state.draining.clone();
     let limits = listen::Limits::from(&state.config.connections);
-    let server = listen::serve(listener, router(state), limits, async move {
+    let server = listen::serve(listener, router(state), limits, certificates, async move {
         shutdown_signal().await;
         draining.begin();
         signalled.notify_one();

@@ -181,7 +181,7 @@ async fn has_tables(url: &str) -> Result<bool, BackupError> {
 /// The URL without its password, and the password.
 fn without_password(url: &str) -> Result<(String, Option<String>), BackupError> {
     let mut parsed = url::Url::parse(url).map_err(|_| BackupError::Url(url.to_owned()))?;
-    let password = parsed.password().map(|p| percent_decode(p));
+    let password = parsed.password().map(percent_decode);
     let _ = parsed.set_password(None);
     Ok((parsed.to_string(), password))
 }

@@ -87,7 +87,13 @@ type SharedPhase = Arc<watch::Sender<Phase>>;
 /// Serves `app` on `listener` until `shutdown` resolves; then stops accepting, lets requests in
 /// flight finish (closing connections that have not started one) and returns when every
 /// connection is closed. Dropping the returned future aborts the connections left.
-pub async fn serve(listener: TcpListener, app: Router, limits: Limits, shutdown: impl Future<Output = ()>) {
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    tls: Option<Arc<super::tls::Certificates>>,
+    shutdown: impl Future<Output = ()>,
+) {
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let (stop, stopping) = watch::channel(());
     let mut connections = JoinSet::new();
@@ -106,7 +112,8 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits, shutdown:
                 None => break,
             },
         };
-        connections.spawn(connection(tcp, remote, app.clone(), limits, stopping.clone(), permit));
+        let acceptor = tls.as_ref().and_then(|certificates| certificates.acceptor());
+        connections.spawn(connection(tcp, remote, app.clone(), limits, stopping.clone(), permit, acceptor));
     }
     drop(listener);
     drop(stop);
@@ -142,18 +149,41 @@ async fn accept(
     }
 }
 
-/// Serves one connection until it ends, times out, or the server stops.
+/// Serves one connection until it ends, times out, or the server stops; over TLS when there is
+/// an acceptor (the handshake must finish within the header-read timeout).
 async fn connection(
     tcp: TcpStream,
+    remote: SocketAddr,
+    app: Router,
+    limits: Limits,
+    stopping: watch::Receiver<()>,
+    permit: OwnedSemaphorePermit,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) {
+    let started = Instant::now();
+    let Some(acceptor) = tls else {
+        return serve_stream(tcp, started, remote, app, limits, stopping, permit).await;
+    };
+    match tokio::time::timeout(limits.header_read, acceptor.accept(tcp)).await {
+        Ok(Ok(stream)) => serve_stream(stream, started, remote, app, limits, stopping, permit).await,
+        Ok(Err(e)) => tracing::debug!(error = %e, %remote, "TLS handshake failed"),
+        Err(_) => tracing::debug!(%remote, "TLS handshake timed out"),
+    }
+}
+
+/// Serves HTTP/1.1 on an accepted (and, with TLS, handshaken) stream.
+async fn serve_stream<S: AsyncRead + AsyncWrite + Unpin + Send + 'static>(
+    stream: S,
+    accepted: Instant,
     remote: SocketAddr,
     app: Router,
     limits: Limits,
     mut stopping: watch::Receiver<()>,
     _permit: OwnedSemaphorePermit,
 ) {
-    let phase: SharedPhase = Arc::new(watch::Sender::new(Phase::Fresh(Instant::now())));
+    let phase: SharedPhase = Arc::new(watch::Sender::new(Phase::Fresh(accepted)));
     let mut phases = phase.subscribe();
-    let io = TokioIo::new(Watched { tcp, phase: phase.clone(), linger: None });
+    let io = TokioIo::new(Watched { stream, phase: phase.clone(), linger: None });
     let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
         let busy = Busy::start(phase.clone());
         let mut request = request.map(Body::new);
@@ -246,18 +276,18 @@ impl HttpBody for Tracked {
     }
 }
 
-/// The connection's socket, reporting activity to its phase and closing with a linger.
-struct Watched {
-    tcp: TcpStream,
+/// The connection's stream, reporting activity to its phase and closing with a linger.
+struct Watched<S> {
+    stream: S,
     phase: SharedPhase,
     linger: Option<Pin<Box<Sleep>>>,
 }
 
-impl AsyncRead for Watched {
+impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let before = buf.filled().len();
-        ready!(Pin::new(&mut this.tcp).poll_read(cx, buf))?;
+        ready!(Pin::new(&mut this.stream).poll_read(cx, buf))?;
         if buf.filled().len() > before {
             this.phase.send_if_modified(|phase| match *phase {
                 Phase::Fresh(since) => {
@@ -275,7 +305,7 @@ impl AsyncRead for Watched {
     }
 }
 
-impl Watched {
+impl<S> Watched<S> {
     /// Bytes written while idle (the tail of a response) keep the connection alive.
     fn wrote(&self, n: usize) {
         if n > 0 {
@@ -290,10 +320,10 @@ impl Watched {
     }
 }
 
-impl AsyncWrite for Watched {
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Watched<S> {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        let n = ready!(Pin::new(&mut this.tcp).poll_write(cx, buf))?;
+        let n = ready!(Pin::new(&mut this.stream).poll_write(cx, buf))?;
         this.wrote(n);
         Poll::Ready(Ok(n))
     }
@@ -304,17 +334,17 @@ impl AsyncWrite for Watched {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        let n = ready!(Pin::new(&mut this.tcp).poll_write_vectored(cx, bufs))?;
+        let n = ready!(Pin::new(&mut this.stream).poll_write_vectored(cx, bufs))?;
         this.wrote(n);
         Poll::Ready(Ok(n))
     }
 
     fn is_write_vectored(&self) -> bool {
-        self.tcp.is_write_vectored()
+        self.stream.is_write_vectored()
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().tcp).poll_flush(cx)
+        Pin::new(&mut self.get_mut().stream).poll_flush(cx)
     }
 
     /// Sends FIN, then reads and drops what the client still sends until it closes too or
@@ -323,7 +353,7 @@ impl AsyncWrite for Watched {
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         if this.linger.is_none() {
-            ready!(Pin::new(&mut this.tcp).poll_shutdown(cx))?;
+            ready!(Pin::new(&mut this.stream).poll_shutdown(cx))?;
             this.linger = Some(Box::pin(tokio::time::sleep(LINGER)));
         }
         let mut scratch = [0u8; 4096];
@@ -332,7 +362,7 @@ impl AsyncWrite for Watched {
                 return Poll::Ready(Ok(()));
             }
             let mut buf = ReadBuf::new(&mut scratch);
-            match Pin::new(&mut this.tcp).poll_read(cx, &mut buf) {
+            match Pin::new(&mut this.stream).poll_read(cx, &mut buf) {
                 Poll::Ready(Ok(())) if !buf.filled().is_empty() => {}
                 // The client closed its side, or the socket is gone: done.
                 Poll::Ready(_) => return Poll::Ready(Ok(())),

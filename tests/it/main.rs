@@ -40,5 +40,6 @@ mod storage;
 mod support;
 mod telemetry;
 mod tenants;
+mod tls;
 mod unicode;
 mod upgrade;

@@ -63,6 +63,8 @@ pub fn config(database_url: String) -> ServeConfig {
         },
         seal: scimhub::sealed::SealArgs { secret_key_file: Some(std::env::temp_dir().join("scimhub-it.key")) },
         metrics_listen: None,
+        tls_cert: None,
+        tls_key: None,
         oidc: OidcConfig {
             oidc_issuer: None,
             oidc_client_id: None,
