@@ -75,6 +75,7 @@ impl AppStateBuilder {
             throttle,
             auth_failures: self.config.auth_failures.limit().map(Arc::new),
             log_sink: crate::db::log_sink::LogSink::spawn(db.clone()),
+            outbound_log: crate::db::log_sink::LogSink::spawn(db.clone()),
             tenants: crate::state::tenant_cache(cache_ttl),
             bearers: crate::state::bearer_cache(cache_ttl),
             mappings: crate::state::mapping_cache(cache_ttl),
@@ -201,7 +202,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     if !state.oidc.is_configured() {
         println!("OIDC is not configured; sign in with a one-time link from `scimhub admin login-link`.");
     }
-    let (db, log_sink) = (state.db.clone(), state.log_sink.clone());
+    let (db, logs) = (state.db.clone(), state.clone());
     // In-flight requests get the request timeout (plus a margin) to finish after the signal;
     // a client that never completes its request cannot keep the process alive beyond that.
     let drain = std::time::Duration::from_secs(state.config.request_timeout_secs + 5);
@@ -220,7 +221,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             tracing::warn!(seconds = drain.as_secs(), "in-flight requests did not finish in time; stopping anyway");
         }
     }
-    log_sink.flush().await;
+    logs.flush_logs().await;
     db.close().await;
     tracing::info!("scimhub stopped");
     Ok(())
@@ -234,7 +235,7 @@ async fn spawn_outbound(state: &AppState) -> anyhow::Result<()> {
         crate::db::outbound::release_all(&state.db).await?;
     }
     let timeout = std::time::Duration::from_secs(state.config.outbound.outbound_timeout_secs);
-    let journal = crate::outbound::journal::Journal::new(state.log_sink.clone(), state.clock.clone());
+    let journal = crate::outbound::journal::Journal::new(state.outbound_log.clone(), state.clock.clone());
     let client = crate::outbound::client::Client::new(state.seal.clone(), timeout)?.with_journal(journal);
     let worker = crate::outbound::worker::Worker::new(
         state.db.clone(),

@@ -29,6 +29,15 @@ impl AppState {
     }
 }
 
+impl Shared {
+    /// Waits until every provisioning-log row queued so far, received or sent, is written:
+    /// what readers of the log call first.
+    pub async fn flush_logs(&self) {
+        self.log_sink.flush().await;
+        self.outbound_log.flush().await;
+    }
+}
+
 impl std::ops::Deref for AppState {
     type Target = Shared;
 
@@ -58,6 +67,10 @@ pub struct Shared {
     pub auth_failures: Option<Arc<crate::scim_http::throttle::FailureLimit>>,
     /// The provisioning-log rows of requests that changed nothing, written in batches.
     pub log_sink: LogSink,
+    /// The provisioning-log rows of requests sent to outbound applications, written in batches
+    /// by a writer of their own: a SCIM change flushes `log_sink` first (to keep the order of
+    /// the requests it received), and need not wait for the deliveries' rows.
+    pub outbound_log: LogSink,
     /// Tenants by name (`None`: no such tenant), for a moment.
     pub tenants: Arc<TtlCache<String, Option<Tenant>>>,
     /// Bearer credentials by the hash of the presented secret, for a moment.

@@ -382,7 +382,7 @@ impl DirectoryBackend for Backend {
         let tenant = self.tenant(admin, tenant).await?;
         let group = self.group_of(&tenant, group_id).await?;
         // The history shows reads too, which the log writes in batches.
-        self.state.log_sink.flush().await;
+        self.state.flush_logs().await;
         let db = &self.state.db;
         let member_count = group::member_count(db.reader(), &tenant.id, &group.id).await.or_internal()?;
         let members_in_resource = member_count <= MEMBERS_IN_RESOURCE;

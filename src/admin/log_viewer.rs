@@ -166,7 +166,7 @@ fn day_of(ms: i64) -> String {
 impl Backend {
     /// A page of a tenant's log (the filter names it), for the viewer and the export.
     pub(crate) async fn log_slice(&self, filter: &LogFilter, cursor: Cursor, limit: u32) -> Result<LogPage, AppError> {
-        self.state.log_sink.flush().await;
+        self.state.flush_logs().await;
         let slice = db::log::search(&self.state.db, filter, cursor, limit, LogPage::SCAN).await.or_internal()?;
         let mut rows: Vec<LogRow> = slice.rows.into_iter().map(log_row).collect();
         self.name_applications(&filter.tenant_id, &mut rows).await?;
@@ -217,7 +217,7 @@ impl LogBackend for Backend {
 
     async fn log_chart(&self, admin: &AdminIdentity, tenant: &str, range: ChartRange) -> Result<LogChart, AppError> {
         let tenant = self.tenant(admin, tenant).await?;
-        self.state.log_sink.flush().await;
+        self.state.flush_logs().await;
         let (width_secs, count) = range.buckets();
         let width = width_secs * 1000;
         // Intervals on whole hours (UTC); the last one holds now.

@@ -74,7 +74,7 @@ impl Backend {
 impl ManagementBackend for Backend {
     async fn tenant_page(&self, admin: &AdminIdentity, search: &str, offset: u64) -> Result<TenantPage, AppError> {
         let db = &self.state.db;
-        self.state.log_sink.flush().await;
+        self.state.flush_logs().await;
         let visible = if admin.platform_admin { Visible::All } else { Visible::Only(&admin.tenants) };
         let (tenants, total) = db::tenant::search(db, search, visible, offset, TENANT_PAGE_SIZE).await.or_internal()?;
         let day_ago = self.state.clock.now_ms() - 24 * 3600 * 1000;

@@ -334,7 +334,7 @@ impl MappingBackend for Backend {
 
     async fn user_detail(&self, admin: &AdminIdentity, tenant: &str, user_id: &str) -> Result<UserDetail, AppError> {
         let tenant = self.tenant(admin, tenant).await?;
-        self.state.log_sink.flush().await;
+        self.state.flush_logs().await;
         let db = &self.state.db;
         let user = self.user_of(&tenant, user_id).await?;
         let mapping = TenantMapping::load(db.reader(), &tenant.id).await.or_internal()?;

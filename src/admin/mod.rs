@@ -261,7 +261,7 @@ impl AdminBackend for Backend {
 
     async fn tenant_overview(&self, admin: &AdminIdentity, tenant: &str) -> Result<TenantOverview, AppError> {
         let tenant = self.tenant(admin, tenant).await?;
-        self.state.log_sink.flush().await;
+        self.state.flush_logs().await;
         let db = &self.state.db;
         let (users, active) = db::user::totals(db, &tenant.id).await.or_internal()?;
         let groups = db::group::count(&self.state.db, &tenant.id, &Where::all()).await.or_internal()?;

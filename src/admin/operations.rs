@@ -85,7 +85,7 @@ fn user_of(row: &Evidence) -> &str {
 
 impl Backend {
     async fn prunable(&self, tenant: &Tenant, retention: Retention) -> Result<u64, AppError> {
-        self.state.log_sink.flush().await;
+        self.state.flush_logs().await;
         log_retention::prunable(&self.state.db, &tenant.id, retention, self.state.clock.now_ms()).await.or_internal()
     }
 }
@@ -138,7 +138,7 @@ impl OperationsBackend for Backend {
 
     async fn onboarding_checklist(&self, admin: &AdminIdentity, tenant: &str) -> Result<Checklist, AppError> {
         let tenant = self.tenant(admin, tenant).await?;
-        self.state.log_sink.flush().await;
+        self.state.flush_logs().await;
         let db = &self.state.db;
         let mappers = db::mapper::list(db.reader(), &tenant.id).await.or_internal()?.len();
         let first = onboarding::first_request(db, &tenant.id).await.or_internal()?;

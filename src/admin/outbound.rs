@@ -79,7 +79,7 @@ impl Backend {
         if apps.is_empty() {
             return Ok(Vec::new());
         }
-        self.state.log_sink.flush().await;
+        self.state.flush_logs().await;
         let since = self.state.clock.now_ms() - manage::FAILURE_WINDOW_MS;
         let failures = db::log::outbound_failures(&self.state.db, &tenant.id, since).await.or_internal()?;
         let mut rows = Vec::new();
@@ -212,7 +212,7 @@ impl OutboundBackend for Backend {
         let report = |ok: bool, message: String| ActionReport { name: app.name.clone(), ok, message };
         let (audited, answer) = match action {
             ApplicationAction::Test => {
-                let journal = Journal::new(self.state.log_sink.clone(), self.state.clock.clone());
+                let journal = Journal::new(self.state.outbound_log.clone(), self.state.clock.clone());
                 let client = Client::new(self.state.seal.clone(), TEST_TIMEOUT).or_internal()?.with_journal(journal);
                 // A test changes nothing: it is not audited.
                 return Ok(match manage::test(&client, &app, now).await {

@@ -17,7 +17,7 @@ pub async fn prune_tenant(state: &AppState, tenant_id: &str, retention: Retentio
     if !retention.is_limited() {
         return Ok(0);
     }
-    state.log_sink.flush().await;
+    state.flush_logs().await;
     log_retention::prune(&state.db, tenant_id, retention, state.clock.now_ms(), BATCH).await
 }
 

@@ -89,7 +89,8 @@ pub async fn render(state: &AppState) -> String {
     let Some(handle) = recorder() else {
         return String::new();
     };
-    metrics::gauge!("scimhub_log_writer_queue_rows").set(state.log_sink.unwritten() as f64);
+    let queued = state.log_sink.unwritten() + state.outbound_log.unwritten();
+    metrics::gauge!("scimhub_log_writer_queue_rows").set(queued as f64);
     for (name, pool) in [("reader", state.db.reader()), ("writer", state.db.writer())] {
         let labels = [("pool", name)];
         metrics::gauge!("scimhub_db_pool_connections", &labels).set(f64::from(pool.size()));
