@@ -37,7 +37,7 @@ step "release build: server and hydrated dashboard (cargo leptos)"
 npm ci --no-audit --no-fund --loglevel=error
 # cargo-leptos adds its own `--cfg erase_components` to RUSTFLAGS; passing ours too would double
 # the flag and rebuild the whole tree.
-(unset RUSTFLAGS; cargo leptos build --release --precompress)
+(unset RUSTFLAGS; cargo leptos build --release --precompress --split)
 export SCIMHUB_BIN=target/release/scimhub
 
 step "third-party SCIM compliance suite (scim2-tester)"

@@ -11,6 +11,7 @@ pub mod backend;
 pub mod components;
 pub mod dto;
 pub mod error;
+pub mod lazy_pages;
 pub mod pages;
 
 use leptos::prelude::*;
@@ -23,22 +24,14 @@ pub use error::AppError;
 use components::integrations_nav::IntegrationsIndex;
 use components::security_headers::SecurityHeaders;
 use components::top_bar::TopBar;
+use lazy_pages::*;
+use leptos_router::Lazy;
 use pages::{
-    admins::AdminsPage,
-    applications::ApplicationsPage,
-    audit::{PlatformAuditPage, TenantAuditPage},
-    group_detail::GroupDetailPage,
-    groups::GroupsPage,
     home::HomePage,
     integrations::ScimIntegrationPage,
-    log::LogViewerPage,
     login::LoginPage,
-    mappers::MappersPage,
     not_found::NotFound,
-    tenant::*,
-    tenant_settings::TenantSettingsPage,
-    user_detail::UserDetailPage,
-    users::UsersPage,
+    tenant::{OverviewPage, TenantLayout},
 };
 
 /// The HTML document around the app (server side).
@@ -79,20 +72,20 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage/>
                     <ParentRoute path=path!("/tenants/:tenant") view=TenantLayout>
                         <Route path=path!("") view=OverviewPage/>
-                        <Route path=path!("users") view=UsersPage/>
-                        <Route path=path!("users/:user") view=UserDetailPage/>
-                        <Route path=path!("groups") view=GroupsPage/>
-                        <Route path=path!("groups/:group") view=GroupDetailPage/>
-                        <Route path=path!("log") view=LogViewerPage/>
+                        <Route path=path!("users") view={Lazy::<UsersRoute>::new()}/>
+                        <Route path=path!("users/:user") view={Lazy::<UserDetailRoute>::new()}/>
+                        <Route path=path!("groups") view={Lazy::<GroupsRoute>::new()}/>
+                        <Route path=path!("groups/:group") view={Lazy::<GroupDetailRoute>::new()}/>
+                        <Route path=path!("log") view={Lazy::<LogRoute>::new()}/>
                         <Route path=path!("integrations") view=IntegrationsIndex/>
                         <Route path=path!("integrations/scim") view=ScimIntegrationPage/>
-                        <Route path=path!("integrations/applications") view=ApplicationsPage/>
-                        <Route path=path!("integrations/scim/mappers") view=MappersPage/>
-                        <Route path=path!("admins") view=AdminsPage/>
-                        <Route path=path!("audit") view=TenantAuditPage/>
-                        <Route path=path!("settings") view=TenantSettingsPage/>
+                        <Route path=path!("integrations/applications") view={Lazy::<ApplicationsRoute>::new()}/>
+                        <Route path=path!("integrations/scim/mappers") view={Lazy::<MappersRoute>::new()}/>
+                        <Route path=path!("admins") view={Lazy::<AdminsRoute>::new()}/>
+                        <Route path=path!("audit") view={Lazy::<TenantAuditRoute>::new()}/>
+                        <Route path=path!("settings") view={Lazy::<SettingsRoute>::new()}/>
                     </ParentRoute>
-                    <Route path=path!("/audit") view=PlatformAuditPage/>
+                    <Route path=path!("/audit") view={Lazy::<PlatformAuditRoute>::new()}/>
                 </Routes>
             </main>
         </Router>
@@ -104,5 +97,6 @@ pub fn App() -> impl IntoView {
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    // Waits for the lazily loaded route of the page being hydrated before hydrating it.
+    leptos::mount::hydrate_lazy(App);
 }
