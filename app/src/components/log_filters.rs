@@ -17,6 +17,26 @@ fn refusal_of(refusal: &Refusal, field: &str) -> Option<String> {
     refusal.as_ref().filter(|(f, _)| f == field).map(|(_, message)| message.clone())
 }
 
+/// A select named `name` of (value, label) `options` after an empty "any" option, with
+/// `current` selected.
+fn choices(
+    name: &'static str,
+    any: &'static str,
+    options: &'static [(&'static str, &'static str)],
+    current: &str,
+) -> impl IntoView {
+    let options = options
+        .iter()
+        .map(|(value, label)| view! { <option value=*value selected=current == *value>{*label}</option> })
+        .collect_view();
+    view! {
+        <select name=name>
+            <option value="" selected=current.is_empty()>{any}</option>
+            {options}
+        </select>
+    }
+}
+
 /// The form, filled with `query`; `href` is the viewer's URL of a query (the page's other
 /// parameters kept). `refusal` says which field the server refused, and why.
 #[component]
@@ -58,12 +78,7 @@ pub fn LogFilters(
             {(!chart.is_empty()).then(|| view! { <input type="hidden" name="chart" value=chart/> })}
             <Field id="log-dir" label="Direction" error=refused(LogQuery::DIR)
                 hint="Sent: the requests scimhub made to the tenant's applications (Integrations → Applications).">
-                <select name="dir">
-                    <option value="" selected=query.dir.is_empty()>"Both directions"</option>
-                    {DIRECTION_CHOICES.iter().map(|(value, label)| view! {
-                        <option value=*value selected=query.dir == *value>{*label}</option>
-                    }).collect_view()}
-                </select>
+                {choices("dir", "Both directions", &DIRECTION_CHOICES, &query.dir)}
             </Field>
             <Field id="log-op" label="Operation" error=refused(LogQuery::OP)
                 hint="The operations stored for each choice are in brackets: link is a POST that adopted an existing \
@@ -76,12 +91,7 @@ pub fn LogFilters(
                 </select>
             </Field>
             <Field id="log-outcome" label="Outcome" error=refused(LogQuery::OUTCOME)>
-                <select name="outcome">
-                    <option value="" selected=query.outcome.is_empty()>"Any outcome"</option>
-                    {OUTCOME_CHOICES.iter().map(|(value, label)| view! {
-                        <option value=*value selected=query.outcome == *value>{*label}</option>
-                    }).collect_view()}
-                </select>
+                {choices("outcome", "Any outcome", &OUTCOME_CHOICES, &query.outcome)}
             </Field>
             <Field id="log-resource" label="Resource" error=refused(LogQuery::RESOURCE)
                 hint="A user or group id, or an exact userName or group displayName as sent.">
