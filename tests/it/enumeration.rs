@@ -58,10 +58,12 @@ pub(crate) async fn oauth_client(app: &TestApp, t: &TestTenant) -> (String, Stri
     (rotated.client_id.unwrap(), secret.expose().to_owned())
 }
 
-/// The headers, without the ones that differ between any two answers (`Date`).
+/// The headers, without the ones that differ between any two answers (`Date`, and the request
+/// id, new for every request); the request id is there on both.
 fn headers_of(reply: &Reply) -> HeaderMap {
     let mut headers = reply.headers.clone();
     headers.remove(header::DATE);
+    assert!(headers.remove("x-request-id").is_some(), "every answer carries its request id");
     headers
 }
 
