@@ -5,10 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-tools.sh rust
 npm ci --no-audit --no-fund --loglevel=error
-cargo leptos build --release --precompress --split
+bash scripts/build-release.sh
 export DATABASE_URL=${DATABASE_URL:-sqlite://data/scimhub.db}
 export SCIMHUB_LISTEN=${SCIMHUB_LISTEN:-127.0.0.1:3000}
 export SCIMHUB_PUBLIC_URL=${SCIMHUB_PUBLIC_URL:-http://$SCIMHUB_LISTEN}
-export LEPTOS_SITE_ROOT=target/site
 ./target/release/scimhub admin login-link
 exec ./target/release/scimhub serve

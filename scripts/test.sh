@@ -35,9 +35,7 @@ SCIMHUB_TEST_BACKEND=postgres cargo nextest run --workspace --locked --no-fail-f
 # the README's run command starts: one `cargo leptos` build instead of a debug and a release one.
 step "release build: server and hydrated dashboard (cargo leptos)"
 npm ci --no-audit --no-fund --loglevel=error
-# cargo-leptos adds its own `--cfg erase_components` to RUSTFLAGS; passing ours too would double
-# the flag and rebuild the whole tree.
-(unset RUSTFLAGS; cargo leptos build --release --precompress --split)
+bash scripts/build-release.sh
 export SCIMHUB_BIN=target/release/scimhub
 
 step "third-party SCIM compliance suite (scim2-tester)"
@@ -50,19 +48,7 @@ psql "$PG_ADMIN_URL" -qc "drop database if exists scimhub_e2e" >/dev/null
 psql "$PG_ADMIN_URL" -qc "create database scimhub_e2e" >/dev/null
 (cd end2end && SCIMHUB_E2E_DATABASE_URL="${PG_ADMIN_URL%/*}/scimhub_e2e" npx playwright test)
 
-step "smoke test of the release build (what the README's run command starts)"
-smoke=$(mktemp -d)
-DATABASE_URL="sqlite://$smoke/smoke.db" LEPTOS_SITE_ROOT=target/site \
-  "$SCIMHUB_BIN" serve --listen 127.0.0.1:3299 --public-url http://127.0.0.1:3299 >"$smoke/log" 2>&1 &
-smoke_pid=$!
-for _ in $(seq 1 50); do curl -fs http://127.0.0.1:3299/healthz >/dev/null && break; sleep 0.2; done
-curl -fs http://127.0.0.1:3299/login | grep -q "Sign in to scimhub" || { cat "$smoke/log"; kill $smoke_pid; exit 1; }
-# The page names its content-hashed WASM; it goes out brotli-compressed and cached as immutable.
-wasm=$(curl -fs http://127.0.0.1:3299/login | grep -o '/pkg/scimhub\.[A-Za-z0-9_-]*\.wasm' | head -n1)
-headers=$(curl -fs -o /dev/null -D - -H 'Accept-Encoding: br' "http://127.0.0.1:3299${wasm:-/pkg/none.wasm}" | tr -d '\r')
-grep -qi '^content-encoding: br$' <<<"$headers" && grep -qi '^cache-control: .*immutable' <<<"$headers" ||
-  { echo "release wasm '$wasm' not served precompressed and immutable: $headers"; kill $smoke_pid; exit 1; }
-kill $smoke_pid; wait $smoke_pid 2>/dev/null || true; rm -rf "$smoke"
-echo "smoke: 1 passed, 0 failed"
+step "smoke test of the release binary alone in an empty directory"
+bash scripts/smoke.sh "$SCIMHUB_BIN"
 
 step "all tests passed"

@@ -170,7 +170,9 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
 /// Runs `scimhub serve` until SIGINT or SIGTERM, then drains in-flight requests.
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let listen = config.listen;
-    let state = AppStateBuilder::new(config).build().await?;
+    // A release binary's own copy of the dashboard lives as long as the server.
+    let site = site_assets::Site::locate()?;
+    let state = AppStateBuilder::new(config).leptos_options(site.options.clone()).build().await?;
     let public = state.config.public_url.base().to_owned();
     spawn_session_cleanup(&state);
     crate::provisioning::mapping::resume_unfinished(&state).await?;
@@ -223,6 +225,9 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     }
     logs.flush_logs().await;
     db.close().await;
+    if let Err(e) = site.close() {
+        tracing::warn!(error = %e, "cannot remove the unpacked dashboard files");
+    }
     tracing::info!("scimhub stopped");
     Ok(())
 }

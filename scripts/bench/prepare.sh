@@ -9,7 +9,7 @@ bench_prepare() {
   # BENCH_BIN measures another build (e.g. an older commit's, for a before/after comparison).
   if [ -z "${BENCH_BIN:-}" ]; then
     npm ci --no-audit --no-fund --loglevel=error
-    cargo leptos build --release --precompress --split >/dev/null
+    bash scripts/build-release.sh >/dev/null
   fi
   work=$(mktemp -d)
   case "$backend" in

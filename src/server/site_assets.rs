@@ -6,8 +6,10 @@
 //! precompressed to browsers that accept it, and cached for a year as immutable, since a new build
 //! gets new names. Without hashed names (a plain debug build) the browser must revalidate.
 //! Pages are never stored (`no-store`): they carry tenant data.
+//!
+//! A release binary carries its site (`embedded`) and serves it from any directory.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use axum::http::{header, HeaderValue};
 use axum::Router;
@@ -18,12 +20,45 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::state::AppState;
 
+#[cfg(feature = "embed-site")]
+mod embedded;
+
 /// `Cache-Control` of content-named files: a new build gets new names.
 const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
 /// `Cache-Control` of files whose name stays across builds: use, but revalidate first.
 const REVALIDATE: HeaderValue = HeaderValue::from_static("no-cache");
 /// `Cache-Control` of the icon: it rarely changes and a stale one harms nobody.
 const ONE_DAY: HeaderValue = HeaderValue::from_static("public, max-age=86400");
+
+/// The dashboard's files `scimhub serve` serves, and Leptos' options pointing at them.
+pub struct Site {
+    /// Leptos' rendering options: where the site lies, whether its files have hashed names.
+    pub options: LeptosOptions,
+    /// The private directory a binary that carries its site unpacked it into, kept until the
+    /// server stops.
+    unpacked: Option<tempfile::TempDir>,
+}
+
+impl Site {
+    /// The binary's own site when it carries one (release builds: feature `embed-site`), so it
+    /// runs from any directory with nothing beside it; otherwise the site on disk that
+    /// cargo-leptos' environment names (default `target/site`).
+    pub fn locate() -> anyhow::Result<Self> {
+        #[cfg(feature = "embed-site")]
+        {
+            embedded::unpack()
+        }
+        #[cfg(not(feature = "embed-site"))]
+        {
+            Ok(Self { options: leptos_options()?, unpacked: None })
+        }
+    }
+
+    /// Removes the unpacked copy, if there is one: the server calls it when it stops.
+    pub fn close(self) -> std::io::Result<()> {
+        self.unpacked.map_or(Ok(()), tempfile::TempDir::close)
+    }
+}
 
 /// Leptos' options from the environment cargo-leptos sets (defaults otherwise), with hashed file
 /// names switched on exactly when the build wrote its hash file beside the executable — so the
@@ -34,7 +69,7 @@ pub fn leptos_options() -> anyhow::Result<LeptosOptions> {
     Ok(options)
 }
 
-fn beside_executable(name: &str) -> Option<PathBuf> {
+fn beside_executable(name: &str) -> Option<std::path::PathBuf> {
     let exe = std::env::current_exe().ok()?;
     Some(exe.parent()?.join(name))
 }
