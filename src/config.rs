@@ -86,6 +86,9 @@ pub struct ServeConfig {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub seal: crate::sealed::SealArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub alerts: AlertArgs,
     /// Serve Prometheus metrics at `/metrics` on this address (e.g. 127.0.0.1:9100), apart
     /// from the public listener. Off unless given.
     #[arg(long, env = "SCIMHUB_METRICS_LISTEN")]
@@ -96,6 +99,27 @@ pub struct ServeConfig {
     /// The certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1), re-read on SIGHUP.
     #[arg(long, env = "SCIMHUB_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<std::path::PathBuf>,
+}
+
+/// How alerts are evaluated and e-mailed (docs/operations.md, "Alerts").
+#[derive(Debug, Clone, Args)]
+pub struct AlertArgs {
+    /// The SMTP relay alert e-mail goes through: `smtp://host:25` (plain), `smtp://host:587?tls=required`
+    /// (STARTTLS) or `smtps://user:password@host:465`. Without it, alerts go to webhooks only.
+    #[arg(long, env = "SCIMHUB_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of alert e-mail.
+    #[arg(long, env = "SCIMHUB_ALERT_FROM", default_value = "scimhub <scimhub@localhost>")]
+    pub alert_from: String,
+    /// Seconds between two evaluations of every tenant's alert rules (and sends of what they owe).
+    #[arg(long, env = "SCIMHUB_ALERT_INTERVAL", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub alert_interval_secs: u64,
+}
+
+impl Default for AlertArgs {
+    fn default() -> Self {
+        AlertArgs { smtp_url: None, alert_from: "scimhub <scimhub@localhost>".to_owned(), alert_interval_secs: 60 }
+    }
 }
 
 /// How outbound deliveries are retried (docs/applications.md).

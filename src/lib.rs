@@ -8,6 +8,7 @@
 
 pub mod admin;
 pub mod admin_sign_in;
+pub mod alerts;
 pub mod cache;
 pub mod cli;
 pub mod clock;

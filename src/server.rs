@@ -178,6 +178,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     crate::provisioning::mapping::resume_unfinished(&state).await?;
     crate::provisioning::retention::spawn_pruning(&state);
     spawn_outbound(&state).await?;
+    crate::alerts::spawn(&state, std::time::Duration::from_secs(state.config.alerts.alert_interval_secs))?;
     if let Some(throttle) = state.throttle.clone() {
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));

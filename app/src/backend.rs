@@ -8,11 +8,11 @@ use http::request::Parts;
 use leptos::prelude::use_context;
 
 use crate::dto::{
-    ActionReport, AddedApplication, AdminIdentity, ApplicationAction, ApplicationsPanel, AuditPage, ChartRange,
-    Checklist, CredentialChoice, DirectoryQuery, DirectoryReset, GroupDetail, GroupPage, LogChart, LogEntryDetail,
-    LogPage, LogQuery, LogRetention, MapperPanel, MapperRow, MemberPage, NewApplication, NewSecret, PageAt,
-    PlatformOverview, SavedMapping, ScimIntegration, ScimSettings, SecretKind, TenantAdmins, TenantOverview,
-    TenantPage, TenantSummary, UserDetail, UserPage,
+    ActionReport, AddedApplication, AdminIdentity, AlertPanel, AlertRules, AlertsSaved, ApplicationAction,
+    ApplicationsPanel, AuditPage, ChartRange, Checklist, CredentialChoice, DirectoryQuery, DirectoryReset, GroupDetail,
+    GroupPage, LogChart, LogEntryDetail, LogPage, LogQuery, LogRetention, MapperPanel, MapperRow, MemberPage,
+    NewApplication, NewSecret, PageAt, PlatformOverview, SavedMapping, ScimIntegration, ScimSettings, SecretKind,
+    TenantAdmins, TenantOverview, TenantPage, TenantSummary, UserDetail, UserPage, WebhookEdit,
 };
 use crate::error::AppError;
 use scim::mapping::MapperSpec;
@@ -28,6 +28,7 @@ pub trait AdminBackend:
     + DirectoryBackend
     + OperationsBackend
     + OutboundBackend
+    + AlertsBackend
     + Send
     + Sync
     + 'static
@@ -385,6 +386,31 @@ pub trait OutboundBackend: Send + Sync {
         user: &str,
         mapping: &str,
     ) -> Result<String, AppError>;
+}
+
+/// *Settings → Alerts*: what a tenant's administrators are warned about, and where.
+#[async_trait::async_trait]
+pub trait AlertsBackend: Send + Sync {
+    /// The tenant's alert settings, latest alerts and unsent messages.
+    async fn alert_panel(&self, admin: &AdminIdentity, tenant: &str) -> Result<AlertPanel, AppError>;
+    /// Stores the tenant's alert settings (audited; a new webhook gets a new signing secret,
+    /// returned once). A refused field is `AppError::InvalidField` with a name from
+    /// [`crate::dto::alert_fields`].
+    async fn save_alerts(
+        &self,
+        admin: &AdminIdentity,
+        address: Option<String>,
+        tenant: &str,
+        rules: AlertRules,
+        webhook: WebhookEdit,
+    ) -> Result<AlertsSaved, AppError>;
+    /// Switches the tenant's alerts off (audited); open alerts resolve at the next evaluation.
+    async fn alerts_off(
+        &self,
+        admin: &AdminIdentity,
+        address: Option<String>,
+        tenant: &str,
+    ) -> Result<AlertPanel, AppError>;
 }
 
 /// How the backend is stored in Leptos context.

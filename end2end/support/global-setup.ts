@@ -60,6 +60,8 @@ export default async function globalSetup(_config: FullConfig) {
         SCIMHUB_OIDC_CLIENT_SECRET: 'scimhub-e2e-secret',
         SCIMHUB_ADMIN_CLAIM: 'groups',
         SCIMHUB_ADMIN_CLAIM_VALUE: 'scimhub-admins',
+        // Alerts are evaluated every second, so a test sees one open and resolve in moments.
+        SCIMHUB_ALERT_INTERVAL: '1',
         RUST_LOG: process.env.RUST_LOG || 'info',
       },
     }));

@@ -121,9 +121,33 @@ pub(super) fn audit_summary(action: &str, detail: &Value) -> String {
         }
         "user.deactivate" => format!("Deactivated the user \"{}\" by hand", text(detail, "userName")),
         "user.delete" => format!("Deleted the user \"{}\" by hand", text(detail, "userName")),
+        "alerts.set" => alert_words(detail),
+        "alerts.off" => "Switched the alerts off".to_owned(),
         "admin.break_glass" => "Signed in with a break-glass link (scimhub admin login-link)".to_owned(),
         other => other.to_owned(),
     }
+}
+
+/// Saved alert settings in words: the rules that are on, then the channels.
+fn alert_words(detail: &Value) -> String {
+    let on = |key: &str, words: &dyn Fn(u64) -> String| detail[key].as_u64().map(words);
+    let rules: Vec<String> = [
+        on("errorRatePercent", &|p| {
+            format!("error rate ≥ {p} % over {} min", detail["errorWindowMinutes"].as_u64().unwrap_or(0))
+        }),
+        on("silenceHours", &|h| format!("silence after {h} h")),
+        on("expiryDays", &|d| format!("secrets ending within {d} days")),
+        on("outboundMinutes", &|m| format!("applications failing for {m} min")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let emails = detail["emailTo"].as_array().map_or(0, Vec::len);
+    format!(
+        "Set the alerts: {}; webhook {}; {emails} e-mail address(es)",
+        if rules.is_empty() { "no rule on".to_owned() } else { rules.join(", ") },
+        detail["webhook"].as_str().unwrap_or("none")
+    )
 }
 
 /// A mapper in words: `"first name" (firstName ← name.givenName, String)`.

@@ -78,6 +78,10 @@ impl ManagementBackend for Backend {
         let visible = if admin.platform_admin { Visible::All } else { Visible::Only(&admin.tenants) };
         let (tenants, total) = db::tenant::search(db, search, visible, offset, TENANT_PAGE_SIZE).await.or_internal()?;
         let day_ago = self.state.clock.now_ms() - 24 * 3600 * 1000;
+        let mut open_alerts: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+        for alert in db::alert::open(db, None).await.or_internal()? {
+            *open_alerts.entry(alert.tenant_id).or_default() += 1;
+        }
         let mut rows = Vec::with_capacity(tenants.len());
         for t in tenants {
             let (users, _) = db::user::totals(db, &t.id).await.or_internal()?;
@@ -93,6 +97,7 @@ impl ManagementBackend for Backend {
                 requests_24h: requests,
                 errors_24h: errors,
                 last_request_at: last.map(rfc3339_ms),
+                open_alerts: open_alerts.get(&t.id).copied().unwrap_or(0),
             });
         }
         Ok(TenantPage { rows, total, offset, page_size: TENANT_PAGE_SIZE })

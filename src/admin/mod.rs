@@ -4,6 +4,7 @@
 //! the administrator may only look at answers changes with `Forbidden`. The rights themselves
 //! are decided afresh on every request (`crate::rights`).
 
+mod alerts;
 mod audit_text;
 mod directory;
 pub mod export;
@@ -278,6 +279,7 @@ impl AdminBackend for Backend {
             errors_24h: errors,
             last_request_at: last.map(rfc3339_ms),
             applications: self.application_rows(&tenant).await?,
+            open_alerts: self.open_alerts(&tenant).await?,
         })
     }
 

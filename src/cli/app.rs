@@ -227,7 +227,7 @@ pub async fn run(command: AppCommand) -> anyhow::Result<()> {
 }
 
 /// A secret from stdin: the first line, without its line ending.
-fn secret_from_stdin(what: &str) -> anyhow::Result<Secret> {
+pub(super) fn secret_from_stdin(what: &str) -> anyhow::Result<Secret> {
     let mut text = String::new();
     std::io::stdin().read_to_string(&mut text).with_context(|| format!("reading the {what} from stdin"))?;
     let secret = text.lines().next().unwrap_or_default().trim().to_owned();

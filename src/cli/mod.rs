@@ -1,5 +1,6 @@
 //! The command line (a stable contract: automation and the tests depend on it).
 
+mod alerts;
 mod app;
 mod manage;
 mod retry;
@@ -63,6 +64,9 @@ enum Command {
     /// Connect and operate the applications a tenant provisions onward (SCIM services, webhooks).
     #[command(subcommand)]
     App(app::AppCommand),
+    /// A tenant's alerts: rules, channels (webhook, e-mail) and the alerts open now.
+    #[command(subcommand)]
+    Alerts(alerts::AlertsCommand),
     /// Create a tenant filled with synthetic users and provisioning-log rows (benchmarks).
     Seed(seed::SeedArgs),
     /// Copy the database into a new file while the server runs (SQLite: VACUUM INTO, checked
@@ -335,6 +339,7 @@ impl Cli {
             Command::Admin(AdminCommand::Revoke(args)) => manage::revoke(&args).await,
             Command::Admin(AdminCommand::List { database }) => manage::list_grants(&database).await,
             Command::App(command) => app::run(command).await,
+            Command::Alerts(command) => alerts::run(command).await,
             Command::Seed(args) => seed::seed(&args).await,
             Command::Backup { to, database } => {
                 let backup = crate::db::backup::backup(&database.database_url, &to).await?;

@@ -6,6 +6,7 @@
 
 pub mod engine;
 
+pub mod alert;
 pub mod audit;
 pub mod backup;
 pub mod credential;

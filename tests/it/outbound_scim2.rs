@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -15,58 +15,15 @@ use serde_json::{json, Value};
 
 use crate::outbound::{add_scim_app, eventually, urlencode, Node};
 use crate::process::{client, free_port, START_TIMEOUT};
-use crate::support::fresh_database_url;
+use crate::support::{fresh_database_url, pip_program};
 
 /// The pinned scim2-server release.
 const SCIM2_SERVER_VERSION: &str = "0.8.3";
 
-/// Installs scim2-server in `target/scim2-server-venv` unless a complete install of the pinned
-/// version is there, and returns its `scim2-server` program. One process installs at a time
-/// (an exclusive lock on `target/scim2-server-venv.lock`); an install is complete once its
-/// marker file is written, so one that was interrupted is removed and done again. A failed
-/// install fails the test: it is never skipped.
+/// scim2-server's program, installed in `target/scim2-server-venv` if needed (see
+/// [`pip_program`]).
 fn scim2_server_program() -> PathBuf {
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("scim2-server-venv");
-    let marker = venv.join(format!(".installed-scim2-server-{SCIM2_SERVER_VERSION}"));
-    let program = venv.join("bin").join("scim2-server");
-    if marker.exists() {
-        return program;
-    }
-    std::fs::create_dir_all(venv.parent().unwrap()).unwrap();
-    let lock = File::create(venv.with_extension("lock")).unwrap();
-    lock.lock().unwrap();
-    if !marker.exists() {
-        if venv.exists() {
-            std::fs::remove_dir_all(&venv).unwrap();
-        }
-        let venv_arg = venv.display().to_string();
-        install_step(Command::new("python3").args(["-m", "venv", &venv_arg]));
-        let requirement = format!("scim2-server=={SCIM2_SERVER_VERSION}");
-        install_step(Command::new(venv.join("bin").join("pip")).args([
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            &requirement,
-        ]));
-        assert!(program.exists(), "pip installed {requirement}, but {} is missing", program.display());
-        File::create(&marker).unwrap();
-    }
-    drop(lock);
-    program
-}
-
-/// Runs one step of the install; fails the test with the step's output if it fails.
-fn install_step(command: &mut Command) {
-    let shown = format!("{command:?}");
-    let out =
-        command.stdin(Stdio::null()).output().unwrap_or_else(|e| panic!("cannot install scim2-server: {shown}: {e}"));
-    assert!(
-        out.status.success(),
-        "cannot install scim2-server (is PyPI reachable?): {shown} ended with {}\n{}{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    pip_program("scim2-server-venv", "scim2-server", SCIM2_SERVER_VERSION, "scim2-server")
 }
 
 /// A running scim2-server, which accepts only its bearer token. Dropping it kills the process;

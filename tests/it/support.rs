@@ -62,6 +62,7 @@ pub fn config(database_url: String) -> ServeConfig {
             outbound_timeout_secs: 30,
         },
         seal: scimhub::sealed::SealArgs { secret_key_file: Some(std::env::temp_dir().join("scimhub-it.key")) },
+        alerts: scimhub::config::AlertArgs::default(),
         metrics_listen: None,
         tls_cert: None,
         tls_key: None,
@@ -134,6 +135,16 @@ impl TestApp {
         let mut config = config(fresh_database_url().await);
         adjust(&mut config);
         Self::build(scimhub::AppStateBuilder::new(config)).await
+    }
+
+    /// An app whose clock the test controls, with adjusted settings.
+    pub async fn with_clock_and_config(
+        clock: std::sync::Arc<TestClock>,
+        adjust: impl FnOnce(&mut ServeConfig),
+    ) -> TestApp {
+        let mut config = config(fresh_database_url().await);
+        adjust(&mut config);
+        Self::build(scimhub::AppStateBuilder::new(config).clock(clock)).await
     }
 
     /// An app that serves the dashboard's files from these site options.
@@ -235,4 +246,58 @@ pub fn entra_user(user_name: &str, external_id: &str) -> String {
         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": { "department": "IT" }
     })
     .to_string()
+}
+
+/// Installs `package==version` from PyPI in `target/<venv_name>` unless a complete install of
+/// that version is there, and returns the path of the venv's `program`. One process installs at
+/// a time (an exclusive lock on `target/<venv_name>.lock`); an install is complete once its
+/// marker file is written, so one that was interrupted is removed and done again. A failed
+/// install fails the test: it is never skipped.
+pub fn pip_program(venv_name: &str, package: &str, version: &str, program: &str) -> std::path::PathBuf {
+    let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join(venv_name);
+    let marker = venv.join(format!(".installed-{package}-{version}"));
+    let program = venv.join("bin").join(program);
+    if marker.exists() {
+        return program;
+    }
+    std::fs::create_dir_all(venv.parent().unwrap()).unwrap();
+    let lock = std::fs::File::create(venv.with_extension("lock")).unwrap();
+    lock.lock().unwrap();
+    if !marker.exists() {
+        if venv.exists() {
+            std::fs::remove_dir_all(&venv).unwrap();
+        }
+        let venv_arg = venv.display().to_string();
+        install_step(package, std::process::Command::new("python3").args(["-m", "venv", &venv_arg]));
+        let requirement = format!("{package}=={version}");
+        install_step(
+            package,
+            std::process::Command::new(venv.join("bin").join("pip")).args([
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                &requirement,
+            ]),
+        );
+        assert!(program.exists(), "pip installed {requirement}, but {} is missing", program.display());
+        std::fs::File::create(&marker).unwrap();
+    }
+    drop(lock);
+    program
+}
+
+/// Runs one step of an install; fails the test with the step's output if it fails.
+fn install_step(package: &str, command: &mut std::process::Command) {
+    let shown = format!("{command:?}");
+    let out = command
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot install {package}: {shown}: {e}"));
+    assert!(
+        out.status.success(),
+        "cannot install {package} (is PyPI reachable?): {shown} ended with {}\n{}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

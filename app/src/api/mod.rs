@@ -8,6 +8,7 @@ use crate::dto::{
 };
 use crate::error::AppError;
 
+mod alerts;
 mod directory;
 mod log;
 mod management;
@@ -15,12 +16,25 @@ mod mapping;
 mod operations;
 mod outbound;
 
+pub use alerts::*;
 pub use directory::*;
 pub use log::*;
 pub use management::*;
 pub use mapping::*;
 pub use operations::*;
 pub use outbound::*;
+
+/// Reads a limit typed in a number field: blank is no limit.
+#[cfg(feature = "ssr")]
+pub(crate) fn limit<T: std::str::FromStr>(field: &str, text: &str) -> Result<Option<T>, AppError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse()
+        .map(Some)
+        .map_err(|_| AppError::InvalidField(field.to_owned(), format!("\"{text}\" is not a whole number")))
+}
 
 /// The signed-in administrator, or `None` (an answer, not an error: the sign-in page asks).
 #[server]

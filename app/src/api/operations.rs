@@ -2,20 +2,10 @@
 
 use leptos::prelude::*;
 
+#[cfg(feature = "ssr")]
+use super::limit;
 use crate::dto::{Checklist, FormOutcome, LogRetention};
 use crate::error::AppError;
-
-/// Reads a limit typed in a number field: blank is no limit.
-#[cfg(feature = "ssr")]
-fn limit<T: std::str::FromStr>(field: &str, text: &str) -> Result<Option<T>, AppError> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    text.parse()
-        .map(Some)
-        .map_err(|_| AppError::InvalidField(field.to_owned(), format!("\"{text}\" is not a whole number")))
-}
 
 /// The tenant's provisioning-log retention.
 #[server]

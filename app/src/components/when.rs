@@ -29,8 +29,9 @@ pub fn when_or(at: Option<String>, none: &'static str) -> AnyView {
     }
 }
 
-/// How long ago (`elapsed_ms` > 0) or ahead (< 0) a moment is, in the largest whole unit.
-fn relative(elapsed_ms: i64) -> String {
+/// How long ago (`elapsed_ms` > 0) or ahead (< 0) a moment is, in the largest whole unit: "3
+/// min ago", "in 2 days" (alert messages say it the same way).
+pub fn relative(elapsed_ms: i64) -> String {
     const UNITS: [(i64, &str, &str); 5] = [
         (365 * 86_400, "year", "years"),
         (30 * 86_400, "month", "months"),

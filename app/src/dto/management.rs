@@ -28,6 +28,8 @@ pub struct TenantRow {
     pub last_request_at: Option<String>,
     /// Whether this administrator may only look at it.
     pub read_only: bool,
+    /// Its open alerts.
+    pub open_alerts: u64,
 }
 
 /// A page of tenants matching a search.

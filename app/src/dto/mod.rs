@@ -1,9 +1,10 @@
 //! The data the dashboard shows, as it crosses the wire between server functions and the
-//! browser. Nothing here carries a secret, except [`NewSecret`]: the one answer that shows a
-//! freshly generated secret once.
+//! browser. Nothing here carries a secret, except [`NewSecret`] and [`AlertsSaved`]: the answers
+//! that show a freshly generated secret once.
 
 use serde::{Deserialize, Serialize};
 
+mod alerts;
 mod directory;
 mod log;
 mod management;
@@ -11,6 +12,7 @@ mod mapping;
 mod operations;
 mod outbound;
 
+pub use alerts::*;
 pub use directory::*;
 pub use log::*;
 pub use management::*;
@@ -123,6 +125,8 @@ pub struct TenantOverview {
     pub last_request_at: Option<String>,
     /// The applications the tenant provisions onward, with their health.
     pub applications: Vec<ApplicationRow>,
+    /// Its open alerts, oldest first.
+    pub open_alerts: Vec<AlertRow>,
 }
 
 /// The settings of a tenant's SCIM endpoint that the integration panel edits.

@@ -112,7 +112,15 @@ fn TenantTable(rows: Vec<TenantRow>) -> impl IntoView {
                                 {t.read_only.then(|| view! { " " <span class="badge">"Read-only"</span> })}
                             </td>
                             <td>{profile_label(&t.profile)}</td>
-                            <td><span class=status.0>{status.1}</span></td>
+                            <td>
+                                <span class=status.0>{status.1}</span>
+                                {(t.open_alerts > 0).then(|| view! {
+                                    " " <a class="badge danger" data-testid="tenant-open-alerts"
+                                        href=format!("/tenants/{}/settings#alerts-heading", t.name)>
+                                        {match t.open_alerts { 1 => "1 open alert".to_owned(), n => format!("{n} open alerts") }}
+                                    </a>
+                                })}
+                            </td>
                             <td class="num">{t.users}</td>
                             <td class="num">{t.requests_24h}</td>
                             <td class="num" class:error=has_errors>{t.errors_24h}</td>

@@ -1,6 +1,7 @@
 //! One module per route.
 
 pub mod admins;
+pub mod alert_settings;
 pub mod applications;
 pub mod audit;
 pub mod group_detail;

@@ -1,5 +1,5 @@
-//! `/tenants/:tenant/settings`: the retention of the tenant's provisioning log (its
-//! administrators), and the tenant itself — display name, disable or enable, delete with a typed
+//! `/tenants/:tenant/settings`: the retention of the tenant's provisioning log and its alerts
+//! (its administrators), and the tenant itself — display name, disable or enable, delete with a typed
 //! confirmation (platform administrators only). The server checks every right too.
 
 use leptos::prelude::*;
@@ -15,6 +15,7 @@ use crate::components::field::Field;
 use crate::components::typed_confirm::TypedConfirm;
 use crate::components::use_interactive;
 use crate::dto::{retention_fields, tenant_fields, FormOutcome, LogRetention, TenantSummary};
+use crate::pages::alert_settings::AlertSettings;
 use crate::pages::tenant::use_tenant;
 
 /// The page.
@@ -35,7 +36,10 @@ pub fn TenantSettingsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let can_change = admin.await.ok().flatten().is_some_and(|a| a.can_change(&tenant.get_untracked()));
                 match retention.await {
-                    Ok(current) => view! { <RetentionForm tenant current can_change/> }.into_any(),
+                    Ok(current) => view! {
+                        <RetentionForm tenant current can_change/>
+                        <AlertSettings tenant can_change/>
+                    }.into_any(),
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                 }
             })}

@@ -191,6 +191,7 @@ fn bind(statement: &mut rusqlite::Statement<'_>, args: &[Arg]) -> Result<(), sql
             Arg::Float(f) => statement.raw_bind_parameter(index, f),
             Arg::Bool(b) => statement.raw_bind_parameter(index, b),
             Arg::TextOrNull(s) => statement.raw_bind_parameter(index, s),
+            Arg::IntOrNull(i) => statement.raw_bind_parameter(index, i),
         }
         .map_err(error)?;
     }
@@ -280,8 +281,10 @@ mod tests {
     #[test]
     fn placeholders_bind_by_their_number_not_their_order() {
         let connection = scratch();
-        let insert =
-            Statement::new("insert into t (b, a, c) values ($2, $1, $3)", vec!["x".into(), 7.into(), None.into()]);
+        let insert = Statement::new(
+            "insert into t (b, a, c) values ($2, $1, $3)",
+            vec!["x".into(), 7.into(), None::<&str>.into()],
+        );
         assert_eq!(execute(&connection, &insert).unwrap(), 1);
         let select = Select::new("select a, b, c from t where b = $2 and a = $1", vec!["x".into(), 7.into()]);
         let rows = query(&connection, &select, |row| Ok((row.text("a")?, row.int("b")?, row.opt_text("c")?))).unwrap();

@@ -22,6 +22,8 @@ pub enum Arg {
     Bool(bool),
     /// Text, or NULL (typed as text, as PostgreSQL needs).
     TextOrNull(Option<String>),
+    /// A whole number, or NULL (typed as a number).
+    IntOrNull(Option<i64>),
 }
 
 impl From<&str> for Arg {
@@ -45,6 +47,12 @@ impl From<Option<&str>> for Arg {
 impl From<i64> for Arg {
     fn from(value: i64) -> Arg {
         Arg::Int(value)
+    }
+}
+
+impl From<Option<i64>> for Arg {
+    fn from(value: Option<i64>) -> Arg {
+        Arg::IntOrNull(value)
     }
 }
 
@@ -98,6 +106,7 @@ pub fn bind_all<'q>(mut query: Query<'q, Any, AnyArguments<'q>>, args: &[Arg]) -
             Arg::Float(f) => query.bind(*f),
             Arg::Bool(b) => query.bind(*b),
             Arg::TextOrNull(s) => query.bind(s.clone()),
+            Arg::IntOrNull(i) => query.bind(*i),
         };
     }
     query
