@@ -17,6 +17,7 @@ pub mod db;
 pub mod error;
 pub mod outbound;
 pub mod provisioning;
+pub mod replicas;
 pub mod rights;
 pub mod scim_http;
 pub mod scim_tokens;

@@ -70,6 +70,10 @@ impl AppStateBuilder {
         let throttle = crate::scim_http::throttle::Throttle::new(self.config.rate_limit).map(Arc::new);
         let cache_ttl = std::time::Duration::from_millis(self.config.cache_ttl_ms);
         let seal = crate::sealed::SealKey::load(&self.config.seal, &self.config.database.database_url)?;
+        let runner = match db.dialect() {
+            crate::db::Dialect::Sqlite => crate::replicas::Runner::sole(),
+            crate::db::Dialect::Postgres => crate::replicas::Runner::candidate(),
+        };
         Ok(AppState::new(Shared {
             seal,
             throttle,
@@ -83,6 +87,7 @@ impl AppStateBuilder {
             db,
             config: Arc::new(self.config),
             clock: self.clock,
+            runner,
             leptos: match self.leptos {
                 Some(options) => options,
                 None => site_assets::leptos_options()?,
@@ -174,6 +179,11 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let site = site_assets::Site::locate()?;
     let state = AppStateBuilder::new(config).leptos_options(site.options.clone()).build().await?;
     let public = state.config.public_url.base().to_owned();
+    if state.db.dialect() == crate::db::Dialect::Postgres {
+        let url = &state.config.database.database_url;
+        crate::replicas::spawn_change_listener(&state, url);
+        crate::replicas::spawn_election(state.runner.clone(), url);
+    }
     spawn_session_cleanup(&state);
     crate::provisioning::mapping::resume_unfinished(&state).await?;
     crate::provisioning::retention::spawn_pruning(&state);
@@ -277,10 +287,14 @@ async fn spawn_metrics_listener(state: &AppState, address: std::net::SocketAddr)
 fn spawn_session_cleanup(state: &AppState) {
     let store = DbSessionStore::new(state.db.clone());
     let clock = state.clock.clone();
+    let runner = state.runner.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
         loop {
             tick.tick().await;
+            if !runner.runs_jobs() {
+                continue;
+            }
             if let Err(e) = store.delete_expired(clock.now_ms()).await {
                 tracing::warn!(error = %e, "could not delete expired sessions");
             }

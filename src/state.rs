@@ -56,6 +56,9 @@ pub struct Shared {
     pub clock: SharedClock,
     /// Leptos' rendering options.
     pub leptos: LeptosOptions,
+    /// Whether this process runs the periodic jobs (log pruning, session clean-up, alerts): on
+    /// PostgreSQL one process of those sharing the database (`replicas`), on SQLite this one.
+    pub runner: Arc<crate::replicas::Runner>,
     /// Administrator sign-in through OIDC.
     pub oidc: Arc<OidcLogin>,
     /// The cached signing keys of external token issuers (Entra ID).

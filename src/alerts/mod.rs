@@ -70,6 +70,9 @@ pub fn spawn(state: &AppState, interval: Duration) -> anyhow::Result<()> {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
+            if !state.runner.runs_jobs() {
+                continue;
+            }
             if let Err(e) = evaluate::all_tenants(&state).await {
                 tracing::warn!(error = %e, "evaluating alerts failed");
             }

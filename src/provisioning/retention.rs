@@ -37,6 +37,9 @@ pub fn spawn_pruning(state: &AppState) {
         let mut tick = tokio::time::interval(INTERVAL);
         loop {
             tick.tick().await;
+            if !state.runner.runs_jobs() {
+                continue;
+            }
             match prune_all(&state).await {
                 Ok(0) => {}
                 Ok(removed) => tracing::info!(removed, "pruned the provisioning log"),

@@ -91,6 +91,7 @@ pub async fn render(state: &AppState) -> String {
     };
     let queued = state.log_sink.unwritten() + state.outbound_log.unwritten();
     metrics::gauge!("scimhub_log_writer_queue_rows").set(queued as f64);
+    metrics::gauge!("scimhub_periodic_jobs_runner").set(if state.runner.runs_jobs() { 1.0 } else { 0.0 });
     for (name, pool) in [("reader", state.db.reader()), ("writer", state.db.writer())] {
         let labels = [("pool", name)];
         metrics::gauge!("scimhub_db_pool_connections", &labels).set(f64::from(pool.size()));

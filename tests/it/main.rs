@@ -32,6 +32,7 @@ mod provisioning_settings;
 mod receiver;
 mod redaction;
 mod refusals;
+mod replicas;
 mod rights;
 mod routing;
 mod scim_errors;

@@ -560,9 +560,10 @@ async fn an_outbound_mapping_chooses_what_the_target_receives_and_every_request_
     // A second application with a wrong token: its refusals are logged and counted.
     add_scim_app(&hub, "broken", &target.base(), "not-the-token", &[]);
     hub.create_user("ben@example.com").await;
-    let status = eventually("a failure counted", || async {
+    // The failure's log row and the application's last error are written apart: wait for both.
+    let status = eventually("a failure counted and recorded", || async {
         let status = hub.status("broken");
-        (status["failures_last_hour"].as_u64() > Some(0)).then_some(status)
+        (status["failures_last_hour"].as_u64() > Some(0) && status["last_error"].is_string()).then_some(status)
     })
     .await;
     assert!(status["last_error"].as_str().is_some_and(|e| e.contains("401")), "{status}");

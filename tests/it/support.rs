@@ -17,25 +17,29 @@ pub const PUBLIC_URL: &str = "http://scimhub.test";
 /// A database URL for one test: a temp SQLite file, or a new PostgreSQL database.
 pub async fn fresh_database_url() -> String {
     match std::env::var("SCIMHUB_TEST_BACKEND").as_deref() {
-        Ok("postgres") => {
-            let admin_url = std::env::var("SCIMHUB_TEST_POSTGRES_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-            let name = format!("scimhub_it_{}", uuid::Uuid::new_v4().simple());
-            sqlx::any::install_default_drivers();
-            let pool = sqlx::AnyPool::connect(&admin_url)
-                .await
-                .unwrap_or_else(|e| panic!("PostgreSQL test run, but {admin_url} is unreachable: {e}"));
-            sqlx::query(&format!("create database {name}")).execute(&pool).await.unwrap();
-            pool.close().await;
-            let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
-            format!("{base}/{name}")
-        }
+        Ok("postgres") => fresh_postgres_url().await,
         Ok("sqlite") | Err(_) => {
             let dir = std::env::temp_dir().join(format!("scimhub-it-{}", uuid::Uuid::new_v4().simple()));
             format!("sqlite://{}/test.db", dir.display())
         }
         Ok(other) => panic!("unknown SCIMHUB_TEST_BACKEND {other}"),
     }
+}
+
+/// A new PostgreSQL database (on `SCIMHUB_TEST_POSTGRES_URL`'s server), whatever the backend of
+/// the run: for what only PostgreSQL does (several processes on one database).
+pub async fn fresh_postgres_url() -> String {
+    let admin_url = std::env::var("SCIMHUB_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let name = format!("scimhub_it_{}", uuid::Uuid::new_v4().simple());
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL test run, but {admin_url} is unreachable: {e}"));
+    sqlx::query(&format!("create database {name}")).execute(&pool).await.unwrap();
+    pool.close().await;
+    let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+    format!("{base}/{name}")
 }
 
 pub fn config(database_url: String) -> ServeConfig {
