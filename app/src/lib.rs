@@ -27,7 +27,6 @@ use components::top_bar::TopBar;
 use lazy_pages::*;
 use leptos_router::Lazy;
 use pages::{
-    home::HomePage,
     integrations::ScimIntegrationPage,
     login::LoginPage,
     not_found::NotFound,
@@ -69,7 +68,7 @@ pub fn App() -> impl IntoView {
             <main>
                 <Routes fallback=NotFound>
                     <Route path=path!("/login") view=LoginPage/>
-                    <Route path=path!("/") view=HomePage/>
+                    <Route path=path!("/") view={Lazy::<HomeRoute>::new()}/>
                     <ParentRoute path=path!("/tenants/:tenant") view=TenantLayout>
                         <Route path=path!("") view=OverviewPage/>
                         <Route path=path!("users") view={Lazy::<UsersRoute>::new()}/>

@@ -80,13 +80,12 @@ test('an error-rate alert is set, opens with one signed message and resolves wit
 
     await page.goto(`/tenants/${tenant}`);
     await settled(page);
-    const open = page.getByRole('region', { name: 'Open alerts' });
-    await expect(open).toContainText('1 open alert');
-    await expect(open).toContainText('3 of 3 SCIM requests (100 %) failed');
+    await expect(page.getByTestId('open-alerts')).toContainText(
+      'Open alerts (Settings → Alerts): SCIM error rate — 3 of 3 SCIM requests (100 %) failed');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'alerts-overview.png'), fullPage: true });
     await page.goto('/');
     await settled(page);
-    await expect(page.locator(`tr[data-tenant="${tenant}"]`).getByTestId('tenant-open-alerts')).toHaveText('1 open alert');
+    await expect(page.locator(`tr[data-tenant="${tenant}"] .badge`)).toHaveText('1 open alert(s)');
 
     // Successful requests bring the share under 50 %: resolved, a second message, none more.
     for (let i = 0; i < 4; i++) {
@@ -104,7 +103,7 @@ test('an error-rate alert is set, opens with one signed message and resolves wit
     await page.screenshot({ path: path.join(SCREENSHOTS, 'alerts.png'), fullPage: true });
     await page.goto(`/tenants/${tenant}`);
     await settled(page);
-    await expect(page.getByRole('region', { name: 'Open alerts' })).toHaveCount(0);
+    await expect(page.getByTestId('open-alerts')).toHaveCount(0);
     expect(hooks.messages).toHaveLength(2);
   } finally {
     await hooks.close();

@@ -3,6 +3,7 @@
 //! the tenants page show them.
 
 use app::backend::AlertsBackend;
+use app::components::when::relative;
 use app::dto::{AdminIdentity, AlertPanel, AlertRow, AlertRules, AlertsSaved, UnsentMessage, WebhookEdit};
 use app::AppError;
 use serde_json::json;
@@ -19,7 +20,7 @@ use crate::tenant::Tenant;
 const RECENT_ALERTS: i64 = 20;
 
 /// An alert as the dashboard shows it.
-pub(super) fn alert_row(alert: Alert) -> AlertRow {
+fn alert_row(alert: Alert) -> AlertRow {
     AlertRow {
         rule: alert.rule.as_str().to_owned(),
         title: alert.rule.title().to_owned(),
@@ -59,10 +60,14 @@ impl Backend {
         })
     }
 
-    /// The tenant's open alerts, oldest first.
-    pub(super) async fn open_alerts(&self, tenant: &Tenant) -> Result<Vec<AlertRow>, AppError> {
+    /// The tenant's open alerts, oldest first, each in a sentence for the overview.
+    pub(super) async fn open_alerts(&self, tenant: &Tenant) -> Result<Vec<String>, AppError> {
         let open = db::alert::open(&self.state.db, Some(&tenant.id)).await.or_internal()?;
-        Ok(open.into_iter().map(alert_row).collect())
+        let now = self.state.clock.now_ms();
+        Ok(open
+            .into_iter()
+            .map(|a| format!("{} — {} (opened {})", a.rule.title(), a.summary, relative(now - a.opened_at)))
+            .collect())
     }
 }
 

@@ -78,6 +78,17 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Move a SQLite database up to a new, empty PostgreSQL database: every row of every
+    /// table, in one transaction, counted on both sides (docs/scale.md). Stop the server first,
+    /// or move a backup.
+    Migrate {
+        /// The SQLite database (`sqlite://path/file.db`).
+        #[arg(long)]
+        from: String,
+        /// The PostgreSQL database (`postgres://user@host/db`), new and empty.
+        #[arg(long)]
+        to: String,
+    },
     /// Restore a backup into an empty database, then bring it to this version's schema.
     Restore {
         /// The backup file.
@@ -345,6 +356,14 @@ impl Cli {
                 let backup = crate::db::backup::backup(&database.database_url, &to).await?;
                 println!("Backed up to {} ({} bytes).", backup.path.display(), backup.bytes);
                 println!("The key that seals applications' credentials is not in it: back it up apart.");
+                Ok(())
+            }
+            Command::Migrate { from, to } => {
+                let moved = crate::db::transfer::sqlite_to_postgres(&from, &to).await?;
+                for (table, rows) in &moved.tables {
+                    println!("{table}: {rows} rows");
+                }
+                println!("Moved {} tables into {}.", moved.tables.len(), redact_url(&to));
                 Ok(())
             }
             Command::Restore { from, database } => {

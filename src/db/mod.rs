@@ -26,6 +26,7 @@ pub mod resource;
 pub mod session_store;
 pub mod signing_key;
 pub mod tenant;
+pub mod transfer;
 pub mod user;
 
 pub use engine::{

@@ -22,6 +22,7 @@ mod interop;
 mod layering;
 mod log_viewer;
 mod mappers;
+mod migrate;
 mod operations;
 mod outbound;
 mod outbound_scim2;

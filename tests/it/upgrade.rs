@@ -16,7 +16,7 @@ use crate::support::fresh_database_url;
 const EARLIER: i64 = 12;
 
 /// Every table of the earlier schema, with the one row the fixture puts in it.
-fn rows(flag: fn(bool) -> &'static str) -> Vec<(&'static str, String)> {
+pub(crate) fn rows(flag: fn(bool) -> &'static str) -> Vec<(&'static str, String)> {
     let (t, f) = (flag(true), flag(false));
     vec![
         ("tenant", format!("insert into tenant (tenant_id, name, display_name, profile, scim_enabled, created_at, updated_at, \

@@ -125,8 +125,9 @@ pub struct TenantOverview {
     pub last_request_at: Option<String>,
     /// The applications the tenant provisions onward, with their health.
     pub applications: Vec<ApplicationRow>,
-    /// Its open alerts, oldest first.
-    pub open_alerts: Vec<AlertRow>,
+    /// Its open alerts, oldest first, each in a sentence ("Identity provider silent — …, opened
+    /// 3 h ago"): text, since the overview is in the dashboard's main bundle, kept small.
+    pub open_alerts: Vec<String>,
 }
 
 /// The settings of a tenant's SCIM endpoint that the integration panel edits.

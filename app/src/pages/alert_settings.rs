@@ -1,7 +1,7 @@
 //! *Settings → Alerts*: what the tenant's administrators are warned about (error rate, a silent
 //! identity provider, a secret ending, an application failing) and where (a webhook — Slack,
 //! Teams or any receiver — and e-mail), the latest alerts, and messages still waiting to go out.
-//! Open alerts also show on the tenant's overview ([`OpenAlerts`]) and the tenants page.
+//! Open alerts also show on the tenant's overview and the tenants page.
 
 use leptos::prelude::*;
 
@@ -263,21 +263,4 @@ fn AlertTable(alerts: Vec<AlertRow>, label: &'static str) -> impl IntoView {
             }).collect_view()}</tbody>
         </table></div>
     }
-}
-
-/// The tenant's open alerts on its overview, with a link to their settings; nothing when none.
-#[component]
-pub fn OpenAlerts(tenant: String, alerts: Vec<AlertRow>) -> impl IntoView {
-    (!alerts.is_empty()).then(|| {
-        let href = format!("/tenants/{tenant}/settings#alerts-heading");
-        view! {
-            <div class="warning" role="region" aria-label="Open alerts" data-testid="open-alerts">
-                <p><strong>{match alerts.len() { 1 => "1 open alert".to_owned(), n => format!("{n} open alerts") }}</strong>
-                    " ("<a href=href>"Settings → Alerts"</a>")"</p>
-                <ul>{alerts.into_iter().map(|a| view! {
-                    <li><strong>{a.title}</strong>" — "{a.summary}" (since "<When at=a.opened_at/>")"</li>
-                }).collect_view()}</ul>
-            </div>
-        }
-    })
 }

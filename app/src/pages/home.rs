@@ -97,11 +97,13 @@ fn TenantTable(rows: Vec<TenantRow>) -> impl IntoView {
             <tbody>
                 {rows.into_iter().map(|t| {
                     let status = if t.disabled {
-                        ("badge danger", "Tenant disabled")
+                        ("badge danger", "Tenant disabled".to_owned())
+                    } else if t.open_alerts > 0 {
+                        ("badge danger", format!("{} open alert(s)", t.open_alerts))
                     } else if !t.scim_enabled {
-                        ("badge warn", "Endpoint off")
+                        ("badge warn", "Endpoint off".to_owned())
                     } else {
-                        ("badge ok", "Active")
+                        ("badge ok", "Active".to_owned())
                     };
                     let has_errors = t.errors_24h > 0;
                     view! {
@@ -114,12 +116,6 @@ fn TenantTable(rows: Vec<TenantRow>) -> impl IntoView {
                             <td>{profile_label(&t.profile)}</td>
                             <td>
                                 <span class=status.0>{status.1}</span>
-                                {(t.open_alerts > 0).then(|| view! {
-                                    " " <a class="badge danger" data-testid="tenant-open-alerts"
-                                        href=format!("/tenants/{}/settings#alerts-heading", t.name)>
-                                        {match t.open_alerts { 1 => "1 open alert".to_owned(), n => format!("{n} open alerts") }}
-                                    </a>
-                                })}
                             </td>
                             <td class="num">{t.users}</td>
                             <td class="num">{t.requests_24h}</td>
