@@ -3,37 +3,10 @@
 // refused next to it, the signing secret is shown once, and the URL is never shown again but for
 // its origin. Failing SCIM requests open the alert — one signed message, the overview and the
 // tenants page show it — and successful ones resolve it with a second message.
-import crypto from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { BASE_URL, REPO_ROOT, cli, expect, lastLine, login, randomSuffix, scim, settled, test } from './helpers';
+import { BASE_URL, REPO_ROOT, cli, expect, lastLine, login, randomSuffix, scim, settled, test, webhookReceiver } from './helpers';
 
 const SCREENSHOTS = path.join(REPO_ROOT, 'docs', 'screenshots');
-
-type Message = { type: string; rule: string; text: string; signed: boolean };
-
-/** A webhook receiver on a free local port that checks Standard Webhooks signatures. */
-async function receiver(secret: () => string | undefined) {
-  const messages: Message[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const key = Buffer.from((secret() ?? '').replace(/^whsec_/, ''), 'base64');
-      const signed = `${req.headers['webhook-id']}.${req.headers['webhook-timestamp']}.${body}`;
-      const expected = `v1,${crypto.createHmac('sha256', key).update(signed).digest('base64')}`;
-      const ok = String(req.headers['webhook-signature'] ?? '').split(' ').includes(expected);
-      const json = JSON.parse(body);
-      messages.push({ type: json.type, rule: json.alert?.rule, text: json.text, signed: ok });
-      res.writeHead(ok ? 204 : 401).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/T0/B0/secret-token-path`;
-  return { url, messages, close: () => new Promise((r) => server.close(r)) };
-}
 
 test('an error-rate alert is set, opens with one signed message and resolves with another', async ({ page }) => {
   const tenant = `Alerts-${randomSuffix()}`;
@@ -41,7 +14,8 @@ test('an error-rate alert is set, opens with one signed message and resolves wit
   await cli(['tenant', 'create', tenant]);
   const token = lastLine(await cli(['secret', 'rotate', tenant]));
   let signingSecret: string | undefined;
-  const hooks = await receiver(() => signingSecret);
+  const hooks = await webhookReceiver(() => signingSecret, '/services/T0/B0/secret-token-path');
+  const seen = () => hooks.messages.map((m) => ({ type: m.body.type, rule: m.body.alert?.rule, text: m.body.text, signed: m.signed }));
 
   try {
     await login(page, 'admin-alice', `/tenants/${tenant}/settings`);
@@ -75,8 +49,8 @@ test('an error-rate alert is set, opens with one signed message and resolves wit
       expect(bad.status, bad.text).toBe(400);
     }
     await expect.poll(() => hooks.messages.length, { timeout: 15_000 }).toBe(1);
-    expect(hooks.messages[0]).toMatchObject({ type: 'alert.opened', rule: 'error_rate', signed: true });
-    expect(hooks.messages[0].text).toContain(`SCIM error rate in tenant ${tenant}`);
+    expect(seen()[0]).toMatchObject({ type: 'alert.opened', rule: 'error_rate', signed: true });
+    expect(seen()[0].text).toContain(`SCIM error rate in tenant ${tenant}`);
 
     await page.goto(`/tenants/${tenant}`);
     await settled(page);
@@ -93,7 +67,7 @@ test('an error-rate alert is set, opens with one signed message and resolves wit
       expect(ok.status, ok.text).toBe(200);
     }
     await expect.poll(() => hooks.messages.length, { timeout: 15_000 }).toBe(2);
-    expect(hooks.messages[1]).toMatchObject({ type: 'alert.resolved', rule: 'error_rate', signed: true });
+    expect(seen()[1]).toMatchObject({ type: 'alert.resolved', rule: 'error_rate', signed: true });
     await page.goto(`/tenants/${tenant}/settings`);
     await settled(page);
     const table = alerts.getByTestId('alerts-table');

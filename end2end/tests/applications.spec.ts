@@ -4,37 +4,12 @@
 // listens on (the exact error is shown, the change waits, the failures are counted), edits and
 // previews its outbound mapping, finds the requests sent in the provisioning log, pauses it and
 // removes it.
-import crypto from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { BASE_URL, REPO_ROOT, cli, expect, lastLine, login, randomSuffix, scim, settled, test } from './helpers';
+import { BASE_URL, REPO_ROOT, cli, expect, lastLine, login, randomSuffix, scim, settled, test, webhookReceiver } from './helpers';
 
 const SCREENSHOTS = path.join(REPO_ROOT, 'docs', 'screenshots');
 const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User';
 
-type Message = { type: string; signed: boolean };
-
-/** A webhook receiver on a free local port that checks Standard Webhooks signatures. */
-async function receiver(secret: () => string | undefined) {
-  const messages: Message[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const key = Buffer.from((secret() ?? '').replace(/^whsec_/, ''), 'base64');
-      const signed = `${req.headers['webhook-id']}.${req.headers['webhook-timestamp']}.${body}`;
-      const expected = `v1,${crypto.createHmac('sha256', key).update(signed).digest('base64')}`;
-      const ok = String(req.headers['webhook-signature'] ?? '').split(' ').includes(expected);
-      messages.push({ type: JSON.parse(body).type, signed: ok });
-      res.writeHead(ok ? 204 : 401).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
-  return { url, messages, close: () => new Promise((r) => server.close(r)) };
-}
 
 test('applications are connected, tested, watched, paused and removed from the dashboard', async ({ page }) => {
   const tenant = `Apps-${randomSuffix()}`;
@@ -42,7 +17,8 @@ test('applications are connected, tested, watched, paused and removed from the d
   await cli(['tenant', 'create', tenant]);
   const token = lastLine(await cli(['secret', 'rotate', tenant]));
   let signingSecret: string | undefined;
-  const hooks = await receiver(() => signingSecret);
+  const hooks = await webhookReceiver(() => signingSecret);
+  const seen = () => hooks.messages.map((m) => ({ type: m.body.type, signed: m.signed }));
 
   try {
     await login(page, 'admin-alice', `/tenants/${tenant}`);
@@ -68,13 +44,13 @@ test('applications are connected, tested, watched, paused and removed from the d
 
     await hook.getByRole('button', { name: 'Test connection' }).click();
     await expect(page.getByTestId('application-report')).toContainText('Audit hooks: Connection test passed');
-    expect(hooks.messages).toEqual([{ type: 'ping', signed: true }]);
+    expect(seen()).toEqual([{ type: 'ping', signed: true }]);
 
     // A SCIM change goes out signed; the application turns healthy.
     const created = await scim('POST', `${endpoint}/Users`, token, { schemas: [CORE], userName: `ann@${tenant}.example` });
     expect(created.status, created.text).toBe(201);
     await expect.poll(() => hooks.messages.length).toBe(2);
-    expect(hooks.messages[1]).toEqual({ type: 'user.created', signed: true });
+    expect(seen()[1]).toEqual({ type: 'user.created', signed: true });
     await expect(async () => {
       await page.getByRole('button', { name: 'Refresh' }).click();
       await expect(hook.getByTestId('application-health')).toHaveText('Healthy', { timeout: 1_000 });

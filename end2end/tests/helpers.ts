@@ -1,6 +1,9 @@
 // Shared steps for scimhub's end-to-end tests: the OIDC login through the local provider, the
 // scimhub CLI against the e2e database, and raw SCIM requests.
 import { execFile } from 'node:child_process';
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { test as base, expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import { BASE_URL, LOCAL_HOSTS, OIDC_ISSUER, REPO_ROOT, SCIMHUB_BIN } from '../support/env';
@@ -167,4 +170,32 @@ export async function tableRows(table: Locator): Promise<Record<string, string>[
       return Object.fromEntries(headers.map((h, i) => [h, cells[i] ?? '']));
     });
   });
+}
+
+/** A message a webhook receiver took: its JSON body, and whether its signature verified. */
+export type Received = { body: any; signed: boolean };
+
+/**
+ * A webhook receiver on a free local port, at `path`, that checks Standard Webhooks signatures
+ * with the secret `secret()` gives when the message arrives (answering 204, or 401 when the
+ * signature is wrong).
+ */
+export async function webhookReceiver(secret: () => string | undefined, path = '/hooks') {
+  const messages: Received[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const key = Buffer.from((secret() ?? '').replace(/^whsec_/, ''), 'base64');
+      const signed = `${req.headers['webhook-id']}.${req.headers['webhook-timestamp']}.${body}`;
+      const expected = `v1,${crypto.createHmac('sha256', key).update(signed).digest('base64')}`;
+      const ok = String(req.headers['webhook-signature'] ?? '').split(' ').includes(expected);
+      messages.push({ body: JSON.parse(body), signed: ok });
+      res.writeHead(ok ? 204 : 401).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`;
+  return { url, messages, close: () => new Promise((r) => server.close(r)) };
 }

@@ -177,21 +177,8 @@ async fn open_alerts_show_on_the_overview_and_the_tenants_page() {
 
 /// Runs the CLI on the test app's database and key, with `stdin` as its input.
 fn cli(app: &TestApp, args: &[&str], stdin: &str) -> (bool, String, String) {
-    use std::io::Write as _;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_scimhub"))
-        .args(args)
-        .env("DATABASE_URL", &app.state.config.database.database_url)
-        .env("SCIMHUB_SECRET_KEY_FILE", app.state.config.seal.secret_key_file.as_ref().unwrap())
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    (out.status.success(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    let key_file = app.state.config.seal.secret_key_file.as_ref().unwrap();
+    crate::process::run_cli(&app.state.config.database.database_url, &key_file.display().to_string(), args, Some(stdin))
 }
 
 #[tokio::test]

@@ -4,14 +4,12 @@
 //! to turn a hang into a failure.
 
 use std::future::Future;
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::process::{client, free_port, provision, Server};
+use crate::process::{client, free_port, provision, run_cli, Server};
 use crate::receiver::Receiver;
 use crate::support::{entra_user, fresh_database_url};
 
@@ -83,24 +81,7 @@ impl Node {
 
     /// Runs the CLI on this node's database, with `stdin` as its input.
     pub(crate) fn cli(&self, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_scimhub"))
-            .args(args)
-            .env("DATABASE_URL", &self.database_url)
-            .env("SCIMHUB_SECRET_KEY_FILE", &self.key_file)
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut input = child.stdin.take().unwrap();
-        if let Some(text) = stdin {
-            input.write_all(text.as_bytes()).unwrap();
-        }
-        drop(input);
-        let out = child.wait_with_output().unwrap();
-        let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
-        (out.status.success(), text(out.stdout), text(out.stderr))
+        run_cli(&self.database_url, &self.key_file, args, stdin)
     }
 
     pub(crate) fn cli_ok(&self, args: &[&str], stdin: Option<&str>) -> String {

@@ -170,6 +170,30 @@ pub fn client() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().timeout(IO_TIMEOUT).build().unwrap()
 }
 
+/// Runs the CLI on this database with this sealing key file, `stdin` as its input: whether it
+/// succeeded, and what it printed on stdout and stderr.
+pub fn run_cli(database_url: &str, key_file: &str, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scimhub"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("SCIMHUB_SECRET_KEY_FILE", key_file)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).unwrap();
+    }
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+    (out.status.success(), text(out.stdout), text(out.stderr))
+}
+
 /// Creates the tenant and its bearer secret with the library, before any server runs.
 pub async fn provision(database_url: &str, name: &str) -> (String, String) {
     let db = Db::connect(database_url).await.unwrap();
