@@ -51,6 +51,12 @@ pub struct ServeConfig {
     /// Seconds a request may take before it is answered 408 and its work rolled back.
     #[arg(long, env = "SCIMHUB_REQUEST_TIMEOUT", default_value_t = 30)]
     pub request_timeout_secs: u64,
+    /// Seconds the server keeps taking new requests after SIGTERM, with `/readyz` already
+    /// answering 503, so that a load balancer stops sending before the listener closes (set it
+    /// above the balancer's health-check interval times its unhealthy threshold); then it drains
+    /// the requests in flight and exits.
+    #[arg(long, env = "SCIMHUB_DRAIN_DELAY", default_value_t = 0)]
+    pub drain_delay_secs: u64,
     /// Longest SCIM filter accepted, in characters.
     #[arg(long, env = "SCIMHUB_MAX_FILTER_LENGTH", default_value_t = 4096)]
     pub max_filter_length: usize,

@@ -222,10 +222,13 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let stopping = Arc::new(tokio::sync::Notify::new());
     let signalled = stopping.clone();
     let draining = state.draining.clone();
+    let drain_delay = std::time::Duration::from_secs(state.config.drain_delay_secs);
     let limits = listen::Limits::from(&state.config.connections);
     let server = listen::serve(listener, router(state), limits, certificates, async move {
         shutdown_signal().await;
         draining.begin();
+        // Readiness is off now; new requests are still served until the balancer has noticed.
+        tokio::time::sleep(drain_delay).await;
         signalled.notify_one();
     });
     tokio::select! {

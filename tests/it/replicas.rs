@@ -1,8 +1,9 @@
 //! Several scimhub processes on one PostgreSQL database (`scimhub::replicas`), whatever backend
 //! the rest of the run uses: a change made through the CLI reaches every replica's caches at
 //! once (their lifetime is set to a minute here, so nothing else could explain it); the periodic
-//! jobs run in exactly one replica and move when it dies; and a replica killed under write load
-//! loses no acknowledged write while the others keep serving. Every wait is for a state,
+//! jobs run in exactly one replica and move when it dies; a replica killed under write load
+//! loses no acknowledged write while the others keep serving; and a rolling restart behind a
+//! load balancer that follows `/readyz` fails no request. Every wait is for a state,
 //! bounded only to turn a hang into a failure.
 
 use std::process::Command;
@@ -13,6 +14,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 
 use crate::process::{client, free_port, provision, write_load, Acknowledged, Server};
+use crate::support::entra_user;
 use crate::support::fresh_postgres_url;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -22,17 +24,23 @@ const LONG_CACHE: [&str; 2] = ["--cache-ttl-ms", "60000"];
 /// A replica: a server process and the address of its metrics.
 struct Replica {
     server: Server,
+    metrics_port: u16,
     metrics: String,
 }
 
 impl Replica {
     async fn start(database_url: &str) -> Replica {
-        let metrics_port = free_port();
+        Replica::start_on(database_url, free_port(), free_port()).await
+    }
+
+    /// A replica on these ports (a restarted one takes its predecessor's), which keeps taking
+    /// requests for two seconds after SIGTERM while `/readyz` says it is going.
+    async fn start_on(database_url: &str, port: u16, metrics_port: u16) -> Replica {
         let metrics_listen = format!("127.0.0.1:{metrics_port}");
-        let flags = [LONG_CACHE[0], LONG_CACHE[1], "--metrics-listen", &metrics_listen];
-        let mut server = Server::start_with(database_url, &flags);
+        let flags = [LONG_CACHE[0], LONG_CACHE[1], "--metrics-listen", &metrics_listen, "--drain-delay-secs", "2"];
+        let mut server = Server::start_on(port, database_url, &flags, &[]);
         server.wait_ready().await;
-        Replica { server, metrics: format!("http://{metrics_listen}/metrics") }
+        Replica { server, metrics_port, metrics: format!("http://{metrics_listen}/metrics") }
     }
 
     /// The status of `GET /Users` with this token.
@@ -184,6 +192,133 @@ async fn wait_for_count(count: &AtomicUsize, at_least: usize) {
     let started = Instant::now();
     while count.load(Ordering::SeqCst) < at_least {
         assert!(started.elapsed() < WAIT * 4, "only {} writes acknowledged", count.load(Ordering::SeqCst));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A load balancer as the test sees one: it polls each replica's `/readyz` and sends requests
+/// round-robin to those that answered 200 last.
+struct Balancer {
+    ports: Vec<u16>,
+    ready: Vec<Arc<AtomicBool>>,
+    next: AtomicUsize,
+}
+
+impl Balancer {
+    fn start(ports: Vec<u16>, stop: Arc<AtomicBool>) -> Arc<Balancer> {
+        let ready: Vec<Arc<AtomicBool>> = ports.iter().map(|_| Arc::new(AtomicBool::new(false))).collect();
+        for (port, flag) in ports.iter().zip(&ready) {
+            let (url, flag, stop) = (format!("http://127.0.0.1:{port}/readyz"), flag.clone(), stop.clone());
+            tokio::spawn(async move {
+                let client = reqwest::Client::builder().timeout(Duration::from_millis(500)).build().unwrap();
+                while !stop.load(Ordering::SeqCst) {
+                    let up = matches!(client.get(&url).send().await, Ok(r) if r.status() == StatusCode::OK);
+                    flag.store(up, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            });
+        }
+        Arc::new(Balancer { ports, ready, next: AtomicUsize::new(0) })
+    }
+
+    /// The next replica in rotation.
+    async fn pick(&self) -> u16 {
+        let started = Instant::now();
+        loop {
+            let n = self.next.fetch_add(1, Ordering::SeqCst);
+            for i in 0..self.ports.len() {
+                let at = (n + i) % self.ports.len();
+                if self.ready[at].load(Ordering::SeqCst) {
+                    return self.ports[at];
+                }
+            }
+            assert!(started.elapsed() < WAIT, "no replica in rotation");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    async fn until_in_rotation(&self, port: u16) {
+        let at = self.ports.iter().position(|p| *p == port).unwrap();
+        let started = Instant::now();
+        while !self.ready[at].load(Ordering::SeqCst) {
+            assert!(started.elapsed() < WAIT, "the restarted replica on {port} never came back into rotation");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_rolling_restart_behind_a_load_balancer_fails_no_request() {
+    let database_url = fresh_postgres_url().await;
+    let (_, token) = provision(&database_url, "rolling").await;
+    let mut replicas = replicas(&database_url, 2).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let balancer = Balancer::start(replicas.iter().map(|r| r.server.port).collect(), stop.clone());
+    for replica in &replicas {
+        balancer.until_in_rotation(replica.server.port).await;
+    }
+    let created: Arc<Mutex<Vec<String>>> = Arc::default();
+    let failed: Arc<Mutex<Vec<String>>> = Arc::default();
+    let mut load = Vec::new();
+    for worker in 0..2 {
+        let (balancer, token, stop) = (balancer.clone(), token.clone(), stop.clone());
+        let (created, failed) = (created.clone(), failed.clone());
+        load.push(tokio::spawn(async move {
+            let client = client();
+            for n in 0.. {
+                if stop.load(Ordering::SeqCst) {
+                    return;
+                }
+                let port = balancer.pick().await;
+                let user_name = format!("roll-{worker}-{n}@example.com");
+                let sent = client
+                    .post(format!("http://127.0.0.1:{port}/realms/rolling/scim/v2/Users"))
+                    .bearer_auth(&token)
+                    .header("content-type", "application/scim+json")
+                    .body(entra_user(&user_name, &format!("roll-ext-{worker}-{n}")))
+                    .send()
+                    .await;
+                match sent {
+                    Ok(r) if r.status() == StatusCode::CREATED => created.lock().unwrap().push(user_name),
+                    Ok(r) => failed.lock().unwrap().push(format!("{user_name} on {port}: {}", r.status())),
+                    Err(e) => failed.lock().unwrap().push(format!("{user_name} on {port}: {e}")),
+                }
+            }
+        }));
+    }
+
+    // Each replica in turn: SIGTERM, out of rotation, drained, exited, started again, back.
+    for (i, replica) in replicas.iter_mut().enumerate() {
+        let before = created.lock().unwrap().len();
+        let (port, metrics_port) = (replica.server.port, replica.metrics_port);
+        replica.server.sigterm();
+        let status = replica.server.wait_exit().await;
+        assert!(status.success(), "replica {i} did not stop cleanly: {status}");
+        *replica = Replica::start_on(&database_url, port, metrics_port).await;
+        balancer.until_in_rotation(port).await;
+        wait_for_count_of(&created, before + 20).await;
+    }
+    stop.store(true, Ordering::SeqCst);
+    for task in load {
+        task.await.unwrap();
+    }
+
+    let failed = failed.lock().unwrap().clone();
+    assert!(failed.is_empty(), "requests failed during the rolling restart: {failed:#?}");
+    let created = created.lock().unwrap().clone();
+    let (status, body) = {
+        let url = replicas[0].server.scim_url("rolling", "/Users?count=0");
+        let answer = client().get(url).bearer_auth(&token).send().await.unwrap();
+        (answer.status(), answer.json::<serde_json::Value>().await.unwrap())
+    };
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["totalResults"].as_u64(), Some(created.len() as u64), "acknowledged creates and users differ");
+}
+
+async fn wait_for_count_of(created: &Mutex<Vec<String>>, at_least: usize) {
+    let started = Instant::now();
+    while created.lock().unwrap().len() < at_least {
+        assert!(started.elapsed() < WAIT, "the load stalled at {} creates", created.lock().unwrap().len());
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

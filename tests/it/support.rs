@@ -58,6 +58,7 @@ pub fn config(database_url: String) -> ServeConfig {
         cache_ttl_ms: 0,
         rate_limit: 0,
         request_timeout_secs: 30,
+        drain_delay_secs: 0,
         connections: scimhub::config::ConnectionLimits::default(),
         auth_failures: scimhub::config::AuthFailureArgs { auth_failure_burst: 20, auth_failure_interval_ms: 1000 },
         outbound: scimhub::config::OutboundArgs {
