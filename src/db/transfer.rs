@@ -28,6 +28,9 @@ pub enum TransferError {
     /// The source is not a SQLite file or the target not a PostgreSQL database.
     #[error("move from a sqlite:// file to a postgres:// database (got {0} → {1})")]
     Direction(String, String),
+    /// The source file does not exist (opening it would make a new, empty database).
+    #[error("there is no SQLite database at {0}")]
+    NoSource(String),
     /// The target already holds rows.
     #[error("the target database is not empty (table {0} has rows): move into a new, empty database")]
     NotEmpty(String),
@@ -84,8 +87,14 @@ enum Kind {
 
 /// Copies every row of the SQLite database `from` into the empty PostgreSQL database `to`.
 pub async fn sqlite_to_postgres(from: &str, to: &str) -> Result<Moved, TransferError> {
-    if sqlite_path(from).is_none() || !(to.starts_with("postgres://") || to.starts_with("postgresql://")) {
+    let Some(path) = sqlite_path(from) else {
         return Err(TransferError::Direction(scheme(from), scheme(to)));
+    };
+    if !(to.starts_with("postgres://") || to.starts_with("postgresql://")) {
+        return Err(TransferError::Direction(scheme(from), scheme(to)));
+    }
+    if !std::path::Path::new(path).is_file() {
+        return Err(TransferError::NoSource(path.to_owned()));
     }
     // Opening brings both to this build's schema; the pools below then read and write raw.
     Db::connect(from).await?.close().await;

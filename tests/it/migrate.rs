@@ -112,6 +112,10 @@ async fn a_sqlite_database_moves_to_postgresql_with_every_row() {
     // The wrong way round is refused; so is a target that is not empty (and nothing is added).
     let (ok, _, err) = migrate(&to, &from);
     assert!(!ok && err.contains("move from a sqlite:// file to a postgres:// database"), "{err}");
+    let missing = format!("sqlite://{}/no-such.db", dir.display());
+    let (ok, _, err) = migrate(&missing, &to);
+    assert!(!ok && err.contains("there is no SQLite database at"), "{err}");
+    assert!(!dir.join("no-such.db").exists(), "a missing source was created");
     let (ok, out, err) = migrate(&from, &to);
     assert!(ok, "{err}");
     for table in &tables {
