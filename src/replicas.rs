@@ -85,12 +85,10 @@ async fn listen(state: &AppState, url: &str) -> Result<(), sqlx::Error> {
     // Anything changed before the listener stood is not in the caches any more either.
     state.forget_cached();
     loop {
-        match listener.try_recv().await? {
-            Some(_) => state.forget_cached(),
-            // The connection was lost and is made again on the next call: what was sent
-            // meanwhile is lost, so nothing cached is trusted.
-            None => state.forget_cached(),
-        }
+        // A notification, or `None`: the connection was lost and is made again on the next
+        // call, and what was sent meanwhile is lost. Either way nothing cached is trusted.
+        listener.try_recv().await?;
+        state.forget_cached();
     }
 }
 
