@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs, when missing, every tool that building and testing scimhub needs on a fresh machine:
 # the wasm target, cargo-leptos, wasm-bindgen-cli, cargo-nextest, Debian's Chromium, and a
-# running PostgreSQL. Idempotent: each step checks first, so a warm machine spends seconds here.
+# running PostgreSQL, curl and jq. Idempotent: each step checks first, so a warm machine spends seconds here.
 set -euo pipefail
 
 log() { printf '\033[1m[install]\033[0m %s\n' "$*"; }
@@ -69,6 +69,13 @@ ensure_node() {
   apt_install nodejs npm
 }
 
+# curl and jq: the administration API's onboarding script (docs/api.md), which the tests run.
+ensure_http_tools() {
+  if command -v curl >/dev/null && command -v jq >/dev/null; then return; fi
+  log "installing curl and jq"
+  apt_install curl jq
+}
+
 ensure_postgres() {
   # pg_dump and pg_restore: `scimhub backup` and `restore` on PostgreSQL, and their tests.
   if ! command -v pg_dump >/dev/null; then
@@ -93,6 +100,6 @@ case "$what" in
   browser) ensure_node; ensure_chromium ;;
   postgres) ensure_postgres ;;
   all) ensure_wasm_target; ensure_nextest; ensure_wasm_bindgen; ensure_cargo_leptos
-       ensure_node; ensure_chromium; ensure_postgres ;;
+       ensure_node; ensure_chromium; ensure_postgres; ensure_http_tools ;;
   *) echo "usage: $0 [rust|browser|postgres|all]" >&2; exit 2 ;;
 esac

@@ -7,6 +7,7 @@
 #![recursion_limit = "256"]
 
 pub mod admin;
+pub mod admin_api;
 pub mod admin_sign_in;
 pub mod alerts;
 pub mod cache;

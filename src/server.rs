@@ -130,6 +130,7 @@ fn routes(state: AppState) -> Router {
         .merge(site_assets::router(&state.leptos))
         .merge(crate::scim_http::router(state.clone()))
         .merge(crate::scim_tokens::router())
+        .merge(crate::admin_api::router())
         .merge(pages)
         .route("/healthz", get(healthz))
         .route("/readyz", get(crate::telemetry::readiness::readyz))

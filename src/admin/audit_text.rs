@@ -124,6 +124,18 @@ pub(super) fn audit_summary(action: &str, detail: &Value) -> String {
         "alerts.set" => alert_words(detail),
         "alerts.off" => "Switched the alerts off".to_owned(),
         "admin.break_glass" => "Signed in with a break-glass link (scimhub admin login-link)".to_owned(),
+        "api_token.create" => {
+            let reach = match detail["tenants"].as_array() {
+                Some(tenants) if !tenants.is_empty() => {
+                    let names: Vec<&str> = tenants.iter().filter_map(Value::as_str).collect();
+                    format!("tenants {}", names.join(", "))
+                }
+                _ => "the platform".to_owned(),
+            };
+            let read_only = if detail["readOnly"].as_bool() == Some(true) { ", read-only" } else { "" };
+            format!("Made the API token \"{}\" for {reach}{read_only}", text(detail, "name"))
+        }
+        "api_token.revoke" => format!("Revoked the API token {}", text(detail, "tokenId")),
         other => other.to_owned(),
     }
 }

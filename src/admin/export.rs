@@ -65,15 +65,18 @@ pub struct LogExportQuery {
     filter: LogQuery,
 }
 
+/// The format of a download.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Format {
+pub enum Format {
+    /// Comma-separated values, a header line first.
     Csv,
+    /// One JSON array.
     Json,
 }
 
 impl Format {
     /// The format a query names (CSV when none).
-    fn of(value: Option<&str>) -> Result<Format, Refused> {
+    pub fn of(value: Option<&str>) -> Result<Format, Refused> {
         match value.unwrap_or("csv") {
             "csv" => Ok(Format::Csv),
             "json" => Ok(Format::Json),
@@ -207,7 +210,66 @@ async fn signed_in(backend: &Backend, request: Request) -> Result<AdminIdentity,
     backend.current_admin(&parts).await?.ok_or(Refused::Unauthenticated)
 }
 
-/// The audit export's handler.
+/// What audit entries to download.
+#[derive(Debug, Clone)]
+pub struct AuditExport {
+    /// One tenant's trail (exact name); the platform-wide trail without.
+    pub tenant: Option<String>,
+    /// Text the entries contain.
+    pub search: String,
+    /// CSV or JSON.
+    pub format: Format,
+}
+
+impl Backend {
+    /// The audit trail as a download: a tenant's for whoever may see the tenant, the
+    /// platform-wide trail for platform administrators.
+    pub async fn audit_export(&self, admin: &AdminIdentity, export: AuditExport) -> Result<Response, AppError> {
+        let tenant = match export.tenant.as_deref().filter(|t| !t.is_empty()) {
+            Some(name) => Some(self.tenant(admin, name).await?),
+            None if admin.platform_admin => None,
+            None => return Err(AppError::Forbidden),
+        };
+        let format = export.format;
+        let file =
+            format!("scimhub-audit-{}.{}", tenant.as_ref().map_or("platform", |t| t.name.as_str()), format.extension());
+        let tenant_id = tenant.map(|t| t.id);
+        let (backend, text) = (self.clone(), export.search);
+        Ok(download(file, format, move |before| {
+            let (backend, tenant_id, text) = (backend.clone(), tenant_id.clone(), text.clone());
+            async move {
+                let filter =
+                    AuditFilter { tenant_id: tenant_id.as_deref(), text: Some(&text), before, ..Default::default() };
+                let page = backend.audit_page_of(&filter, AUDIT_CHUNK).await?;
+                Ok((page.rows, page.next_before))
+            }
+        }))
+    }
+
+    /// A tenant's provisioning log with the viewer's filter as a download, for whoever may see
+    /// the tenant. A filter value it cannot read is `InvalidField`, before anything is streamed.
+    pub async fn log_export(
+        &self,
+        admin: &AdminIdentity,
+        tenant: &str,
+        query: &LogQuery,
+        format: Format,
+    ) -> Result<Response, AppError> {
+        let tenant = self.tenant(admin, tenant).await?;
+        let filter = Arc::new(log_filter(&tenant.id, query, self.state.clock.now_ms())?);
+        let file = format!("{}-provisioning-log.{}", tenant.name, format.extension());
+        let backend = self.clone();
+        Ok(download(file, format, move |before| {
+            let (backend, filter) = (backend.clone(), filter.clone());
+            async move {
+                let page = backend.log_slice(&filter, Cursor { before, after: None }, LOG_CHUNK).await?;
+                Ok((page.rows, page.next_before))
+            }
+        }))
+    }
+}
+
+/// The audit export's handler (the dashboard's session).
 pub async fn audit_export(
     State(state): State<AppState>,
     Query(query): Query<ExportQuery>,
@@ -216,28 +278,11 @@ pub async fn audit_export(
     let format = Format::of(query.format.as_deref())?;
     let backend = Backend::new(state);
     let admin = signed_in(&backend, request).await?;
-    let tenant = match query.tenant.as_deref().filter(|t| !t.is_empty()) {
-        Some(name) => Some(backend.tenant(&admin, name).await?),
-        None if admin.platform_admin => None,
-        None => return Err(AppError::Forbidden.into()),
-    };
-    let file =
-        format!("scimhub-audit-{}.{}", tenant.as_ref().map_or("platform", |t| t.name.as_str()), format.extension());
-    let tenant_id = tenant.map(|t| t.id);
-    let text = query.q.unwrap_or_default();
-    Ok(download(file, format, move |before| {
-        let (backend, tenant_id, text) = (backend.clone(), tenant_id.clone(), text.clone());
-        async move {
-            let filter =
-                AuditFilter { tenant_id: tenant_id.as_deref(), text: Some(&text), before, ..Default::default() };
-            let page = backend.audit_page_of(&filter, AUDIT_CHUNK).await?;
-            Ok((page.rows, page.next_before))
-        }
-    }))
+    let export = AuditExport { tenant: query.tenant, search: query.q.unwrap_or_default(), format };
+    Ok(backend.audit_export(&admin, export).await?)
 }
 
-/// The provisioning-log export's handler. A filter value it cannot read is a 400 naming the
-/// parameter, before anything is streamed.
+/// The provisioning-log export's handler (the dashboard's session).
 pub async fn log_export(
     State(state): State<AppState>,
     Query(query): Query<LogExportQuery>,
@@ -246,16 +291,7 @@ pub async fn log_export(
     let format = Format::of(query.format.as_deref())?;
     let backend = Backend::new(state);
     let admin = signed_in(&backend, request).await?;
-    let tenant = backend.tenant(&admin, &query.tenant).await?;
-    let filter = Arc::new(log_filter(&tenant.id, &query.filter, backend.state.clock.now_ms())?);
-    let file = format!("{}-provisioning-log.{}", tenant.name, format.extension());
-    Ok(download(file, format, move |before| {
-        let (backend, filter) = (backend.clone(), filter.clone());
-        async move {
-            let page = backend.log_slice(&filter, Cursor { before, after: None }, LOG_CHUNK).await?;
-            Ok((page.rows, page.next_before))
-        }
-    }))
+    Ok(backend.log_export(&admin, &query.tenant, &query.filter, format).await?)
 }
 
 /// The download `file`: the pages `fetch(before)` returns (rows, and the next page's `before`

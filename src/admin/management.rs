@@ -51,10 +51,19 @@ impl Backend {
         }
     }
 
+    /// Platform administrators that may change things only (not a read-only API token).
+    pub(crate) fn require_platform_change(admin: &AdminIdentity) -> Result<(), AppError> {
+        if admin.can_manage_platform() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
     /// The tenant, for a platform administrator's change (others: `NotFound` or `Forbidden`).
     async fn tenant_for_platform(&self, admin: &AdminIdentity, name: &str) -> Result<Tenant, AppError> {
         let tenant = self.tenant(admin, name).await?;
-        Self::require_platform(admin)?;
+        Self::require_platform_change(admin)?;
         Ok(tenant)
     }
 
@@ -111,7 +120,7 @@ impl ManagementBackend for Backend {
         display_name: &str,
         profile: &str,
     ) -> Result<TenantSummary, AppError> {
-        Self::require_platform(admin)?;
+        Self::require_platform_change(admin)?;
         crate::tenant::validate_name(name).map_err(|e| field(tenant_fields::NAME, format!("{e}.")))?;
         let display_name = if display_name.is_empty() { name } else { display_name };
         crate::tenant::validate_display_name(display_name)
@@ -214,7 +223,7 @@ impl ManagementBackend for Backend {
             platform_grants: platform.iter().map(grant_row).collect(),
             configured,
             rights_claim: config.admin_claim.clone(),
-            can_manage: admin.platform_admin,
+            can_manage: admin.can_manage_platform(),
         })
     }
 

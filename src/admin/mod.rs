@@ -57,6 +57,11 @@ impl Backend {
         Self { state }
     }
 
+    /// The process's state.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
     /// The tenant, if this administrator may see it.
     async fn tenant(&self, admin: &AdminIdentity, name: &str) -> Result<Tenant, AppError> {
         let found = match admin.can_access(name) {

@@ -61,7 +61,8 @@ impl GrantArgs {
 }
 
 /// The label of the person running the command, for the audit trail.
-fn operator() -> String {
+/// Who runs a command, as the audit trail names them (`cli:<user>`).
+pub(super) fn operator() -> String {
     let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
     format!("cli:{user}")
 }

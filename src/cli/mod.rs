@@ -1,6 +1,7 @@
 //! The command line (a stable contract: automation and the tests depend on it).
 
 mod alerts;
+mod api_token;
 mod app;
 mod manage;
 mod retry;
@@ -67,6 +68,9 @@ enum Command {
     /// A tenant's alerts: rules, channels (webhook, e-mail) and the alerts open now.
     #[command(subcommand)]
     Alerts(alerts::AlertsCommand),
+    /// Tokens of the administration API (/admin/api/v1).
+    #[command(subcommand)]
+    ApiToken(api_token::ApiTokenCommand),
     /// Create a tenant filled with synthetic users and provisioning-log rows (benchmarks).
     Seed(seed::SeedArgs),
     /// Copy the database into a new file while the server runs (SQLite: VACUUM INTO, checked
@@ -351,6 +355,7 @@ impl Cli {
             Command::Admin(AdminCommand::List { database }) => manage::list_grants(&database).await,
             Command::App(command) => app::run(command).await,
             Command::Alerts(command) => alerts::run(command).await,
+            Command::ApiToken(command) => api_token::run(command).await,
             Command::Seed(args) => seed::seed(&args).await,
             Command::Backup { to, database } => {
                 let backup = crate::db::backup::backup(&database.database_url, &to).await?;

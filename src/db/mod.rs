@@ -7,6 +7,7 @@
 pub mod engine;
 
 pub mod alert;
+pub mod api_token;
 pub mod audit;
 pub mod backup;
 pub mod credential;

@@ -252,7 +252,8 @@ async fn credential_of(state: &AppState, tenant: &Tenant, headers: &HeaderMap) -
     Ok(credential.info.id)
 }
 
-fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+/// The token of an `Authorization: Bearer …` header (the scheme in any case).
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     let token = token.trim();

@@ -23,6 +23,7 @@ fn admin(tenants: &[&str], read_only: &[&str]) -> AdminIdentity {
         read_only_tenants: read_only.iter().map(|t| (*t).to_owned()).collect(),
         claim_values: Vec::new(),
         via: SignInMethod::Oidc,
+        read_only: false,
     }
 }
 

@@ -3,6 +3,8 @@
 //! the run; it is never skipped).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod admin_api;
+mod admin_api_contract;
 mod alerts;
 mod alerts_panel;
 mod applications_panel;

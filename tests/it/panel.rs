@@ -34,6 +34,7 @@ fn admin(platform_admin: bool, tenants: &[&str]) -> AdminIdentity {
         read_only_tenants: Vec::new(),
         claim_values: Vec::new(),
         via: SignInMethod::Oidc,
+        read_only: false,
     }
 }
 

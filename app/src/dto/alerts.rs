@@ -25,6 +25,7 @@ pub mod alert_fields {
 
 /// A tenant's alert rules; `None` turns a rule off.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AlertRules {
     /// Alert when at least this percentage of the identity provider's requests fail.
@@ -45,6 +46,7 @@ pub struct AlertRules {
 
 /// An alert, open or resolved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AlertRow {
     /// The rule's stored name (`error_rate`, `silence`, `secret_expiry`, `outbound_failing`).
@@ -61,6 +63,7 @@ pub struct AlertRow {
 
 /// A message an alert owes that has not gone out yet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UnsentMessage {
     /// `webhook` or `email`.
@@ -73,6 +76,7 @@ pub struct UnsentMessage {
 
 /// The Alerts section of a tenant's settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AlertPanel {
     /// Whether the tenant has alert settings at all.
@@ -91,6 +95,7 @@ pub struct AlertPanel {
 
 /// The alerts form as typed (numbers as text: blank turns a rule off).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AlertForm {
     /// Percent, or blank.
@@ -115,6 +120,7 @@ pub struct AlertForm {
 
 /// What becomes of a tenant's alert webhook when its settings are saved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum WebhookEdit {
     /// It stays.
@@ -138,6 +144,7 @@ impl AlertForm {
 
 /// Saved alert settings, and a new webhook's signing secret, shown once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AlertsSaved {
     /// The section as saved.

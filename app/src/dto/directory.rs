@@ -11,6 +11,7 @@ pub const DIRECTORY_PAGE_SIZE: u64 = 50;
 
 /// What a list is sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum SortKey {
     /// userName (users only).
@@ -49,6 +50,7 @@ impl SortKey {
 
 /// Which users a list shows by status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum StatusFilter {
     /// Every user.
@@ -91,6 +93,7 @@ impl StatusFilter {
 /// Which page of a list: the first, or the one after or before a cursor that a page beside it
 /// gave ([`Cursors`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum PageAt {
     /// The first page.
@@ -137,6 +140,7 @@ impl PageAt {
 
 /// The state of a users or groups list.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DirectoryQuery {
     /// The search: plain text (a part of the name, display name, external ID or email, any
@@ -244,6 +248,7 @@ impl DirectoryQuery {
 /// The cursors of the pages beside a page, to pass back in [`PageAt`]; `None` where the list
 /// ends.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Cursors {
     /// For [`PageAt::Before`]: the previous page.
@@ -254,6 +259,7 @@ pub struct Cursors {
 
 /// A page of the users or groups list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ListPage<T> {
     /// The rows.
@@ -267,6 +273,7 @@ pub struct ListPage<T> {
 
 /// A user in the Users list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UserRow {
     /// SCIM id.
@@ -293,6 +300,7 @@ pub type UserPage = ListPage<UserRow>;
 
 /// A group in the Groups list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct GroupRow {
     /// SCIM id.
@@ -314,6 +322,7 @@ pub type GroupPage = ListPage<GroupRow>;
 
 /// What a group member is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum MemberKind {
     /// A user.
@@ -324,6 +333,7 @@ pub enum MemberKind {
 
 /// A member of a group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MemberRow {
     /// The member's SCIM id.
@@ -340,6 +350,7 @@ pub struct MemberRow {
 
 /// A page of a group's members, in id order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MemberPage {
     /// The members.
@@ -350,6 +361,7 @@ pub struct MemberPage {
 
 /// Everything the group detail page shows but its members.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct GroupDetail {
     /// SCIM id.

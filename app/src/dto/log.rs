@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// A provisioning-log row: in the viewer, a user's history and the export.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LogRow {
     /// Row id (the keyset of the pages).
@@ -134,6 +135,7 @@ impl LogRow {
 
 /// A page of the provisioning log, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LogPage {
     /// The rows.
@@ -155,6 +157,7 @@ impl LogPage {
 
 /// One row in full: what the detail drawer shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LogEntryDetail {
     /// The row.
@@ -168,6 +171,7 @@ pub struct LogEntryDetail {
 /// The viewer's filter, as the page's URL query carries it (`?op=&outcome=&resource=
 /// &credential=&q=&from=&to=&last=`); empty means no condition. The server reads the values.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct LogQuery {
     /// An operation group: a value of [`OPERATION_CHOICES`].
@@ -324,6 +328,7 @@ pub const LAST_CHOICES: [(&str, &str, i64); 3] =
 
 /// A credential the filter offers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CredentialChoice {
     /// The id the log records.
@@ -334,6 +339,7 @@ pub struct CredentialChoice {
 
 /// The span of the activity chart.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum ChartRange {
     /// The last 24 hours, hourly.
     #[default]
@@ -384,6 +390,7 @@ impl ChartRange {
 
 /// The requests of one interval.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ChartBucket {
     /// The interval's start (RFC 3339, UTC).
@@ -397,6 +404,7 @@ pub struct ChartBucket {
 /// The activity chart: requests and errors per interval, oldest first; the last interval is
 /// the current one, still filling.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LogChart {
     /// The span.

@@ -6,6 +6,7 @@ use super::AuditRow;
 
 /// A tenant on the Tenants page: its state and health at a glance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TenantRow {
     /// Exact, case-sensitive name.
@@ -34,6 +35,7 @@ pub struct TenantRow {
 
 /// A page of tenants matching a search.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TenantPage {
     /// The tenants on this page, by name.
@@ -51,6 +53,7 @@ pub const TENANT_PAGE_SIZE: u64 = 25;
 
 /// A right to administer a tenant (or the platform).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct GrantRow {
     /// `subject`, `email` or `claim`.
@@ -67,6 +70,7 @@ pub struct GrantRow {
 
 /// The administrators of a tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TenantAdmins {
     /// The tenant's exact name.
@@ -96,6 +100,7 @@ pub const PRINCIPAL_KINDS: [(&str, &str); 3] =
 
 /// A filtered page of the audit trail, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AuditPage {
     /// The entries.
@@ -106,6 +111,7 @@ pub struct AuditPage {
 
 /// The platform overview a platform administrator sees first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PlatformOverview {
     /// Tenants in all.

@@ -7,6 +7,7 @@ use super::LogRow;
 
 /// A stored mapper as the editor lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MapperRow {
     /// The mapper's id.
@@ -20,6 +21,7 @@ pub struct MapperRow {
 
 /// How far the re-derivation of existing users after a mapper change has come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RederiveProgress {
     /// Users whose attributes follow the current mappers.
@@ -30,6 +32,7 @@ pub struct RederiveProgress {
 
 /// The Mappers section of a tenant's SCIM integration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MapperPanel {
     /// The tenant's name.
@@ -46,6 +49,7 @@ pub struct MapperPanel {
 
 /// One internal attribute of a user, as the mappers derived it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct InternalAttribute {
     /// The internal attribute name.
@@ -58,6 +62,7 @@ pub struct InternalAttribute {
 
 /// The claims one token type would carry for a user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ClaimsPreview {
     /// The token type ("ID token", "Access token", "Userinfo", "Token introspection").
@@ -68,6 +73,7 @@ pub struct ClaimsPreview {
 
 /// A group a user belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct GroupLink {
     /// The group's SCIM id.
@@ -78,6 +84,7 @@ pub struct GroupLink {
 
 /// Everything the user detail page shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UserDetail {
     /// The SCIM id.
@@ -112,6 +119,7 @@ pub struct UserDetail {
 
 /// An application a user (or group) was provisioned to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PushedTo {
     /// The application's name.

@@ -22,16 +22,23 @@ pub use outbound::*;
 
 /// How an administrator signed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum SignInMethod {
     /// Through the configured OpenID provider.
     Oidc,
     /// With a one-time break-glass link from the CLI.
     BreakGlass,
+    /// With an administration API token (`/admin/api/v1`): its rights are the token's scope,
+    /// not grants.
+    ApiToken,
+    /// On the server's own command line (`scimhub mapper …`): whoever may run it may do anything.
+    Cli,
 }
 
 /// The signed-in administrator and what they may manage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AdminIdentity {
     /// The identity's stable subject at its provider.
@@ -52,6 +59,10 @@ pub struct AdminIdentity {
     pub claim_values: Vec<String>,
     /// How they signed in.
     pub via: SignInMethod,
+    /// Whether it may change nothing at all, platform administration included (a read-only API
+    /// token).
+    #[serde(default)]
+    pub read_only: bool,
 }
 
 impl AdminIdentity {
@@ -66,6 +77,7 @@ impl AdminIdentity {
             read_only_tenants: Vec::new(),
             claim_values: Vec::new(),
             via,
+            read_only: false,
         }
     }
 
@@ -76,7 +88,13 @@ impl AdminIdentity {
 
     /// Whether this administrator may change `tenant` (not only look at it).
     pub fn can_change(&self, tenant: &str) -> bool {
-        self.platform_admin || (self.can_access(tenant) && !self.read_only_tenants.iter().any(|t| t == tenant))
+        !self.read_only
+            && (self.platform_admin || (self.can_access(tenant) && !self.read_only_tenants.iter().any(|t| t == tenant)))
+    }
+
+    /// Whether it may manage the platform: tenants, administrators, API tokens.
+    pub fn can_manage_platform(&self) -> bool {
+        self.platform_admin && !self.read_only
     }
 
     /// What the top bar shows.
@@ -87,6 +105,7 @@ impl AdminIdentity {
 
 /// A tenant in lists and the selector.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TenantSummary {
     /// Exact, case-sensitive name.
@@ -103,6 +122,7 @@ pub struct TenantSummary {
 
 /// The tenant overview page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TenantOverview {
     /// The tenant.
@@ -132,6 +152,7 @@ pub struct TenantOverview {
 
 /// The settings of a tenant's SCIM endpoint that the integration panel edits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ScimSettings {
     /// Whether the SCIM endpoint answers (a disabled one answers 403 and stores nothing).
@@ -193,6 +214,7 @@ pub const LINK_CHOICES: [(&str, &str, &str); 4] = [
 /// A refused field is an answer, not an HTTP error: browsers log every 4xx/5xx response as a
 /// console error, and a mistyped ID is the user's everyday business, not a failure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum FormOutcome<T> {
     /// Saved; the result as stored (e.g. the Azure tenant ID in lower case).
@@ -234,6 +256,7 @@ pub type SettingsUpdate = FormOutcome<ScimSettings>;
 
 /// Which secret of a tenant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum SecretKind {
     /// The SCIM secret token, sent as `Authorization: Bearer …` to the SCIM endpoint.
@@ -254,6 +277,7 @@ impl SecretKind {
 
 /// A usable credential, as the panel lists it: never the secret, only a masked hint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CredentialRow {
     /// The credential's id.
@@ -274,6 +298,7 @@ pub struct CredentialRow {
 
 /// An entry of the administrators' audit trail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AuditRow {
     /// Row id.
@@ -294,6 +319,7 @@ pub struct AuditRow {
 
 /// The Integrations → SCIM panel of a tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ScimIntegration {
     /// The tenant's exact name.
@@ -314,6 +340,7 @@ pub struct ScimIntegration {
 
 /// A secret just generated by a rotation: the only time it is ever sent.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct NewSecret {
     /// Which secret.
@@ -351,6 +378,7 @@ pub const MAX_GRACE_SECS: u64 = 30 * 86_400;
 
 /// What resetting a tenant's directory removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DirectoryReset {
     /// Users deleted.

@@ -17,6 +17,7 @@ pub const MIN_RETENTION_ROWS: u64 = 1_000;
 
 /// A tenant's provisioning-log retention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LogRetention {
     /// Rows older than this many days are pruned; `None`: no age limit.
@@ -29,6 +30,7 @@ pub struct LogRetention {
 
 /// One step of the onboarding checklist.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ChecklistItem {
     /// A stable key (`enabled`, `mappers`, `first_request`, `pilot_user`, `deactivation`,
@@ -46,6 +48,7 @@ pub struct ChecklistItem {
 
 /// The onboarding checklist of a tenant's SCIM integration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Checklist {
     /// The steps, in order.

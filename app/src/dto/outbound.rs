@@ -32,6 +32,7 @@ pub const AUTH_CHOICES: [(&str, &str); 3] =
 
 /// A dead letter: a change an application refused for good.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DeadLetter {
     /// Its number.
@@ -52,6 +53,7 @@ pub struct DeadLetter {
 
 /// One application with its delivery health.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ApplicationRow {
     /// Its name.
@@ -112,6 +114,7 @@ impl ApplicationRow {
 
 /// A tenant's applications.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ApplicationsPanel {
     /// The tenant's name.
@@ -128,6 +131,7 @@ pub struct ApplicationsPanel {
 
 /// An application as the form describes it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct NewApplication {
     /// Its name.
@@ -156,6 +160,7 @@ pub struct NewApplication {
 
 /// A connected application: its name and, for a webhook, the signing secret, shown once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AddedApplication {
     /// Its name.
@@ -166,6 +171,7 @@ pub struct AddedApplication {
 
 /// What an administrator does to an application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum ApplicationAction {
     /// Test the connection with the credentials.
@@ -186,6 +192,7 @@ pub enum ApplicationAction {
 
 /// What came of an action: whether it worked, in a sentence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ActionReport {
     /// The application.
@@ -199,6 +206,7 @@ pub struct ActionReport {
 /// A saved outbound mapping: the rules as stored and how many resources were queued to push
 /// again under it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SavedMapping {
     /// The rules, one `target = source` a line.

@@ -27,6 +27,7 @@ pub use tenant::user_schema;
 
 /// The JSON type of a mapped value ("Claim JSON type" in the editor).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ClaimType {
     /// A JSON string.
     String,
@@ -109,6 +110,7 @@ impl TokenKind {
 /// One mapper as an administrator configures it (type "User Attribute"). This is also the
 /// export/import format, one JSON object per mapper.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MapperSpec {
     /// The mapper's name, unique in its tenant.

@@ -1,0 +1,245 @@
+//! Administration API tokens: making one (its scope checked, the token shown once), listing,
+//! revoking, and what a presented token may do. The CLI (`scimhub api-token`) and the API's
+//! own `/api-tokens` share these; each change lands in the platform audit trail.
+
+use app::dto::{AdminIdentity, SignInMethod};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::clock::rfc3339_ms;
+use crate::db::api_token::{ApiToken, NewApiToken};
+use crate::db::audit::NewAuditEntry;
+use crate::db::{self, Db};
+use crate::secret::Secret;
+
+/// The prefix of every API token, so that secret scanners recognise one.
+pub const TOKEN_PREFIX: &str = "scimhub_api_";
+
+/// The longest a token may live, in days.
+pub const MAX_EXPIRES_DAYS: u32 = 3650;
+
+/// What a new token is to be.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenRequest {
+    /// What it is for (1 to 100 characters), e.g. the pipeline that uses it.
+    pub name: String,
+    /// Every tenant and platform administration (tenants, administrators, tokens).
+    #[serde(default)]
+    pub platform: bool,
+    /// The tenants (exact names) it may use, when not `platform`.
+    #[serde(default)]
+    pub tenants: Vec<String>,
+    /// It may look, never change.
+    #[serde(default)]
+    pub read_only: bool,
+    /// Days until it stops working (1 to 3650); never, without.
+    #[serde(default)]
+    pub expires_days: Option<u32>,
+}
+
+/// A token as lists show it: never the token itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenInfo {
+    /// Its id (to revoke it).
+    pub id: String,
+    /// What it is for.
+    pub name: String,
+    /// Every tenant and platform administration.
+    pub platform: bool,
+    /// The tenants it may use, when not `platform`.
+    pub tenants: Vec<String>,
+    /// It may look, never change.
+    pub read_only: bool,
+    /// When it was made (RFC 3339).
+    pub created_at: String,
+    /// Who made it.
+    pub created_by: String,
+    /// When it stops working (RFC 3339), if ever.
+    pub expires_at: Option<String>,
+    /// When it was last used (RFC 3339, to the minute), if ever.
+    pub last_used_at: Option<String>,
+    /// When it was revoked (RFC 3339), if it was.
+    pub revoked_at: Option<String>,
+}
+
+/// A token just made: the only time the token is sent.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedToken {
+    /// The token, for `Authorization: Bearer …`. Shown this once; only its hash is kept.
+    pub token: String,
+    /// What was stored.
+    #[serde(flatten)]
+    pub info: TokenInfo,
+}
+
+/// Why a token cannot be made: the request's field and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct Refusal {
+    /// The refused field (`name`, `tenants`, `expiresDays`, `platform`).
+    pub field: &'static str,
+    /// Why.
+    pub message: String,
+}
+
+/// Why making, listing or revoking a token failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    /// The request was refused.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// The database failed.
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+/// Who makes or revokes a token, for the audit trail.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// Their stable id (an administrator's subject, `api-token:<id>`, `cli:<user>`).
+    pub subject: String,
+    /// Their name as people read it; stored as the token's maker.
+    pub label: String,
+    /// The address the request came from, if over the network.
+    pub address: Option<String>,
+}
+
+impl Actor {
+    /// The administrator (or token) behind a request.
+    pub fn of(admin: &AdminIdentity, address: Option<String>) -> Actor {
+        Actor { subject: admin.subject.clone(), label: admin.label(), address }
+    }
+}
+
+fn refuse(field: &'static str, message: impl Into<String>) -> TokenError {
+    TokenError::Refused(Refusal { field, message: message.into() })
+}
+
+/// Makes a token as `request` says, by `created_by` (audited); the answer carries the token.
+pub async fn create(db: &Db, now_ms: i64, request: &TokenRequest, by: &Actor) -> Result<CreatedToken, TokenError> {
+    let name = request.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(refuse("name", "name the token in 1 to 100 characters"));
+    }
+    match (request.platform, request.tenants.is_empty()) {
+        (true, false) => return Err(refuse("tenants", "a platform token already reaches every tenant: name none")),
+        (false, true) => return Err(refuse("tenants", "name at least one tenant, or make a platform token")),
+        _ => {}
+    }
+    let expires_at = match request.expires_days {
+        Some(days) if !(1..=MAX_EXPIRES_DAYS).contains(&days) => {
+            return Err(refuse("expiresDays", format!("a token lives 1 to {MAX_EXPIRES_DAYS} days")))
+        }
+        Some(days) => Some(now_ms + i64::from(days) * 86_400_000),
+        None => None,
+    };
+    let mut tenant_ids = Vec::new();
+    for tenant in &request.tenants {
+        match db::tenant::by_name(db, tenant).await? {
+            Some(found) if !tenant_ids.contains(&found.id) => tenant_ids.push(found.id),
+            Some(_) => {}
+            None => {
+                return Err(refuse("tenants", format!("there is no tenant \"{tenant}\" (names are case-sensitive)")))
+            }
+        }
+    }
+    let secret = Secret::generate(TOKEN_PREFIX);
+    let new = NewApiToken {
+        name,
+        platform: request.platform,
+        tenant_ids: &tenant_ids,
+        read_only: request.read_only,
+        expires_at,
+        created_by: &by.label,
+    };
+    let id = db::api_token::create(db, &new, &secret.hash(), now_ms).await?;
+    let mut tenants = request.tenants.clone();
+    tenants.sort();
+    tenants.dedup();
+    let info = TokenInfo {
+        id,
+        name: name.to_owned(),
+        platform: request.platform,
+        tenants,
+        read_only: request.read_only,
+        created_at: rfc3339_ms(now_ms),
+        created_by: by.label.clone(),
+        expires_at: expires_at.map(rfc3339_ms),
+        last_used_at: None,
+        revoked_at: None,
+    };
+    let detail = json!({
+        "tokenId": info.id, "name": info.name, "platform": info.platform, "tenants": info.tenants,
+        "readOnly": info.read_only, "expiresAt": info.expires_at,
+    });
+    audit(db, now_ms, by, "api_token.create", detail).await;
+    Ok(CreatedToken { token: secret.expose().to_owned(), info })
+}
+
+/// Every token, newest first.
+pub async fn list(db: &Db) -> Result<Vec<TokenInfo>, sqlx::Error> {
+    Ok(db::api_token::list(db).await?.into_iter().map(info).collect())
+}
+
+/// Revokes a token by `by` (audited); `false` when no usable token has this id.
+pub async fn revoke(db: &Db, now_ms: i64, id: &str, by: &Actor) -> Result<bool, sqlx::Error> {
+    let revoked = db::api_token::revoke(db, id, now_ms).await?;
+    if revoked {
+        audit(db, now_ms, by, "api_token.revoke", json!({ "tokenId": id })).await;
+    }
+    Ok(revoked)
+}
+
+/// A stored token as lists show it.
+pub fn info(token: ApiToken) -> TokenInfo {
+    TokenInfo {
+        id: token.id,
+        name: token.name,
+        platform: token.platform,
+        tenants: token.tenants,
+        read_only: token.read_only,
+        created_at: rfc3339_ms(token.created_at),
+        created_by: token.created_by,
+        expires_at: token.expires_at.map(rfc3339_ms),
+        last_used_at: token.last_used_at.map(rfc3339_ms),
+        revoked_at: token.revoked_at.map(rfc3339_ms),
+    }
+}
+
+/// What a presented token may do, as the backend's rights checks read it: its scope is all it
+/// has (grants name people, not tokens).
+pub fn identity(token: &ApiToken) -> AdminIdentity {
+    let mut who = AdminIdentity::new(
+        format!("api-token:{}", token.id),
+        None,
+        Some(format!("API token \u{201c}{}\u{201d}", token.name)),
+        SignInMethod::ApiToken,
+    );
+    who.platform_admin = token.platform;
+    who.tenants = token.tenants.clone();
+    if token.read_only {
+        who.read_only = true;
+        who.read_only_tenants = token.tenants.clone();
+    }
+    who
+}
+
+/// Appends a platform audit entry; a failure is logged in full instead (the change stands).
+async fn audit(db: &Db, now_ms: i64, by: &Actor, action: &str, detail: serde_json::Value) {
+    let entry = NewAuditEntry {
+        tenant_id: None,
+        occurred_at: now_ms,
+        actor_subject: by.subject.clone(),
+        actor_label: by.label.clone(),
+        action: action.to_owned(),
+        detail,
+        client_addr: by.address.clone(),
+    };
+    if let Err(e) = db::audit::append(db, &entry).await {
+        tracing::error!(error = %e, actor = %by.subject, action, detail = %entry.detail, "could not write the audit trail");
+    }
+}
