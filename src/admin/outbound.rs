@@ -60,7 +60,10 @@ fn auth_of(form: &NewApplication) -> Result<Auth, AppError> {
                 .map_err(|e| AppError::InvalidField(fields::TOKEN_URL.into(), e.to_string()))?;
             Ok(Auth::OAuth { client_id: form.user.trim().to_owned(), token_url })
         }
-        other => Err(AppError::Invalid(format!("unknown authentication \"{other}\""))),
+        other => Err(AppError::InvalidField(
+            fields::AUTH.into(),
+            format!("unknown authentication \"{other}\": use bearer, basic or oauth"),
+        )),
     }
 }
 
@@ -175,7 +178,10 @@ impl OutboundBackend for Backend {
         let (kind, auth, secret) = match form.kind.as_str() {
             "webhook" => (Kind::Webhook, Auth::Signature, None),
             "scim" => (Kind::Scim, auth_of(&form)?, Some(Secret::given(form.secret.trim().to_owned()))),
-            other => return Err(AppError::Invalid(format!("unknown application kind \"{other}\""))),
+            other => {
+                let message = format!("unknown application kind \"{other}\": use scim or webhook");
+                return Err(AppError::InvalidField(fields::KIND.into(), message));
+            }
         };
         let new = manage::NewApplication {
             name: form.name,

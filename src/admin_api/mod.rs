@@ -12,6 +12,7 @@ mod integration;
 mod log;
 mod management;
 mod mappers;
+mod outbound;
 mod problem;
 mod token_routes;
 pub mod tokens;
@@ -41,7 +42,7 @@ pub const BASE: &str = "/admin/api/v1";
     info(
         title = "scimhub administration API",
         description = "Tenants, SCIM settings, credentials, mappers, users, groups, the provisioning \
-                       log, administrators, the audit trail and API tokens. Authenticate with an API \
+                       log, applications, alerts, administrators, the audit trail and API tokens. Authenticate with an API \
                        token (`scimhub api-token create`) as `Authorization: Bearer <token>`. Errors \
                        are RFC 9457 problem details."
     ),
@@ -79,6 +80,11 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(log::page))
         .routes(routes!(log::entry))
         .routes(routes!(log::export))
+        .routes(routes!(outbound::applications, outbound::add_application))
+        .routes(routes!(outbound::application_action))
+        .routes(routes!(outbound::save_mapping))
+        .routes(routes!(outbound::preview))
+        .routes(routes!(outbound::alerts, outbound::save_alerts, outbound::alerts_off))
         .routes(routes!(token_routes::list, token_routes::create))
         .routes(routes!(token_routes::revoke))
 }

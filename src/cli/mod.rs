@@ -3,6 +3,8 @@
 mod alerts;
 mod api_token;
 mod app;
+mod dashboard;
+mod local;
 mod manage;
 mod retry;
 mod seed;
@@ -71,6 +73,21 @@ enum Command {
     /// Tokens of the administration API (/admin/api/v1).
     #[command(subcommand)]
     ApiToken(api_token::ApiTokenCommand),
+    /// A tenant's attribute mappers: list, add, remove, Entra ID's defaults, export, import.
+    #[command(subcommand)]
+    Mapper(dashboard::MapperCommand),
+    /// A tenant's users: list, show, deactivate or delete by hand.
+    #[command(subcommand)]
+    User(dashboard::UserCommand),
+    /// A tenant's groups.
+    #[command(subcommand)]
+    Group(dashboard::GroupCommand),
+    /// A tenant's provisioning log.
+    #[command(subcommand)]
+    Log(dashboard::LogCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(dashboard::AuditCommand),
     /// Create a tenant filled with synthetic users and provisioning-log rows (benchmarks).
     Seed(seed::SeedArgs),
     /// Copy the database into a new file while the server runs (SQLite: VACUUM INTO, checked
@@ -159,6 +176,15 @@ enum TenantCommand {
         confirm: String,
         #[command(flatten)]
         database: DatabaseArgs,
+    },
+    /// Change a tenant's display name.
+    Rename {
+        /// The tenant's exact name.
+        tenant: String,
+        /// The new display name.
+        display_name: String,
+        #[command(flatten)]
+        local: local::LocalArgs,
     },
     /// Change a tenant's SCIM settings: profile, endpoint on/off, and how callers authenticate.
     Configure {
@@ -356,6 +382,14 @@ impl Cli {
             Command::App(command) => app::run(command).await,
             Command::Alerts(command) => alerts::run(command).await,
             Command::ApiToken(command) => api_token::run(command).await,
+            Command::Mapper(command) => dashboard::mapper(command).await,
+            Command::User(command) => dashboard::user(command).await,
+            Command::Group(command) => dashboard::group(command).await,
+            Command::Log(command) => dashboard::log(command).await,
+            Command::Audit(command) => dashboard::audit(command).await,
+            Command::Tenant(TenantCommand::Rename { tenant, display_name, local }) => {
+                dashboard::rename_tenant(&tenant, &display_name, &local).await
+            }
             Command::Seed(args) => seed::seed(&args).await,
             Command::Backup { to, database } => {
                 let backup = crate::db::backup::backup(&database.database_url, &to).await?;

@@ -142,6 +142,7 @@ async fn every_operation_answers_each_token_by_its_rights_and_refusals_change_no
     let mappers = json!([{ "name": "dept", "userAttribute": "department", "claim": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", "jsonType": "String" }]);
     let settings =
         call(&app, Some(&tokens.platform), Method::GET, "/tenants/acme/scim", None).await.body["settings"].clone();
+    let alerts = json!({ "rules": { "errorRatePercent": null, "errorWindowMinutes": 15, "errorMinRequests": 10, "silenceHours": 48, "expiryDays": 7, "outboundMinutes": null, "emailTo": [] }, "webhook": "keep" });
     let user_path: &'static str = Box::leak(format!("/tenants/acme/users/{user_id}").into_boxed_str());
     let deactivate_path: &'static str = Box::leak(format!("/tenants/acme/users/{user_id}/deactivate").into_boxed_str());
 
@@ -165,6 +166,9 @@ async fn every_operation_answers_each_token_by_its_rights_and_refusals_change_no
         op(Method::GET, "/audit/export?format=json", None, PlatformRead),
         op(Method::GET, "/platform", None, PlatformRead),
         op(Method::GET, "/api-tokens", None, PlatformRead),
+        op(Method::GET, "/tenants/acme/applications", None, TenantRead),
+        op(Method::GET, "/tenants/acme/alerts", None, TenantRead),
+        op(Method::PUT, "/tenants/acme/alerts", Some(alerts), TenantChange),
         op(Method::PUT, "/tenants/acme/scim/settings", Some(settings), TenantChange),
         op(Method::POST, "/tenants/acme/mappers/import?replace=true", Some(mappers), TenantChange),
         op(Method::POST, "/tenants/acme/mappers/entra-defaults", None, TenantChange),
@@ -352,6 +356,11 @@ async fn bad_input_is_a_problem_naming_the_field_and_changes_nothing() {
         (call(&app, Some(&token), Method::POST, "/api-tokens", Some(json!({ "name": "x", "tenants": ["Acme"] }))).await, StatusCode::BAD_REQUEST, Some("tenants")),
         (call(&app, Some(&token), Method::POST, "/api-tokens", Some(json!({ "name": "x", "platform": true, "expiresDays": 0 }))).await, StatusCode::BAD_REQUEST, Some("expiresDays")),
         (call(&app, Some(&token), Method::DELETE, "/tenants/acme?confirm=ACME", None).await, StatusCode::BAD_REQUEST, Some("confirm")),
+        (call(&app, Some(&token), Method::PUT, "/tenants/acme/alerts", Some(json!({ "rules": { "errorRatePercent": 500, "errorWindowMinutes": 15, "errorMinRequests": 10, "silenceHours": null, "expiryDays": null, "outboundMinutes": null, "emailTo": [] } }))).await, StatusCode::BAD_REQUEST, Some("rules.errorRatePercent")),
+        (call(&app, Some(&token), Method::POST, "/tenants/acme/applications", Some(json!({ "name": "x", "kind": "scim", "url": "not a url", "auth": "bearer", "secret": "s" }))).await, StatusCode::BAD_REQUEST, Some("url")),
+        (call(&app, Some(&token), Method::POST, "/tenants/acme/applications", Some(json!({ "name": "x", "kind": "scim", "url": "https://crm.test/scim" }))).await, StatusCode::BAD_REQUEST, Some("auth")),
+        (call(&app, Some(&token), Method::POST, "/tenants/acme/applications", Some(json!({ "name": "x", "kind": "ldap", "url": "https://crm.test/scim" }))).await, StatusCode::BAD_REQUEST, Some("kind")),
+        (call(&app, Some(&token), Method::POST, "/tenants/acme/applications/nope/launch", None).await, StatusCode::BAD_REQUEST, None),
         (call(&app, Some(&token), Method::GET, "/tenants/Acme", None).await, StatusCode::NOT_FOUND, None),
         (call(&app, Some(&token), Method::GET, "/no/such/thing", None).await, StatusCode::NOT_FOUND, None),
     ];

@@ -120,8 +120,50 @@ async fn the_openapi_document_describes_every_live_answer_and_every_operation_is
             Value::Null,
             "200",
         ),
-        // A refusal is documented too.
+        (
+            "post",
+            "/tenants/{tenant}/applications",
+            "/tenants/acme/applications".to_owned(),
+            json!({ "name": "hooks", "kind": "webhook", "url": "http://127.0.0.1:9/hook" }),
+            "201",
+        ),
+        (
+            "post",
+            "/tenants/{tenant}/applications",
+            "/tenants/acme/applications".to_owned(),
+            json!({ "name": "crm", "kind": "scim", "url": "http://127.0.0.1:9/scim/v2", "auth": "bearer", "secret": "s3cret-for-crm" }),
+            "201",
+        ),
+        (
+            "post",
+            "/tenants/{tenant}/applications/{name}/{action}",
+            "/tenants/acme/applications/hooks/pause".to_owned(),
+            Value::Null,
+            "200",
+        ),
+        (
+            "put",
+            "/tenants/{tenant}/applications/{name}/mapping",
+            "/tenants/acme/applications/crm/mapping".to_owned(),
+            json!({ "defaults": true }),
+            "200",
+        ),
+        (
+            "put",
+            "/tenants/{tenant}/alerts",
+            "/tenants/acme/alerts".to_owned(),
+            json!({ "rules": { "errorRatePercent": 20, "errorWindowMinutes": 15, "errorMinRequests": 10, "silenceHours": 24, "expiryDays": null, "outboundMinutes": null, "emailTo": [] } }),
+            "200",
+        ),
+        // Refusals are documented too.
         ("post", "/tenants", "/tenants".to_owned(), json!({ "name": "initech" }), "400"),
+        (
+            "put",
+            "/tenants/{tenant}/alerts",
+            "/tenants/acme/alerts".to_owned(),
+            json!({ "rules": { "errorRatePercent": 500, "errorWindowMinutes": 15, "errorMinRequests": 10, "silenceHours": null, "expiryDays": null, "outboundMinutes": null, "emailTo": [] } }),
+            "400",
+        ),
     ];
     for (method, template, path, body, status) in writes {
         let body = (!body.is_null()).then_some(body);
@@ -129,6 +171,9 @@ async fn the_openapi_document_describes_every_live_answer_and_every_operation_is
             call(&app, Some(&token), Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(), &path, body).await;
         assert_eq!(reply.status.as_str(), status, "{method} {path}: {:?}", reply.body);
         assert_documented(&doc, method, template, status, &reply.body);
+        if status == "400" {
+            assert!(reply.body["field"].is_string(), "{method} {path}: {:?}", reply.body);
+        }
     }
     let log_id = call(&app, Some(&token), Method::GET, "/tenants/acme/log", None).await.body["rows"][0]["id"].clone();
     let reads = [
@@ -149,6 +194,12 @@ async fn the_openapi_document_describes_every_live_answer_and_every_operation_is
         ("/audit", "/audit".to_owned()),
         ("/platform", "/platform".to_owned()),
         ("/api-tokens", "/api-tokens".to_owned()),
+        ("/tenants/{tenant}/applications", "/tenants/acme/applications".to_owned()),
+        (
+            "/tenants/{tenant}/applications/{name}/preview",
+            "/tenants/acme/applications/crm/preview?user=adele@acme.test".to_owned(),
+        ),
+        ("/tenants/{tenant}/alerts", "/tenants/acme/alerts".to_owned()),
     ];
     for (template, path) in reads {
         let reply = call(&app, Some(&token), Method::GET, &path, None).await;
@@ -174,7 +225,12 @@ async fn the_openapi_document_describes_every_live_answer_and_every_operation_is
     // answered "no such operation".
     let mut operations = 0;
     for (template, item) in doc["paths"].as_object().unwrap() {
-        let path = template.replace("{tenant}", "acme").replace("{kind}", "bearer").replace("{id}", "1");
+        let path = template
+            .replace("{tenant}", "acme")
+            .replace("{kind}", "bearer")
+            .replace("{id}", "1")
+            .replace("{name}", "hooks")
+            .replace("{action}", "test");
         for method in item.as_object().unwrap().keys() {
             let reply =
                 call(&app, None, Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(), &path, None).await;

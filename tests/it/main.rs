@@ -11,6 +11,7 @@ mod applications_panel;
 mod backup;
 mod bulk;
 mod caches;
+mod cli_parity;
 mod cli_under_load;
 mod connections;
 mod crash;

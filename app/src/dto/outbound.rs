@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize};
 pub mod application_fields {
     /// The application's name.
     pub const NAME: &str = "name";
+    /// `scim` or `webhook`.
+    pub const KIND: &str = "kind";
+    /// A SCIM application's authentication.
+    pub const AUTH: &str = "auth";
     /// The SCIM base URL or webhook URL.
     pub const URL: &str = "url";
     /// The Basic user or OAuth client id.
@@ -130,9 +134,9 @@ pub struct ApplicationsPanel {
 }
 
 /// An application as the form describes it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct NewApplication {
     /// Its name.
     pub name: String,
@@ -158,8 +162,27 @@ pub struct NewApplication {
     pub events: String,
 }
 
+/// Everything but the secret, which is write-only.
+impl std::fmt::Debug for NewApplication {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewApplication")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("url", &self.url)
+            .field("auth", &self.auth)
+            .field("user", &self.user)
+            .field("token_url", &self.token_url)
+            .field("secret", &"****")
+            .field("groups", &self.groups)
+            .field("push_groups", &self.push_groups)
+            .field("deactivate_on_delete", &self.deactivate_on_delete)
+            .field("events", &self.events)
+            .finish()
+    }
+}
+
 /// A connected application: its name and, for a webhook, the signing secret, shown once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AddedApplication {
@@ -167,6 +190,14 @@ pub struct AddedApplication {
     pub name: String,
     /// A webhook's signing secret (`whsec_…`), the only time it is sent.
     pub signing_secret: Option<String>,
+}
+
+/// The signing secret shows only in the answer, never in a log line.
+impl std::fmt::Debug for AddedApplication {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secret = self.signing_secret.as_ref().map(|_| "****");
+        f.debug_struct("AddedApplication").field("name", &self.name).field("signing_secret", &secret).finish()
+    }
 }
 
 /// What an administrator does to an application.

@@ -275,7 +275,7 @@ fn AddForm(tenant: Signal<String>, add: ServerAction<AddApplication>) -> impl In
                 </div>
             })}
             <form class="form" on:submit=submit>
-                <Field id="application-kind" label="Kind">
+                <Field id="application-kind" label="Kind" error=refused(fields::KIND)>
                     <select on:change=move |ev| form.update(|f| f.kind = event_target_value(&ev))>
                         <option value="scim" selected=scim>"SCIM 2.0 application"</option>
                         <option value="webhook" selected=move || !scim()>"Webhook"</option>
@@ -297,7 +297,7 @@ fn AddForm(tenant: Signal<String>, add: ServerAction<AddApplication>) -> impl In
                         <input type="text" autocomplete="off" spellcheck="false" prop:value=events on:input=set_events/>
                     </Field>
                 }>
-                    <Field id="application-auth" label="Authentication">
+                    <Field id="application-auth" label="Authentication" error=refused(fields::AUTH)>
                         <select on:change=move |ev| form.update(|f| f.auth = event_target_value(&ev))>
                             {AUTH_CHOICES.into_iter().map(|(value, label)| view! {
                                 <option value=value selected=move || auth() == value>{label}</option>
