@@ -11,6 +11,8 @@
 # into its own memory (anonymous) and file-backed pages (the binary and its libraries).
 # BENCH_ATTACH=webhook measures with one outbound application attached: a webhook to a fast
 # local receiver (the ceiling's POST /hooks), so every change also enqueues and delivers an event.
+# BENCH_REPLICAS=2 (postgres only) runs two server processes on the one database and drives each
+# with its own wrk (half the threads and connections each); the figures are summed.
 # First it measures the machine's ceiling, a bare axum handler (scripts/bench/ceiling), with the
 # same wrk settings: the goals were set where that ceiling is about 72,000 requests/s.
 set -euo pipefail
@@ -23,6 +25,11 @@ target_users=${BENCH_USERS:-100000}
 cycle_duration=${BENCH_CYCLE_DURATION:-120s}
 port=${BENCH_PORT:-3400}
 base="http://127.0.0.1:$port"
+replicas=${BENCH_REPLICAS:-1}
+if [ "$replicas" != 1 ] && { [ "$replicas" != 2 ] || [ "$backend" != postgres ]; }; then
+  echo "BENCH_REPLICAS=2 needs the postgres backend" >&2
+  exit 2
+fi
 
 # shellcheck source=scripts/bench/prepare.sh
 . scripts/bench/prepare.sh
@@ -48,8 +55,14 @@ export BENCH_TOKEN=$("$bin" secret rotate bench 2>/dev/null | tail -n 1)
 export BENCH_BASE_PATH=/realms/bench/scim/v2
 RUST_LOG=warn "$bin" serve --listen "127.0.0.1:$port" --public-url "$base" >"$work/server.log" 2>&1 &
 server=$!
-trap 'kill $server ${sink:-} 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
+second=
+if [ "$replicas" = 2 ]; then
+  RUST_LOG=warn "$bin" serve --listen "127.0.0.1:$((port + 2))" --public-url "$base" >"$work/server2.log" 2>&1 &
+  second=$!
+fi
+trap 'kill $server $second ${sink:-} 2>/dev/null; wait $server $second 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 50); do curl -fs "$base/healthz" >/dev/null && break; sleep 0.2; done
+for _ in $(seq 1 50); do [ -z "$second" ] || curl -fs "http://127.0.0.1:$((port + 2))/healthz" >/dev/null && break; sleep 0.2; done
 
 peak_rss=0 peak_anon=0 peak_file=0
 count_users() {
@@ -64,7 +77,17 @@ run() {
       awk '/^(VmRSS|RssAnon|RssFile):/ { printf "%s ", $2 } END { print "" }' "/proc/$server/status"; sleep 0.5
     done ) >"$work/rss-$name" &
   local sampler=$!
-  wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "scripts/bench/$script" "$base" | tee "$work/$name.txt"
+  if [ "$replicas" = 1 ]; then
+    wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "scripts/bench/$script" "$base" | tee "$work/$name.txt"
+  else
+    # One wrk per replica, side by side; then their requests per second summed.
+    BENCH_PREFIX=a wrk -t$((threads / 2)) -c$((connections / 2)) -d"$duration" --latency -s "scripts/bench/$script" "$base" >"$work/$name-a.txt" &
+    local first=$!
+    BENCH_PREFIX=b wrk -t$((threads / 2)) -c$((connections / 2)) -d"$duration" --latency -s "scripts/bench/$script" "http://127.0.0.1:$((port + 2))" >"$work/$name-b.txt" || true
+    wait $first || true
+    cat "$work/$name-a.txt" "$work/$name-b.txt" | tee "$work/$name.txt"
+    awk '/Requests\/sec/ { sum += $2 } END { printf "Requests/sec, both replicas: %.2f\n", sum }' "$work/$name.txt"
+  fi
   kill $sampler 2>/dev/null || true
   local r a f
   r=$(awk '{ print $1 }' "$work/rss-$name" | sort -n | tail -n 1)

@@ -8,11 +8,12 @@ use http::request::Parts;
 use leptos::prelude::use_context;
 
 use crate::dto::{
-    ActionReport, AddedApplication, AdminIdentity, AlertPanel, AlertRules, AlertsSaved, ApplicationAction,
-    ApplicationsPanel, AuditPage, ChartRange, Checklist, CredentialChoice, DirectoryQuery, DirectoryReset, GroupDetail,
-    GroupPage, LogChart, LogEntryDetail, LogPage, LogQuery, LogRetention, MapperPanel, MapperRow, MemberPage,
-    NewApplication, NewSecret, PageAt, PlatformOverview, SavedMapping, ScimIntegration, ScimSettings, SecretKind,
-    TenantAdmins, TenantOverview, TenantPage, TenantSummary, UserDetail, UserPage, WebhookEdit,
+    ActionReport, AddedApplication, AdminIdentity, AlertPanel, AlertRules, AlertsSaved, ApiTokenRow, ApplicationAction,
+    ApplicationsPanel, AuditPage, ChartRange, Checklist, CreatedApiToken, CredentialChoice, DirectoryQuery,
+    DirectoryReset, GroupDetail, GroupPage, LogChart, LogEntryDetail, LogPage, LogQuery, LogRetention, MapperPanel,
+    MapperRow, MemberPage, NewApiToken, NewApplication, NewSecret, PageAt, PlatformOverview, SavedMapping,
+    ScimIntegration, ScimSettings, SecretKind, TenantAdmins, TenantOverview, TenantPage, TenantSummary, UserDetail,
+    UserPage, WebhookEdit,
 };
 use crate::error::AppError;
 use scim::mapping::MapperSpec;
@@ -29,6 +30,7 @@ pub trait AdminBackend:
     + OperationsBackend
     + OutboundBackend
     + AlertsBackend
+    + ApiTokensBackend
     + Send
     + Sync
     + 'static
@@ -411,6 +413,24 @@ pub trait AlertsBackend: Send + Sync {
         address: Option<String>,
         tenant: &str,
     ) -> Result<AlertPanel, AppError>;
+}
+
+/// Tokens of the administration API: platform administration (a read-only platform
+/// administrator may list them). Refused input is `AppError::InvalidField` with a name from
+/// [`crate::dto::api_token_fields`].
+#[async_trait::async_trait]
+pub trait ApiTokensBackend: Send + Sync {
+    /// Every token, newest first (never the tokens themselves).
+    async fn api_tokens(&self, admin: &AdminIdentity) -> Result<Vec<ApiTokenRow>, AppError>;
+    /// Makes a token (audited); the answer is the only time the token is sent.
+    async fn create_api_token(
+        &self,
+        admin: &AdminIdentity,
+        address: Option<String>,
+        request: NewApiToken,
+    ) -> Result<CreatedApiToken, AppError>;
+    /// Revokes a token at once (audited); `NotFound` unless it is usable.
+    async fn revoke_api_token(&self, admin: &AdminIdentity, address: Option<String>, id: &str) -> Result<(), AppError>;
 }
 
 /// How the backend is stored in Leptos context.

@@ -14,6 +14,7 @@ use leptos_router::{lazy_route, LazyRoute};
 
 use crate::pages::{
     admins::AdminsPage,
+    api_tokens::ApiTokensPage,
     applications::ApplicationsPage,
     audit::{PlatformAuditPage, TenantAuditPage},
     group_detail::GroupDetailPage,
@@ -60,4 +61,5 @@ lazy_page! {
     TenantAuditRoute => TenantAuditPage,
     SettingsRoute => TenantSettingsPage,
     PlatformAuditRoute => PlatformAuditPage,
+    ApiTokensRoute => ApiTokensPage,
 }

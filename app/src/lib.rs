@@ -85,6 +85,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("settings") view={Lazy::<SettingsRoute>::new()}/>
                     </ParentRoute>
                     <Route path=path!("/audit") view={Lazy::<PlatformAuditRoute>::new()}/>
+                    <Route path=path!("/api-tokens") view={Lazy::<ApiTokensRoute>::new()}/>
                 </Routes>
             </main>
         </Router>

@@ -89,6 +89,7 @@ test('every page fits 390, 768, 1366 and 1920 px, its main action takes a tap, t
     { name: 'tenant audit', path: `${base}/audit`, main: (p) => p.getByRole('link', { name: 'Export CSV' }) },
     { name: 'settings', path: `${base}/settings`, main: button('Rename') },
     { name: 'platform audit', path: '/audit', main: (p) => p.getByRole('link', { name: 'Export CSV' }) },
+    { name: 'api tokens', path: '/api-tokens', main: button('Make the token') },
   ];
 
   // Signed out: the sign-in page.

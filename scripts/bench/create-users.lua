@@ -5,7 +5,8 @@ local token = os.getenv("BENCH_TOKEN")
 local path = os.getenv("BENCH_BASE_PATH") .. "/Users"
 
 function setup(thread)
-  thread:set("prefix", tostring(math.random(1, 1000000000)))
+  -- BENCH_PREFIX tells apart wrk processes run side by side (their random sequences are alike).
+  thread:set("prefix", (os.getenv("BENCH_PREFIX") or "") .. tostring(math.random(1, 1000000000)))
 end
 
 function init(args)

@@ -43,7 +43,7 @@ fn grant_row(g: &Grant) -> GrantRow {
 
 impl Backend {
     /// Platform administrators only: anyone else is `Forbidden`.
-    fn require_platform(admin: &AdminIdentity) -> Result<(), AppError> {
+    pub(crate) fn require_platform(admin: &AdminIdentity) -> Result<(), AppError> {
         if admin.platform_admin {
             Ok(())
         } else {

@@ -5,6 +5,7 @@
 //! are decided afresh on every request (`crate::rights`).
 
 mod alerts;
+mod api_tokens;
 mod audit_text;
 mod directory;
 pub mod export;

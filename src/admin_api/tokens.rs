@@ -2,13 +2,12 @@
 //! revoking, and what a presented token may do. The CLI (`scimhub api-token`) and the API's
 //! own `/api-tokens` share these; each change lands in the platform audit trail.
 
-use app::dto::{AdminIdentity, SignInMethod};
-use serde::{Deserialize, Serialize};
+use app::dto::api_token_fields as fields;
+use app::dto::{AdminIdentity, ApiTokenRow, CreatedApiToken, NewApiToken, SignInMethod, MAX_TOKEN_DAYS};
 use serde_json::json;
-use utoipa::ToSchema;
 
 use crate::clock::rfc3339_ms;
-use crate::db::api_token::{ApiToken, NewApiToken};
+use crate::db::api_token::{ApiToken, TokenRecord};
 use crate::db::audit::NewAuditEntry;
 use crate::db::{self, Db};
 use crate::secret::Secret;
@@ -16,71 +15,11 @@ use crate::secret::Secret;
 /// The prefix of every API token, so that secret scanners recognise one.
 pub const TOKEN_PREFIX: &str = "scimhub_api_";
 
-/// The longest a token may live, in days.
-pub const MAX_EXPIRES_DAYS: u32 = 3650;
-
-/// What a new token is to be.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct TokenRequest {
-    /// What it is for (1 to 100 characters), e.g. the pipeline that uses it.
-    pub name: String,
-    /// Every tenant and platform administration (tenants, administrators, tokens).
-    #[serde(default)]
-    pub platform: bool,
-    /// The tenants (exact names) it may use, when not `platform`.
-    #[serde(default)]
-    pub tenants: Vec<String>,
-    /// It may look, never change.
-    #[serde(default)]
-    pub read_only: bool,
-    /// Days until it stops working (1 to 3650); never, without.
-    #[serde(default)]
-    pub expires_days: Option<u32>,
-}
-
-/// A token as lists show it: never the token itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct TokenInfo {
-    /// Its id (to revoke it).
-    pub id: String,
-    /// What it is for.
-    pub name: String,
-    /// Every tenant and platform administration.
-    pub platform: bool,
-    /// The tenants it may use, when not `platform`.
-    pub tenants: Vec<String>,
-    /// It may look, never change.
-    pub read_only: bool,
-    /// When it was made (RFC 3339).
-    pub created_at: String,
-    /// Who made it.
-    pub created_by: String,
-    /// When it stops working (RFC 3339), if ever.
-    pub expires_at: Option<String>,
-    /// When it was last used (RFC 3339, to the minute), if ever.
-    pub last_used_at: Option<String>,
-    /// When it was revoked (RFC 3339), if it was.
-    pub revoked_at: Option<String>,
-}
-
-/// A token just made: the only time the token is sent.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct CreatedToken {
-    /// The token, for `Authorization: Bearer …`. Shown this once; only its hash is kept.
-    pub token: String,
-    /// What was stored.
-    #[serde(flatten)]
-    pub info: TokenInfo,
-}
-
 /// Why a token cannot be made: the request's field and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
 pub struct Refusal {
-    /// The refused field (`name`, `tenants`, `expiresDays`, `platform`).
+    /// The refused field (a name from `app::dto::api_token_fields`).
     pub field: &'static str,
     /// Why.
     pub message: String,
@@ -120,19 +59,21 @@ fn refuse(field: &'static str, message: impl Into<String>) -> TokenError {
 }
 
 /// Makes a token as `request` says, by `created_by` (audited); the answer carries the token.
-pub async fn create(db: &Db, now_ms: i64, request: &TokenRequest, by: &Actor) -> Result<CreatedToken, TokenError> {
+pub async fn create(db: &Db, now_ms: i64, request: &NewApiToken, by: &Actor) -> Result<CreatedApiToken, TokenError> {
     let name = request.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(refuse("name", "name the token in 1 to 100 characters"));
+        return Err(refuse(fields::NAME, "name the token in 1 to 100 characters"));
     }
     match (request.platform, request.tenants.is_empty()) {
-        (true, false) => return Err(refuse("tenants", "a platform token already reaches every tenant: name none")),
-        (false, true) => return Err(refuse("tenants", "name at least one tenant, or make a platform token")),
+        (true, false) => {
+            return Err(refuse(fields::TENANTS, "a platform token already reaches every tenant: name none"))
+        }
+        (false, true) => return Err(refuse(fields::TENANTS, "name at least one tenant, or make a platform token")),
         _ => {}
     }
     let expires_at = match request.expires_days {
-        Some(days) if !(1..=MAX_EXPIRES_DAYS).contains(&days) => {
-            return Err(refuse("expiresDays", format!("a token lives 1 to {MAX_EXPIRES_DAYS} days")))
+        Some(days) if !(1..=MAX_TOKEN_DAYS).contains(&days) => {
+            return Err(refuse(fields::EXPIRES_DAYS, format!("a token lives 1 to {MAX_TOKEN_DAYS} days")))
         }
         Some(days) => Some(now_ms + i64::from(days) * 86_400_000),
         None => None,
@@ -148,7 +89,7 @@ pub async fn create(db: &Db, now_ms: i64, request: &TokenRequest, by: &Actor) ->
         }
     }
     let secret = Secret::generate(TOKEN_PREFIX);
-    let new = NewApiToken {
+    let new = TokenRecord {
         name,
         platform: request.platform,
         tenant_ids: &tenant_ids,
@@ -160,7 +101,7 @@ pub async fn create(db: &Db, now_ms: i64, request: &TokenRequest, by: &Actor) ->
     let mut tenants = request.tenants.clone();
     tenants.sort();
     tenants.dedup();
-    let info = TokenInfo {
+    let row = ApiTokenRow {
         id,
         name: name.to_owned(),
         platform: request.platform,
@@ -173,16 +114,16 @@ pub async fn create(db: &Db, now_ms: i64, request: &TokenRequest, by: &Actor) ->
         revoked_at: None,
     };
     let detail = json!({
-        "tokenId": info.id, "name": info.name, "platform": info.platform, "tenants": info.tenants,
-        "readOnly": info.read_only, "expiresAt": info.expires_at,
+        "tokenId": row.id, "name": row.name, "platform": row.platform, "tenants": row.tenants,
+        "readOnly": row.read_only, "expiresAt": row.expires_at,
     });
     audit(db, now_ms, by, "api_token.create", detail).await;
-    Ok(CreatedToken { token: secret.expose().to_owned(), info })
+    Ok(CreatedApiToken { token: secret.expose().to_owned(), row })
 }
 
 /// Every token, newest first.
-pub async fn list(db: &Db) -> Result<Vec<TokenInfo>, sqlx::Error> {
-    Ok(db::api_token::list(db).await?.into_iter().map(info).collect())
+pub async fn list(db: &Db) -> Result<Vec<ApiTokenRow>, sqlx::Error> {
+    Ok(db::api_token::list(db).await?.into_iter().map(row).collect())
 }
 
 /// Revokes a token by `by` (audited); `false` when no usable token has this id.
@@ -195,8 +136,8 @@ pub async fn revoke(db: &Db, now_ms: i64, id: &str, by: &Actor) -> Result<bool, 
 }
 
 /// A stored token as lists show it.
-pub fn info(token: ApiToken) -> TokenInfo {
-    TokenInfo {
+fn row(token: ApiToken) -> ApiTokenRow {
+    ApiTokenRow {
         id: token.id,
         name: token.name,
         platform: token.platform,

@@ -6,7 +6,9 @@ use anyhow::bail;
 
 use super::manage::operator;
 use super::open;
-use crate::admin_api::tokens::{self, Actor, TokenError, TokenInfo, TokenRequest};
+use app::dto::NewApiToken;
+
+use crate::admin_api::tokens::{self, Actor, TokenError};
 use crate::clock::{Clock, SystemClock};
 use crate::config::DatabaseArgs;
 
@@ -61,7 +63,7 @@ pub async fn run(command: ApiTokenCommand) -> anyhow::Result<()> {
     match command {
         ApiTokenCommand::Create(args) => {
             let db = open(&args.database).await?;
-            let request = TokenRequest {
+            let request = NewApiToken {
                 name: args.name,
                 platform: args.platform,
                 tenants: args.tenants,
@@ -73,7 +75,7 @@ pub async fn run(command: ApiTokenCommand) -> anyhow::Result<()> {
                 Err(TokenError::Refused(refusal)) => bail!("--{}: {}", flag(refusal.field), refusal.message),
                 Err(TokenError::Db(e)) => return Err(e.into()),
             };
-            println!("Made API token {} ({}): {}.", made.info.id, made.info.name, scope(&made.info));
+            println!("Made API token {} ({}): {}.", made.row.id, made.row.name, made.row.scope());
             println!("It is shown this once; only its hash is kept. Send it as Authorization: Bearer <token>.");
             println!("{}", made.token);
             Ok(())
@@ -95,7 +97,7 @@ pub async fn run(command: ApiTokenCommand) -> anyhow::Result<()> {
                     (None, None) => "no expiry".to_owned(),
                 };
                 let used = t.last_used_at.as_deref().unwrap_or("never");
-                println!("{}  {}  {}  {state}  last used {used}  by {}", t.id, t.name, scope(t), t.created_by);
+                println!("{}  {}  {}  {state}  last used {used}  by {}", t.id, t.name, t.scope(), t.created_by);
             }
             Ok(())
         }
@@ -116,15 +118,5 @@ fn flag(field: &str) -> &str {
         "tenants" => "tenant",
         "expiresDays" => "expires-days",
         other => other,
-    }
-}
-
-/// The scope in words.
-fn scope(t: &TokenInfo) -> String {
-    let reach = if t.platform { "platform".to_owned() } else { format!("tenants {}", t.tenants.join(", ")) };
-    if t.read_only {
-        format!("{reach}, read-only")
-    } else {
-        reach
     }
 }

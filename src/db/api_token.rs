@@ -41,7 +41,7 @@ pub struct ApiToken {
 
 /// A token to store.
 #[derive(Debug, Clone)]
-pub struct NewApiToken<'a> {
+pub struct TokenRecord<'a> {
     /// What it is for.
     pub name: &'a str,
     /// Every tenant and platform administration (then `tenant_ids` is empty).
@@ -75,7 +75,7 @@ fn from_row(row: &AnyRow, tenants: Vec<String>) -> Result<ApiToken, sqlx::Error>
 }
 
 /// Stores a token with its hash and scope, in one transaction; returns its id.
-pub async fn create(db: &Db, token: &NewApiToken<'_>, hash: &SecretHash, now_ms: i64) -> Result<String, sqlx::Error> {
+pub async fn create(db: &Db, token: &TokenRecord<'_>, hash: &SecretHash, now_ms: i64) -> Result<String, sqlx::Error> {
     let id = uuid::Uuid::new_v4().to_string();
     let mut tx = super::begin_write(db.writer()).await?;
     sqlx::query(

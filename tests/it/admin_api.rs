@@ -1,9 +1,10 @@
 //! The administration API (`/admin/api/v1`) in-process: tokens and their rights on every
 //! operation, strict input answered with problem JSON, and nothing changed by a refusal.
 
+use app::dto::NewApiToken as TokenRequest;
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
-use scimhub::admin_api::tokens::{self, Actor, TokenRequest};
+use scimhub::admin_api::tokens::{self, Actor};
 use scimhub::tenant::Profile;
 use serde_json::{json, Value};
 

@@ -9,6 +9,7 @@ use crate::dto::{
 use crate::error::AppError;
 
 mod alerts;
+mod api_tokens;
 mod directory;
 mod log;
 mod management;
@@ -17,6 +18,7 @@ mod operations;
 mod outbound;
 
 pub use alerts::*;
+pub use api_tokens::*;
 pub use directory::*;
 pub use log::*;
 pub use management::*;

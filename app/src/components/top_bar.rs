@@ -42,7 +42,7 @@ pub fn TopBar() -> impl IntoView {
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         admin.await.ok().flatten().map(|a| view! {
-                            {a.platform_admin.then(|| view! { <a href="/audit">"Audit trail"</a> })}
+                            {a.platform_admin.then(|| view! { <a href="/audit">"Audit trail"</a> <a href="/api-tokens">"API tokens"</a> })}
                             <span class="admin" data-testid="admin-label">{a.label()}</span>
                             <form method="post" action="/auth/logout">
                                 <button type="submit" class="secondary">"Sign out"</button>

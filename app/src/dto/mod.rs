@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 mod alerts;
+mod api_tokens;
 mod directory;
 mod log;
 mod management;
@@ -13,6 +14,7 @@ mod operations;
 mod outbound;
 
 pub use alerts::*;
+pub use api_tokens::*;
 pub use directory::*;
 pub use log::*;
 pub use management::*;

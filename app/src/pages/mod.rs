@@ -2,6 +2,7 @@
 
 pub mod admins;
 pub mod alert_settings;
+pub mod api_tokens;
 pub mod applications;
 pub mod audit;
 pub mod group_detail;
