@@ -13,7 +13,7 @@ use utoipa::IntoParams;
 
 use super::auth::Caller;
 use super::input::Params;
-use super::problem::Problem;
+use super::problem::{Problem, Refusals};
 use super::At;
 
 const TENANT: &str = "The tenant's exact name";
@@ -85,7 +85,7 @@ fn checked<T>(page: ListPage<T>) -> Result<Json<ListPage<T>>, Problem> {
 /// A page of the tenant's users.
 #[utoipa::path(get, path = "/tenants/{tenant}/users", tag = "directory",
     params(("tenant" = String, Path, description = TENANT), ListParams),
-    responses((status = 200, body = ListPage<UserRow>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ListPage<UserRow>), Refusals))]
 pub async fn users(
     caller: Caller,
     At(tenant): At<String>,
@@ -98,7 +98,7 @@ pub async fn users(
 /// One user: the SCIM resource, the attributes its mappers derived, its groups and history.
 #[utoipa::path(get, path = "/tenants/{tenant}/users/{id}", tag = "directory",
     params(("tenant" = String, Path, description = TENANT), ("id" = String, Path, description = "The user's SCIM id")),
-    responses((status = 200, body = UserDetail), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = UserDetail), Refusals))]
 pub async fn user(caller: Caller, At((tenant, id)): At<(String, String)>) -> Result<Json<UserDetail>, Problem> {
     Ok(Json(caller.backend.user_detail(&caller.admin, &tenant, &id).await?))
 }
@@ -106,7 +106,7 @@ pub async fn user(caller: Caller, At((tenant, id)): At<(String, String)>) -> Res
 /// Deactivates a user (`active` false), as the identity provider would.
 #[utoipa::path(post, path = "/tenants/{tenant}/users/{id}/deactivate", tag = "directory",
     params(("tenant" = String, Path, description = TENANT), ("id" = String, Path, description = "The user's SCIM id")),
-    responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204), Refusals))]
 pub async fn deactivate_user(caller: Caller, At((tenant, id)): At<(String, String)>) -> Result<StatusCode, Problem> {
     caller.backend.deactivate_user(&caller.admin, caller.address, &tenant, &id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -115,7 +115,7 @@ pub async fn deactivate_user(caller: Caller, At((tenant, id)): At<(String, Strin
 /// Deletes a user, as the identity provider would.
 #[utoipa::path(delete, path = "/tenants/{tenant}/users/{id}", tag = "directory",
     params(("tenant" = String, Path, description = TENANT), ("id" = String, Path, description = "The user's SCIM id")),
-    responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204), Refusals))]
 pub async fn delete_user(caller: Caller, At((tenant, id)): At<(String, String)>) -> Result<StatusCode, Problem> {
     caller.backend.delete_user(&caller.admin, caller.address, &tenant, &id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -124,7 +124,7 @@ pub async fn delete_user(caller: Caller, At((tenant, id)): At<(String, String)>)
 /// A page of the tenant's groups (`status` does not apply).
 #[utoipa::path(get, path = "/tenants/{tenant}/groups", tag = "directory",
     params(("tenant" = String, Path, description = TENANT), ListParams),
-    responses((status = 200, body = ListPage<GroupRow>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ListPage<GroupRow>), Refusals))]
 pub async fn groups(
     caller: Caller,
     At(tenant): At<String>,
@@ -137,7 +137,7 @@ pub async fn groups(
 /// One group: its facts, SCIM resource and provisioning history.
 #[utoipa::path(get, path = "/tenants/{tenant}/groups/{id}", tag = "directory",
     params(("tenant" = String, Path, description = TENANT), ("id" = String, Path, description = "The group's SCIM id")),
-    responses((status = 200, body = GroupDetail), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = GroupDetail), Refusals))]
 pub async fn group(caller: Caller, At((tenant, id)): At<(String, String)>) -> Result<Json<GroupDetail>, Problem> {
     Ok(Json(caller.backend.group_detail(&caller.admin, &tenant, &id).await?))
 }
@@ -157,7 +157,7 @@ pub struct MemberParams {
 /// A page of a group's members, in id order.
 #[utoipa::path(get, path = "/tenants/{tenant}/groups/{id}/members", tag = "directory",
     params(("tenant" = String, Path, description = TENANT), ("id" = String, Path, description = "The group's SCIM id"), MemberParams),
-    responses((status = 200, body = MemberPage), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = MemberPage), Refusals))]
 pub async fn members(
     caller: Caller,
     At((tenant, id)): At<(String, String)>,

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::auth::Caller;
 use super::input::Body;
-use super::problem::Problem;
+use super::problem::{Problem, Refusals};
 use super::{created, At};
 
 /// A rotation's options.
@@ -53,7 +53,7 @@ const KIND: &str = "`bearer` (the SCIM secret token) or `clientSecret` (the OAut
 
 /// The SCIM integration: settings, Tenant URL, token endpoint, credentials, recent audit.
 #[utoipa::path(get, path = "/tenants/{tenant}/scim", tag = "scim", params(("tenant" = String, Path, description = TENANT)),
-    responses((status = 200, body = ScimIntegration), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ScimIntegration), Refusals))]
 pub async fn scim(caller: Caller, At(tenant): At<String>) -> Result<Json<ScimIntegration>, Problem> {
     Ok(Json(caller.backend.scim_integration(&caller.admin, &tenant).await?))
 }
@@ -61,7 +61,7 @@ pub async fn scim(caller: Caller, At(tenant): At<String>) -> Result<Json<ScimInt
 /// Replaces the SCIM settings (all or nothing: a refused field changes nothing).
 #[utoipa::path(put, path = "/tenants/{tenant}/scim/settings", tag = "scim", request_body = ScimSettings,
     params(("tenant" = String, Path, description = TENANT)),
-    responses((status = 200, body = ScimSettings), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ScimSettings), Refusals))]
 pub async fn save_settings(
     caller: Caller,
     At(tenant): At<String>,
@@ -74,7 +74,7 @@ pub async fn save_settings(
 /// Generates a new secret; the answer is the only time it is sent.
 #[utoipa::path(post, path = "/tenants/{tenant}/secrets/{kind}", tag = "scim", request_body = Rotation,
     params(("tenant" = String, Path, description = TENANT), ("kind" = SecretKind, Path, description = KIND)),
-    responses((status = 201, body = NewSecret), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = NewSecret), Refusals))]
 pub async fn rotate_secret(
     caller: Caller,
     At((tenant, kind)): At<(String, SecretKind)>,
@@ -90,7 +90,7 @@ pub async fn rotate_secret(
 /// Revokes every usable secret of this kind at once, those in a grace period too.
 #[utoipa::path(delete, path = "/tenants/{tenant}/secrets/{kind}", tag = "scim",
     params(("tenant" = String, Path, description = TENANT), ("kind" = SecretKind, Path, description = KIND)),
-    responses((status = 200, body = Revoked), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Revoked), Refusals))]
 pub async fn revoke_secrets(
     caller: Caller,
     At((tenant, kind)): At<(String, SecretKind)>,
@@ -102,7 +102,7 @@ pub async fn revoke_secrets(
 /// Ends a superseded secret's grace period now.
 #[utoipa::path(delete, path = "/tenants/{tenant}/credentials/{id}/grace", tag = "scim",
     params(("tenant" = String, Path, description = TENANT), ("id" = String, Path, description = "The credential's id")),
-    responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204), Refusals))]
 pub async fn end_grace(caller: Caller, At((tenant, id)): At<(String, String)>) -> Result<StatusCode, Problem> {
     caller.backend.end_grace(&caller.admin, caller.address, &tenant, &id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -110,7 +110,7 @@ pub async fn end_grace(caller: Caller, At((tenant, id)): At<(String, String)>) -
 
 /// The provisioning log's retention, and how many rows it removes now.
 #[utoipa::path(get, path = "/tenants/{tenant}/log-retention", tag = "log", params(("tenant" = String, Path, description = TENANT)),
-    responses((status = 200, body = LogRetention), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = LogRetention), Refusals))]
 pub async fn retention(caller: Caller, At(tenant): At<String>) -> Result<Json<LogRetention>, Problem> {
     Ok(Json(caller.backend.log_retention(&caller.admin, &tenant).await?))
 }
@@ -118,7 +118,7 @@ pub async fn retention(caller: Caller, At(tenant): At<String>) -> Result<Json<Lo
 /// Sets the provisioning log's retention.
 #[utoipa::path(put, path = "/tenants/{tenant}/log-retention", tag = "log", request_body = RetentionChange,
     params(("tenant" = String, Path, description = TENANT)),
-    responses((status = 200, body = LogRetention), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = LogRetention), Refusals))]
 pub async fn save_retention(
     caller: Caller,
     At(tenant): At<String>,
@@ -131,7 +131,7 @@ pub async fn save_retention(
 /// Deletes every user and group of the tenant (settings, credentials and logs stay).
 #[utoipa::path(post, path = "/tenants/{tenant}/reset", tag = "scim", request_body = ResetConfirmation,
     params(("tenant" = String, Path, description = TENANT)),
-    responses((status = 200, body = DirectoryReset), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = DirectoryReset), Refusals))]
 pub async fn reset_directory(
     caller: Caller,
     At(tenant): At<String>,

@@ -10,7 +10,7 @@ use utoipa::IntoParams;
 use super::auth::Caller;
 use super::input::Params;
 use super::management::format_refused;
-use super::problem::Problem;
+use super::problem::{Problem, Refusals};
 use super::At;
 
 const TENANT: &str = "The tenant's exact name";
@@ -75,7 +75,7 @@ impl LogParams {
 
 /// A page of the tenant's provisioning log, newest first.
 #[utoipa::path(get, path = "/tenants/{tenant}/log", tag = "log", params(("tenant" = String, Path, description = TENANT), LogParams),
-    responses((status = 200, body = LogPage), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = LogPage), Refusals))]
 pub async fn page(
     caller: Caller,
     At(tenant): At<String>,
@@ -90,15 +90,14 @@ pub async fn page(
 /// One row of the log, with its redacted request and response bodies.
 #[utoipa::path(get, path = "/tenants/{tenant}/log/{id}", tag = "log",
     params(("tenant" = String, Path, description = TENANT), ("id" = i64, Path, description = "The row's id")),
-    responses((status = 200, body = LogEntryDetail), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = LogEntryDetail), Refusals))]
 pub async fn entry(caller: Caller, At((tenant, id)): At<(String, i64)>) -> Result<Json<LogEntryDetail>, Problem> {
     Ok(Json(caller.backend.log_entry(&caller.admin, &tenant, id).await?))
 }
 
 /// The filtered log as CSV or one JSON array, streamed (as many rows as match).
 #[utoipa::path(get, path = "/tenants/{tenant}/log/export", tag = "log", params(("tenant" = String, Path, description = TENANT), LogParams),
-    responses((status = 200, description = "CSV (text/csv) or a JSON array of log rows"),
-        (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "CSV (text/csv) or a JSON array of log rows"), Refusals))]
 pub async fn export(caller: Caller, At(tenant): At<String>, Params(p): Params<LogParams>) -> Result<Response, Problem> {
     if p.before.is_some() || p.after.is_some() {
         return Err(Problem::field("before", "a download holds every matching row: no before or after"));

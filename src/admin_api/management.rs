@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Caller;
 use super::input::{Body, Params};
-use super::problem::Problem;
+use super::problem::{Problem, Refusals};
 use super::{created, At};
 
 /// A page of tenants.
@@ -118,14 +118,14 @@ pub struct AuditExport {
 
 /// Lists the tenants this token may see.
 #[utoipa::path(get, path = "/tenants", tag = "tenants", params(TenantSearch),
-    responses((status = 200, body = TenantPage), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TenantPage), Refusals))]
 pub async fn list_tenants(caller: Caller, Params(q): Params<TenantSearch>) -> Result<Json<TenantPage>, Problem> {
     Ok(Json(caller.backend.tenant_page(&caller.admin, &q.search, q.offset).await?))
 }
 
 /// Creates a tenant (platform tokens).
 #[utoipa::path(post, path = "/tenants", tag = "tenants", request_body = NewTenant,
-    responses((status = 201, body = TenantSummary), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = TenantSummary), Refusals))]
 pub async fn create_tenant(caller: Caller, Body(new): Body<NewTenant>) -> Result<Response, Problem> {
     let Caller { backend, admin, address } = caller;
     let made = backend.create_tenant(&admin, address, &new.name, &new.display_name, &new.profile).await?;
@@ -134,7 +134,7 @@ pub async fn create_tenant(caller: Caller, Body(new): Body<NewTenant>) -> Result
 
 /// One tenant: its numbers, endpoint, applications and open alerts.
 #[utoipa::path(get, path = "/tenants/{tenant}", tag = "tenants", params(("tenant" = String, Path, description = "The exact name")),
-    responses((status = 200, body = TenantOverview), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TenantOverview), Refusals))]
 pub async fn tenant(caller: Caller, At(tenant): At<String>) -> Result<Json<TenantOverview>, Problem> {
     Ok(Json(caller.backend.tenant_overview(&caller.admin, &tenant).await?))
 }
@@ -142,7 +142,7 @@ pub async fn tenant(caller: Caller, At(tenant): At<String>) -> Result<Json<Tenan
 /// Renames, disables or enables a tenant (platform tokens).
 #[utoipa::path(patch, path = "/tenants/{tenant}", tag = "tenants", request_body = TenantChange,
     params(("tenant" = String, Path, description = "The exact name")),
-    responses((status = 200, body = TenantSummary), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TenantSummary), Refusals))]
 pub async fn change_tenant(
     caller: Caller,
     At(tenant): At<String>,
@@ -164,7 +164,7 @@ pub async fn change_tenant(
 
 /// Deletes a tenant and all its data (platform tokens); the audit trail keeps the record.
 #[utoipa::path(delete, path = "/tenants/{tenant}", tag = "tenants", params(("tenant" = String, Path, description = "The exact name"), Confirm),
-    responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204), Refusals))]
 pub async fn delete_tenant(
     caller: Caller,
     At(tenant): At<String>,
@@ -176,7 +176,7 @@ pub async fn delete_tenant(
 
 /// Who administers a tenant.
 #[utoipa::path(get, path = "/tenants/{tenant}/admins", tag = "administrators", params(("tenant" = String, Path, description = "The exact name")),
-    responses((status = 200, body = TenantAdmins), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TenantAdmins), Refusals))]
 pub async fn admins(caller: Caller, At(tenant): At<String>) -> Result<Json<TenantAdmins>, Problem> {
     Ok(Json(caller.backend.tenant_admins(&caller.admin, &tenant).await?))
 }
@@ -184,7 +184,7 @@ pub async fn admins(caller: Caller, At(tenant): At<String>) -> Result<Json<Tenan
 /// Gives a person or group the right to administer a tenant (platform tokens).
 #[utoipa::path(post, path = "/tenants/{tenant}/admins", tag = "administrators", request_body = NewGrant,
     params(("tenant" = String, Path, description = "The exact name")),
-    responses((status = 200, body = TenantAdmins), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TenantAdmins), Refusals))]
 pub async fn grant(
     caller: Caller,
     At(tenant): At<String>,
@@ -197,7 +197,7 @@ pub async fn grant(
 /// Takes a right on a tenant away (platform tokens).
 #[utoipa::path(delete, path = "/tenants/{tenant}/admins", tag = "administrators",
     params(("tenant" = String, Path, description = "The exact name"), GrantKey),
-    responses((status = 200, body = TenantAdmins), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TenantAdmins), Refusals))]
 pub async fn revoke_grant(
     caller: Caller,
     At(tenant): At<String>,
@@ -209,7 +209,7 @@ pub async fn revoke_grant(
 
 /// A page of the audit trail, newest first.
 #[utoipa::path(get, path = "/audit", tag = "audit", params(AuditSearch),
-    responses((status = 200, body = AuditPage), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = AuditPage), Refusals))]
 pub async fn audit(caller: Caller, Params(q): Params<AuditSearch>) -> Result<Json<AuditPage>, Problem> {
     let tenant = q.tenant.as_deref().filter(|t| !t.is_empty());
     Ok(Json(caller.backend.audit_page(&caller.admin, tenant, &q.search, q.before).await?))
@@ -217,8 +217,7 @@ pub async fn audit(caller: Caller, Params(q): Params<AuditSearch>) -> Result<Jso
 
 /// The audit trail as CSV or one JSON array, streamed.
 #[utoipa::path(get, path = "/audit/export", tag = "audit", params(AuditExport),
-    responses((status = 200, description = "CSV (text/csv) or a JSON array of audit rows"),
-        (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "CSV (text/csv) or a JSON array of audit rows"), Refusals))]
 pub async fn audit_export(caller: Caller, Params(q): Params<AuditExport>) -> Result<Response, Problem> {
     let format = crate::admin::export::Format::of(q.format.as_deref()).map_err(format_refused)?;
     let export = crate::admin::export::AuditExport { tenant: q.tenant, search: q.search, format };
@@ -232,7 +231,7 @@ pub(super) fn format_refused(_: crate::admin::export::Refused) -> Problem {
 
 /// Every tenant at a glance (platform tokens).
 #[utoipa::path(get, path = "/platform", tag = "tenants",
-    responses((status = 200, body = PlatformOverview), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = PlatformOverview), Refusals))]
 pub async fn platform(caller: Caller) -> Result<Json<PlatformOverview>, Problem> {
     Ok(Json(caller.backend.platform_overview(&caller.admin).await?))
 }

@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Caller;
 use super::input::{Body, Params};
-use super::problem::Problem;
+use super::problem::{Problem, Refusals};
 use super::{created, At};
 
 const TENANT: &str = "The tenant's exact name";
@@ -35,7 +35,7 @@ pub struct ImportMode {
 
 /// The tenant's mappers, in the order they apply, and any re-derivation under way.
 #[utoipa::path(get, path = "/tenants/{tenant}/mappers", tag = "mappers", params(("tenant" = String, Path, description = TENANT)),
-    responses((status = 200, body = MapperPanel), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = MapperPanel), Refusals))]
 pub async fn list(caller: Caller, At(tenant): At<String>) -> Result<Json<MapperPanel>, Problem> {
     Ok(Json(caller.backend.mapper_panel(&caller.admin, &tenant).await?))
 }
@@ -43,7 +43,7 @@ pub async fn list(caller: Caller, At(tenant): At<String>) -> Result<Json<MapperP
 /// Creates a mapper.
 #[utoipa::path(post, path = "/tenants/{tenant}/mappers", tag = "mappers", request_body = MapperSpec,
     params(("tenant" = String, Path, description = TENANT)),
-    responses((status = 201, body = MapperRow), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = MapperRow), Refusals))]
 pub async fn create(caller: Caller, At(tenant): At<String>, Body(spec): Body<MapperSpec>) -> Result<Response, Problem> {
     let Caller { backend, admin, address } = caller;
     Ok(created(backend.save_mapper(&admin, address, &tenant, None, spec).await?))
@@ -52,7 +52,7 @@ pub async fn create(caller: Caller, At(tenant): At<String>, Body(spec): Body<Map
 /// Replaces a mapper's configuration.
 #[utoipa::path(put, path = "/tenants/{tenant}/mappers/{id}", tag = "mappers", request_body = MapperSpec,
     params(("tenant" = String, Path, description = TENANT), ("id" = String, Path, description = "The mapper's id")),
-    responses((status = 200, body = MapperRow), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = MapperRow), Refusals))]
 pub async fn update(
     caller: Caller,
     At((tenant, id)): At<(String, String)>,
@@ -65,7 +65,7 @@ pub async fn update(
 /// Deletes a mapper.
 #[utoipa::path(delete, path = "/tenants/{tenant}/mappers/{id}", tag = "mappers",
     params(("tenant" = String, Path, description = TENANT), ("id" = String, Path, description = "The mapper's id")),
-    responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204), Refusals))]
 pub async fn delete(caller: Caller, At((tenant, id)): At<(String, String)>) -> Result<StatusCode, Problem> {
     caller.backend.delete_mapper(&caller.admin, caller.address, &tenant, &id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -74,7 +74,7 @@ pub async fn delete(caller: Caller, At((tenant, id)): At<(String, String)>) -> R
 /// Creates the mappers of Microsoft Entra ID's setup guide that the tenant lacks.
 #[utoipa::path(post, path = "/tenants/{tenant}/mappers/entra-defaults", tag = "mappers",
     params(("tenant" = String, Path, description = TENANT)),
-    responses((status = 200, body = Stored), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Stored), Refusals))]
 pub async fn entra_defaults(caller: Caller, At(tenant): At<String>) -> Result<Json<Stored>, Problem> {
     let stored = caller.backend.apply_azure_defaults(&caller.admin, caller.address, &tenant).await?;
     Ok(Json(Stored { stored }))
@@ -82,7 +82,7 @@ pub async fn entra_defaults(caller: Caller, At(tenant): At<String>) -> Result<Js
 
 /// The tenant's mappers as a JSON array, to import elsewhere.
 #[utoipa::path(get, path = "/tenants/{tenant}/mappers/export", tag = "mappers", params(("tenant" = String, Path, description = TENANT)),
-    responses((status = 200, body = Vec<MapperSpec>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Vec<MapperSpec>), Refusals))]
 pub async fn export(caller: Caller, At(tenant): At<String>) -> Result<Json<Vec<MapperSpec>>, Problem> {
     let text = caller.backend.export_mappers(&caller.admin, &tenant).await?;
     serde_json::from_str(&text).map(Json).map_err(|_| Problem::from(app::AppError::Internal))
@@ -91,7 +91,7 @@ pub async fn export(caller: Caller, At(tenant): At<String>) -> Result<Json<Vec<M
 /// Imports mappers as exported (all or nothing).
 #[utoipa::path(post, path = "/tenants/{tenant}/mappers/import", tag = "mappers", request_body = Vec<MapperSpec>,
     params(("tenant" = String, Path, description = TENANT), ImportMode),
-    responses((status = 200, body = Stored), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Stored), Refusals))]
 pub async fn import(
     caller: Caller,
     At(tenant): At<String>,

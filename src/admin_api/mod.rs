@@ -30,7 +30,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use self::problem::{Problem, PROBLEM_JSON};
+pub use self::problem::{Problem, Refusals, PROBLEM_JSON};
 use crate::state::AppState;
 
 /// Where the API lives.

@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Caller;
 use super::input::{Body, Params};
-use super::problem::Problem;
+use super::problem::{Problem, Refusals};
 use super::{created, At};
 
 const TENANT: &str = "The tenant's exact name";
@@ -83,7 +83,7 @@ fn alert_field(mut problem: Problem) -> Problem {
 
 /// The tenant's applications with their delivery health and dead letters.
 #[utoipa::path(get, path = "/tenants/{tenant}/applications", tag = "applications", params(("tenant" = String, Path, description = TENANT)),
-    responses((status = 200, body = ApplicationsPanel), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ApplicationsPanel), Refusals))]
 pub async fn applications(caller: Caller, At(tenant): At<String>) -> Result<Json<ApplicationsPanel>, Problem> {
     Ok(Json(caller.backend.applications(&caller.admin, &tenant).await?))
 }
@@ -91,7 +91,7 @@ pub async fn applications(caller: Caller, At(tenant): At<String>) -> Result<Json
 /// Connects an application (a webhook's signing secret comes back, once).
 #[utoipa::path(post, path = "/tenants/{tenant}/applications", tag = "applications", request_body = NewApplication,
     params(("tenant" = String, Path, description = TENANT)),
-    responses((status = 201, body = AddedApplication), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = AddedApplication), Refusals))]
 pub async fn add_application(
     caller: Caller,
     At(tenant): At<String>,
@@ -105,7 +105,7 @@ pub async fn add_application(
 #[utoipa::path(post, path = "/tenants/{tenant}/applications/{name}/{action}", tag = "applications",
     params(("tenant" = String, Path, description = TENANT), ("name" = String, Path, description = NAME),
         ("action" = ApplicationAction, Path, description = "test, sync, pause, resume, remove, retryDead or skipDead")),
-    responses((status = 200, body = ActionReport), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ActionReport), Refusals))]
 pub async fn application_action(
     caller: Caller,
     At((tenant, name, action)): At<(String, String, ApplicationAction)>,
@@ -117,7 +117,7 @@ pub async fn application_action(
 /// Replaces a SCIM application's outbound mapping and pushes everything in scope again.
 #[utoipa::path(put, path = "/tenants/{tenant}/applications/{name}/mapping", tag = "applications", request_body = MappingChange,
     params(("tenant" = String, Path, description = TENANT), ("name" = String, Path, description = NAME)),
-    responses((status = 200, body = SavedMapping), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = SavedMapping), Refusals))]
 pub async fn save_mapping(
     caller: Caller,
     At((tenant, name)): At<(String, String)>,
@@ -132,7 +132,7 @@ pub async fn save_mapping(
 /// A user as the SCIM application would receive it.
 #[utoipa::path(get, path = "/tenants/{tenant}/applications/{name}/preview", tag = "applications",
     params(("tenant" = String, Path, description = TENANT), ("name" = String, Path, description = NAME), PreviewParams),
-    responses((status = 200, body = serde_json::Value), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = serde_json::Value), Refusals))]
 pub async fn preview(
     caller: Caller,
     At((tenant, name)): At<(String, String)>,
@@ -144,7 +144,7 @@ pub async fn preview(
 
 /// The tenant's alert settings, latest alerts and unsent messages.
 #[utoipa::path(get, path = "/tenants/{tenant}/alerts", tag = "alerts", params(("tenant" = String, Path, description = TENANT)),
-    responses((status = 200, body = AlertPanel), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = AlertPanel), Refusals))]
 pub async fn alerts(caller: Caller, At(tenant): At<String>) -> Result<Json<AlertPanel>, Problem> {
     Ok(Json(caller.backend.alert_panel(&caller.admin, &tenant).await?))
 }
@@ -152,7 +152,7 @@ pub async fn alerts(caller: Caller, At(tenant): At<String>) -> Result<Json<Alert
 /// Stores the tenant's alert settings.
 #[utoipa::path(put, path = "/tenants/{tenant}/alerts", tag = "alerts", request_body = AlertChange,
     params(("tenant" = String, Path, description = TENANT)),
-    responses((status = 200, body = AlertsSaved), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = AlertsSaved), Refusals))]
 pub async fn save_alerts(
     caller: Caller,
     At(tenant): At<String>,
@@ -165,7 +165,7 @@ pub async fn save_alerts(
 
 /// Switches the tenant's alerts off.
 #[utoipa::path(delete, path = "/tenants/{tenant}/alerts", tag = "alerts", params(("tenant" = String, Path, description = TENANT)),
-    responses((status = 200, body = AlertPanel), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = AlertPanel), Refusals))]
 pub async fn alerts_off(caller: Caller, At(tenant): At<String>) -> Result<Json<AlertPanel>, Problem> {
     Ok(Json(caller.backend.alerts_off(&caller.admin, caller.address, &tenant).await?))
 }

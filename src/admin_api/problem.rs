@@ -109,6 +109,16 @@ impl IntoResponse for Problem {
     }
 }
 
+/// What every operation may answer instead: a problem, for any 4xx (the OpenAPI document's
+/// `4XX` response of each operation).
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = "4XX",
+    description = "Refused: missing or bad token (401), no right (403), not found or not visible to this token (404), bad input naming its `field` (400, 413, 415), too many failed authentications (429)",
+    content_type = "application/problem+json"
+)]
+pub struct Refusals(#[to_schema] pub Problem);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,19 +9,19 @@ use axum::Json;
 
 use super::auth::Caller;
 use super::input::Body;
-use super::problem::Problem;
+use super::problem::{Problem, Refusals};
 use super::{created, At};
 
 /// Every API token (never the tokens themselves), newest first.
 #[utoipa::path(get, path = "/api-tokens", tag = "api tokens",
-    responses((status = 200, body = Vec<ApiTokenRow>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Vec<ApiTokenRow>), Refusals))]
 pub async fn list(caller: Caller) -> Result<Json<Vec<ApiTokenRow>>, Problem> {
     Ok(Json(caller.backend.api_tokens(&caller.admin).await?))
 }
 
 /// Makes an API token; the answer is the only time the token is sent.
 #[utoipa::path(post, path = "/api-tokens", tag = "api tokens", request_body = NewApiToken,
-    responses((status = 201, body = CreatedApiToken), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = CreatedApiToken), Refusals))]
 pub async fn create(caller: Caller, Body(request): Body<NewApiToken>) -> Result<Response, Problem> {
     let Caller { backend, admin, address } = caller;
     Ok(created(backend.create_api_token(&admin, address, request).await?))
@@ -29,7 +29,7 @@ pub async fn create(caller: Caller, Body(request): Body<NewApiToken>) -> Result<
 
 /// Revokes an API token at once.
 #[utoipa::path(delete, path = "/api-tokens/{id}", tag = "api tokens", params(("id" = String, Path, description = "The token's id")),
-    responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204), Refusals))]
 pub async fn revoke(caller: Caller, At(id): At<String>) -> Result<StatusCode, Problem> {
     caller.backend.revoke_api_token(&caller.admin, caller.address, &id).await?;
     Ok(StatusCode::NO_CONTENT)

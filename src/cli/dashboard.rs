@@ -3,7 +3,7 @@
 
 use std::io::{Read as _, Write as _};
 
-use app::backend::{DirectoryBackend, ManagementBackend, MappingBackend};
+use app::backend::{AdminBackend as _, DirectoryBackend, ManagementBackend, MappingBackend, OperationsBackend};
 use app::dto::{DirectoryQuery, LogQuery, PageAt, StatusFilter};
 use futures_util::StreamExt as _;
 use scim::mapping::{ClaimType, MapperSpec};
@@ -190,6 +190,25 @@ pub enum LogCommand {
         /// `1h`, `24h` or `7d`.
         #[arg(long, default_value = "")]
         last: String,
+        #[command(flatten)]
+        local: LocalArgs,
+    },
+    /// Show the log's retention, or change it (what is not given stays).
+    Retention {
+        /// The tenant's exact name.
+        tenant: String,
+        /// Prune rows older than this many days (1–3650).
+        #[arg(long, conflicts_with = "no_days")]
+        days: Option<u32>,
+        /// No age limit.
+        #[arg(long)]
+        no_days: bool,
+        /// Keep only this many of the newest rows (at least 1000).
+        #[arg(long, conflicts_with = "no_rows")]
+        rows: Option<u64>,
+        /// No count limit.
+        #[arg(long)]
+        no_rows: bool,
         #[command(flatten)]
         local: LocalArgs,
     },
@@ -391,13 +410,34 @@ pub async fn group(command: GroupCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs a `log` command: the download streamed to stdout.
+/// Runs a `log` command.
 pub async fn log(command: LogCommand) -> anyhow::Result<()> {
-    let LogCommand::Export { tenant, format, op, outcome, resource, q, from, to, last, local } = command;
-    let format = Format::of(Some(&format)).map_err(|_| anyhow::anyhow!("--format is csv or json"))?;
-    let query = LogQuery { op, outcome, resource, q, from, to, last, ..LogQuery::default() };
-    let l = Local::open(&local).await?;
-    let download = l.backend.log_export(&l.admin, &tenant, &query, format).await.map_err(refused)?;
+    match command {
+        LogCommand::Export { tenant, format, op, outcome, resource, q, from, to, last, local } => {
+            let query = LogQuery { op, outcome, resource, q, from, to, last, ..LogQuery::default() };
+            export_log(&tenant, &format, &query, &local).await
+        }
+        LogCommand::Retention { tenant, days, no_days, rows, no_rows, local } => {
+            let l = Local::open(&local).await?;
+            let mut kept = l.backend.log_retention(&l.admin, &tenant).await.map_err(refused)?;
+            if days.is_some() || no_days || rows.is_some() || no_rows {
+                let days = if no_days { None } else { days.or(kept.days) };
+                let rows = if no_rows { None } else { rows.or(kept.rows) };
+                kept = l.backend.set_log_retention(&l.admin, None, &tenant, days, rows).await.map_err(refused)?;
+            }
+            let days = kept.days.map_or("no age limit".to_owned(), |d| format!("{d} days"));
+            let rows = kept.rows.map_or("no count limit".to_owned(), |r| format!("the newest {r} rows"));
+            println!("{tenant} keeps its provisioning log for {days}, {rows}; {} rows to prune now.", kept.prunable);
+            Ok(())
+        }
+    }
+}
+
+/// `log export`: the download streamed to stdout.
+async fn export_log(tenant: &str, format: &str, query: &LogQuery, local: &LocalArgs) -> anyhow::Result<()> {
+    let format = Format::of(Some(format)).map_err(|_| anyhow::anyhow!("--format is csv or json"))?;
+    let l = Local::open(local).await?;
+    let download = l.backend.log_export(&l.admin, tenant, query, format).await.map_err(refused)?;
     let mut body = download.into_body().into_data_stream();
     let mut out = std::io::stdout().lock();
     while let Some(chunk) = body.next().await {
@@ -421,6 +461,14 @@ pub async fn audit(command: AuditCommand) -> anyhow::Result<()> {
         .map(|a| vec![a.time.clone(), a.tenant.clone().unwrap_or_default(), a.actor.clone(), a.summary.clone()])
         .collect();
     print_table(&["TIME", "TENANT", "ACTOR", "WHAT"], &rows);
+    Ok(())
+}
+
+/// `scimhub secret end-grace`: a superseded secret stops working now.
+pub async fn end_grace(tenant: &str, credential_id: &str, local: &LocalArgs) -> anyhow::Result<()> {
+    let l = Local::open(local).await?;
+    l.backend.end_grace(&l.admin, None, tenant, credential_id).await.map_err(refused)?;
+    println!("The secret {credential_id} of {tenant} stopped working.");
     Ok(())
 }
 

@@ -278,6 +278,15 @@ enum SecretCommand {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// End a superseded secret's grace period now (its id from the dashboard or the API).
+    EndGrace {
+        /// The tenant's exact name.
+        tenant: String,
+        /// The superseded credential's id.
+        credential_id: String,
+        #[command(flatten)]
+        local: local::LocalArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -360,6 +369,9 @@ impl Cli {
             }
             Command::Secret(SecretCommand::Rotate(rotate)) => rotate_secret(&rotate).await,
             Command::Secret(SecretCommand::Revoke { tenant, database }) => revoke_secret(&database, &tenant).await,
+            Command::Secret(SecretCommand::EndGrace { tenant, credential_id, local }) => {
+                dashboard::end_grace(&tenant, &credential_id, &local).await
+            }
             Command::ClientSecret(ClientSecretCommand::Rotate { rotate, public_url }) => {
                 rotate_client_secret(&rotate, &public_url).await
             }

@@ -100,12 +100,34 @@ async fn every_dashboard_action_has_a_command_with_table_or_json_output() {
     let csv = cli(&database_url, &key, &["log", "export", "acme", "--op", "deactivate"], None);
     assert_eq!(csv.lines().count(), 2, "{csv}");
 
+    // The log's retention: set, shown, refused out of range.
+    let kept = cli(&database_url, &key, &["log", "retention", "acme", "--days", "30"], None);
+    assert!(kept.contains("for 30 days, no count limit"), "{kept}");
+    let kept = cli(&database_url, &key, &["log", "retention", "acme", "--rows", "5000"], None);
+    assert!(kept.contains("for 30 days, the newest 5000 rows"), "{kept}");
+    let (ok, _, err) = run_cli(&database_url, &key, &["log", "retention", "acme", "--days", "0"], None);
+    assert!(!ok && err.contains("days:"), "{err}");
+
+    // A rotation with a grace period, then the grace ended by hand: the old secret stops at once.
+    let rotated = cli(&database_url, &key, &["secret", "rotate", "acme", "--grace", "3600"], None);
+    let new_token = rotated.lines().last().unwrap().to_owned();
+    assert_eq!(app.scim(&tenant, Method::GET, "/Users?count=1", None).await.status, StatusCode::OK);
+    let now = i64::try_from(std::time::UNIX_EPOCH.elapsed().unwrap().as_millis()).unwrap();
+    let active = scimhub::db::credential::list_active(&app.state.db, &acme.id, now).await.unwrap();
+    let superseded = active.iter().find(|c| c.expires_at.is_some()).unwrap().id.clone();
+    cli(&database_url, &key, &["secret", "end-grace", "acme", &superseded], None);
+    assert_eq!(app.scim(&tenant, Method::GET, "/Users?count=1", None).await.status, StatusCode::UNAUTHORIZED);
+    let renewed = crate::support::TestTenant { token: new_token, ..tenant };
+    assert_eq!(app.scim(&renewed, Method::GET, "/Users?count=1", None).await.status, StatusCode::OK);
+
     cli(&database_url, &key, &["tenant", "rename", "acme", "Acme Corp"], None);
     let audit: Value =
         serde_json::from_str(&cli(&database_url, &key, &["audit", "list", "--tenant", "acme", "--json"], None))
             .unwrap();
     let actions: Vec<&str> = audit.as_array().unwrap().iter().filter_map(|r| r["action"].as_str()).collect();
-    for action in ["mapper.azure_defaults", "user.deactivate", "tenant.rename"] {
+    for action in
+        ["mapper.azure_defaults", "user.deactivate", "tenant.rename", "log_retention.update", "scim_secret.end_grace"]
+    {
         assert!(actions.contains(&action), "{action} not in {actions:?}");
     }
     assert!(audit[0]["actor"].as_str().unwrap().starts_with("cli:"), "{audit:#}");
