@@ -31,6 +31,12 @@ fn later_rows() -> Vec<(&'static str, &'static str)> {
             "insert into alert_notice (alert_id, channel, event, created_at, attempts, next_attempt_at, \
             last_error) values ('al1', 'email', 'opened', 23, 2, 24, 'no SMTP server is configured (--smtp-url)')",
         ),
+        (
+            "api_token",
+            "insert into api_token (token_id, name, token_hash, platform, read_only, created_at, created_by, \
+            expires_at, last_used_at, revoked_at) values ('at1', 'onboarding', 'b2c3', 0, 1, 25, 'cli:ops', 26, 27, null)",
+        ),
+        ("api_token_tenant", "insert into api_token_tenant (token_id, tenant_id) values ('at1', 't1')"),
     ]
 }
 

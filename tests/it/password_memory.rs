@@ -1,12 +1,15 @@
 //! Memory under password load, with the real `scimhub` binary: Argon2id fills 19 MiB per hash,
-//! so many parallel writes carrying passwords must not hash all at once. The peak resident set
-//! of the server (`VmHWM` in `/proc/<pid>/status`) stays bounded.
+//! so many parallel writes carrying passwords must not hash all at once. What the load adds to
+//! the server's peak resident set (`VmHWM` in `/proc/<pid>/status`) over its size after start
+//! stays bounded: 64 hashes at once would add 1.2 GiB. (The size after start — mostly the debug
+//! binary's own pages — is not what is bounded here; the benchmarks record the release build's.)
 
 use crate::process::{client, provision, Server};
 use crate::support::fresh_database_url;
 
-/// The bound on the server's peak resident memory, in KiB.
-const PEAK_LIMIT_KIB: u64 = 150 * 1024;
+/// The bound on what the load adds to the server's peak resident memory, in KiB (five hashes'
+/// worth; the server hashes at most as many at once as it has cores, two on these machines).
+const GROWTH_LIMIT_KIB: u64 = 100 * 1024;
 const PARALLEL: usize = 64;
 
 /// A field of `/proc/<pid>/status`, in KiB.
@@ -56,6 +59,7 @@ async fn parallel_password_writes_keep_the_servers_memory_bounded() {
     eprintln!(
         "scimhub serve peak RSS: {baseline} KiB after start, {peak} KiB after {PARALLEL} parallel password writes"
     );
-    assert!(peak < PEAK_LIMIT_KIB, "peak RSS {peak} KiB (after start: {baseline} KiB) is over {PEAK_LIMIT_KIB} KiB");
+    let growth = peak.saturating_sub(baseline);
+    assert!(growth < GROWTH_LIMIT_KIB, "peak RSS {peak} KiB grew {growth} KiB from {baseline} KiB after start");
     server.stop().await;
 }
