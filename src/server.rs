@@ -63,7 +63,9 @@ impl AppStateBuilder {
     pub async fn build(self) -> anyhow::Result<AppState> {
         // Counting starts before the first request, whether or not anyone scrapes.
         crate::telemetry::recorder();
-        let db = Db::connect_with(&self.config.database.database_url, self.config.durability).await?;
+        let config = &self.config;
+        let db =
+            Db::connect_with(&config.database.database_url, config.durability, config.database_connections).await?;
         // Names stored before uniqueness was decided after NFC get their new fold once.
         crate::db::user::refold_queued(&db).await?;
         let oidc = OidcLogin::new(self.config.oidc.clone(), self.config.public_url.base())?;

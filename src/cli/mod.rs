@@ -736,9 +736,19 @@ mod tests {
             &["scimhub", "client-secret", "rotate", "acme", "--grace", "60"],
             &["scimhub", "client-secret", "revoke", "acme", "--client-id", "c"],
             &["scimhub", "signing-key", "rotate", "acme"],
+            &["scimhub", "serve", "--database-connections", "8"],
+            &["scimhub", "api-token", "create", "--name", "ci", "--tenant", "a", "--tenant", "b", "--read-only"],
+            &["scimhub", "mapper", "add", "acme", "--name", "n", "--user-attribute", "u", "--claim", "title"],
+            &["scimhub", "log", "retention", "acme", "--no-days", "--rows", "5000"],
         ] {
             assert!(Cli::try_parse_from(argv).is_ok(), "{argv:?}");
         }
+        assert!(Cli::try_parse_from(["scimhub", "serve", "--database-connections", "1"]).is_err());
+        // A token names its scope: the platform or tenants, one of the two.
+        assert!(Cli::try_parse_from(["scimhub", "api-token", "create", "--name", "ci"]).is_err());
+        assert!(Cli::try_parse_from(["scimhub", "api-token", "create", "--name", "ci", "--platform", "--tenant", "a"])
+            .is_err());
+        assert!(Cli::try_parse_from(["scimhub", "log", "retention", "acme", "--days", "3", "--no-days"]).is_err());
         assert!(Cli::try_parse_from(["scimhub", "secret", "rotate", "acme", "--grace", "-1"]).is_err());
         assert!(Cli::try_parse_from(["scimhub", "secret", "rotate", "acme", "--grace", "2592001"]).is_err());
         assert!(Cli::try_parse_from(["scimhub", "tenant", "configure", "a", "--enable", "--disable"]).is_err());

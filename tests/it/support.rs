@@ -53,6 +53,7 @@ pub fn config(database_url: String) -> ServeConfig {
         max_filter_depth: 32,
         max_bulk_operations: 1000,
         durability: scimhub::config::Durability::Normal,
+        database_connections: scimhub::db::engine::POSTGRES_CONNECTIONS,
         // Most tests change credentials and settings straight in the database, as the CLI
         // does: without caches they apply at once. `caches` tests them with a lifetime.
         cache_ttl_ms: 0,

@@ -23,6 +23,9 @@ use self::direct::Direct;
 use self::row::RowRead;
 use self::sql::{Select, Statement};
 
+/// The PostgreSQL pool's size unless configured (`serve --database-connections`).
+pub const POSTGRES_CONNECTIONS: u32 = 16;
+
 /// The SQL dialect behind a pool; queries are shared, a few fragments differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -99,11 +102,12 @@ impl Db {
     /// Opens (creating a SQLite file and its directory if needed) and migrates the database,
     /// with the default durability.
     pub async fn connect(url: &str) -> Result<Db, DbError> {
-        Self::connect_with(url, Durability::default()).await
+        Self::connect_with(url, Durability::default(), POSTGRES_CONNECTIONS).await
     }
 
-    /// [`Db::connect`] with this SQLite durability.
-    pub async fn connect_with(url: &str, durability: Durability) -> Result<Db, DbError> {
+    /// [`Db::connect`] with this SQLite durability, and on PostgreSQL a pool of at most
+    /// `pg_connections` connections.
+    pub async fn connect_with(url: &str, durability: Durability, pg_connections: u32) -> Result<Db, DbError> {
         sqlx::any::install_default_drivers();
         let dialect = dialect_of(url)?;
         let db = match dialect {
@@ -120,7 +124,7 @@ impl Db {
             }
             Dialect::Postgres => {
                 let pool = AnyPoolOptions::new()
-                    .max_connections(16)
+                    .max_connections(pg_connections.max(2))
                     .acquire_timeout(Duration::from_secs(10))
                     .connect(url)
                     .await?;
@@ -375,7 +379,8 @@ mod tests {
     async fn sqlite_durability_is_a_setting() {
         for (durability, expected) in [(Durability::Normal, 1), (Durability::Full, 2)] {
             let dir = std::env::temp_dir().join(format!("scimhub-durability-{}", uuid::Uuid::new_v4().simple()));
-            let db = Db::connect_with(&format!("sqlite://{}/d.db", dir.display()), durability).await.unwrap();
+            let url = format!("sqlite://{}/d.db", dir.display());
+            let db = Db::connect_with(&url, durability, POSTGRES_CONNECTIONS).await.unwrap();
             for pool in [db.reader(), db.writer()] {
                 let level: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(pool).await.unwrap();
                 assert_eq!(level, expected, "{durability:?}");
