@@ -144,8 +144,29 @@ async fn every_operation_answers_each_token_by_its_rights_and_refusals_change_no
     let settings =
         call(&app, Some(&tokens.platform), Method::GET, "/tenants/acme/scim", None).await.body["settings"].clone();
     let alerts = json!({ "rules": { "errorRatePercent": null, "errorWindowMinutes": 15, "errorMinRequests": 10, "silenceHours": 48, "expiryDays": 7, "outboundMinutes": null, "emailTo": [] }, "webhook": "keep" });
-    let user_path: &'static str = Box::leak(format!("/tenants/acme/users/{user_id}").into_boxed_str());
-    let deactivate_path: &'static str = Box::leak(format!("/tenants/acme/users/{user_id}/deactivate").into_boxed_str());
+    let path = |p: String| -> &'static str { Box::leak(p.into_boxed_str()) };
+    let user_path = path(format!("/tenants/acme/users/{user_id}"));
+    let deactivate_path = path(format!("/tenants/acme/users/{user_id}/deactivate"));
+    // A group, an application, a mapper, a token to revoke and a log row, made beforehand.
+    let group = json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Sales", "members": [{ "value": user_id }] });
+    let group = app.scim(&acme, Method::POST, "/Groups", Some(&group.to_string())).await.body["id"].clone();
+    let group_path = path(format!("/tenants/acme/groups/{}", group.as_str().unwrap()));
+    let members_path = path(format!("/tenants/acme/groups/{}/members", group.as_str().unwrap()));
+    let platform = Some(tokens.platform.as_str());
+    let crm = json!({ "name": "crm", "kind": "scim", "url": "http://127.0.0.1:9/scim/v2", "auth": "bearer", "secret": "s3cret" });
+    assert_eq!(
+        call(&app, platform, Method::POST, "/tenants/acme/applications", Some(crm)).await.status,
+        StatusCode::CREATED
+    );
+    let title = json!({ "name": "title", "userAttribute": "title", "claim": "title", "jsonType": "String" });
+    let title_id =
+        call(&app, platform, Method::POST, "/tenants/acme/mappers", Some(title.clone())).await.body["id"].clone();
+    let mapper_path = path(format!("/tenants/acme/mappers/{}", title_id.as_str().unwrap()));
+    let victim =
+        call(&app, platform, Method::POST, "/api-tokens", Some(json!({ "name": "victim", "platform": true }))).await;
+    let victim_path = path(format!("/api-tokens/{}", victim.body["id"].as_str().unwrap()));
+    let log_id = call(&app, platform, Method::GET, "/tenants/acme/log", None).await.body["rows"][0]["id"].clone();
+    let log_path = path(format!("/tenants/acme/log/{log_id}"));
 
     use Needs::*;
     // The changes both of a tenant's writers make are repeatable.
@@ -169,6 +190,16 @@ async fn every_operation_answers_each_token_by_its_rights_and_refusals_change_no
         op(Method::GET, "/api-tokens", None, PlatformRead),
         op(Method::GET, "/tenants/acme/applications", None, TenantRead),
         op(Method::GET, "/tenants/acme/alerts", None, TenantRead),
+        op(Method::GET, group_path, None, TenantRead),
+        op(Method::GET, members_path, None, TenantRead),
+        op(Method::GET, log_path, None, TenantRead),
+        op(Method::GET, "/tenants/acme/applications/crm/preview?user=adele@acme.test", None, TenantRead),
+        op(Method::POST, "/tenants/acme/applications/crm/pause", None, TenantChange),
+        op(Method::PUT, "/tenants/acme/applications/crm/mapping", Some(json!({ "defaults": true })), TenantChange),
+        op(Method::PUT, mapper_path, Some(title), TenantChange),
+        op(Method::DELETE, "/tenants/acme/alerts", None, TenantChange),
+        op(Method::POST, "/tenants/acme/secrets/bearer", Some(json!({ "graceSeconds": 60 })), TenantChange),
+        op(Method::DELETE, "/tenants/acme/secrets/clientSecret", None, TenantChange),
         op(Method::PUT, "/tenants/acme/alerts", Some(alerts), TenantChange),
         op(Method::PUT, "/tenants/acme/scim/settings", Some(settings), TenantChange),
         op(Method::POST, "/tenants/acme/mappers/import?replace=true", Some(mappers), TenantChange),
@@ -185,6 +216,11 @@ async fn every_operation_answers_each_token_by_its_rights_and_refusals_change_no
             PlatformChange,
         ),
         op(Method::POST, "/api-tokens", Some(json!({ "name": "ci", "tenants": ["acme"] })), PlatformChange),
+        op(Method::DELETE, "/tenants/acme/admins?kind=email&principal=ops@acme.test", None, PlatformChange),
+        op(Method::DELETE, victim_path, None, PlatformChange),
+        // The destructive ones last.
+        op(Method::POST, "/tenants/acme/reset", Some(json!({ "confirm": "acme" })), TenantChange),
+        op(Method::DELETE, "/tenants/acme?confirm=acme", None, PlatformChange),
     ];
     for op in &ops {
         for (token, who, refusal) in op.expected(&tokens) {
