@@ -1,6 +1,7 @@
 //! Administration API tokens: making one (its scope checked, the token shown once), listing,
-//! revoking, and what a presented token may do. The CLI (`scimhub api-token`) and the API's
-//! own `/api-tokens` share these; each change lands in the platform audit trail.
+//! revoking, and what a presented token may do. The dashboard's *API tokens* page and the API's
+//! `/api-tokens` (both through `admin::api_tokens`, which checks the caller's rights) and the CLI
+//! (`scimhub api-token`) share these; each change lands in the platform audit trail.
 
 use app::dto::api_token_fields as fields;
 use app::dto::{AdminIdentity, ApiTokenRow, CreatedApiToken, NewApiToken, SignInMethod, MAX_TOKEN_DAYS};
