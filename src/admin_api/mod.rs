@@ -89,12 +89,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(token_routes::revoke))
 }
 
-/// The OpenAPI document, as served.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, api) = routes().split_for_parts();
-    finish(api)
-}
-
+/// The document as served: the operations, under the API's base, with the token scheme.
 fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     api.servers = Some(vec![Server::new(BASE)]);
     let components = api.components.get_or_insert_with(Default::default);

@@ -54,6 +54,18 @@ pub async fn append(db: &Db, e: &NewAuditEntry) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// Appends a row for a change that is already committed: a failed append must not fail the
+/// request (the caller would lose its answer, a new secret with it), so the entry is written to
+/// the server log in full instead — the trail of last resort.
+pub async fn append_or_log(db: &Db, e: &NewAuditEntry) {
+    if let Err(error) = append(db, e).await {
+        tracing::error!(
+            %error, tenant = e.tenant_id.as_deref().unwrap_or("-"), actor = %e.actor_subject, action = %e.action,
+            detail = %e.detail, "could not write the audit trail"
+        );
+    }
+}
+
 fn from_row(row: &AnyRow) -> Result<AuditEntry, sqlx::Error> {
     let detail: String = row.try_get("detail")?;
     Ok(AuditEntry {
