@@ -72,8 +72,10 @@ pub struct ServeConfig {
     /// `synchronous_commit`.
     #[arg(long, env = "SCIMHUB_DURABILITY", value_enum, default_value_t = Durability::Normal)]
     pub durability: Durability,
-    /// PostgreSQL: the most connections this process holds (each replica its own; together they
-    /// must stay under the server's `max_connections`, 100 by default). SQLite ignores it.
+    /// PostgreSQL: the most connections this process holds for requests and jobs — three
+    /// quarters for the SCIM path, the rest for everything else — plus two of its own (each
+    /// replica its own; together they must stay under the server's `max_connections`, 100 by
+    /// default). SQLite ignores it.
     #[arg(long, env = "SCIMHUB_DATABASE_CONNECTIONS", default_value_t = crate::db::engine::POSTGRES_CONNECTIONS,
         value_parser = clap::value_parser!(u32).range(2..=1000))]
     pub database_connections: u32,

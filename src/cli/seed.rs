@@ -156,7 +156,7 @@ pub async fn seed(args: &SeedArgs) -> anyhow::Result<()> {
             let rows: Vec<NewLogEntry> = (i..end)
                 .map(|k| log_row((&t.id, &t.name), &credential_id, k, args.users, now - span_ms + i64::from(k) * step))
                 .collect();
-            db::log::append_many(&mut *tx, &rows).await?;
+            db::log::append_many(&mut tx, &rows).await?;
             i = end;
         }
         tx.commit().await?;

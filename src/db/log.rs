@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::{Any, AnyPool, Row};
+use sqlx::{AnyConnection, AnyPool, Row};
 
 use super::sql::{bind_all, placeholders, Arg, Statement};
 use super::Db;
@@ -72,8 +72,8 @@ pub fn is_refusal(e: &NewLogEntry) -> bool {
 }
 
 /// Appends a row.
-pub async fn append<'e>(exec: impl sqlx::Executor<'e, Database = Any>, e: &NewLogEntry) -> Result<(), sqlx::Error> {
-    append_many(exec, std::slice::from_ref(e)).await
+pub async fn append(conn: &mut AnyConnection, e: &NewLogEntry) -> Result<(), sqlx::Error> {
+    append_many(conn, std::slice::from_ref(e)).await
 }
 
 /// The columns a row is written with, in the order [`append_many`] binds them.
@@ -81,21 +81,35 @@ const WRITE_COLUMNS: &str = "tenant_id, occurred_at, credential_id, method, path
                              resource_id, user_name, status, scim_type, detail, latency_us, request_excerpt, \
                              response_excerpt, client_addr, user_agent, application_id, request_id";
 
-/// Appends rows in one statement (keep it to a few hundred: 18 parameters a row).
-pub async fn append_many<'e>(
-    exec: impl sqlx::Executor<'e, Database = Any>,
-    entries: &[NewLogEntry],
-) -> Result<(), sqlx::Error> {
-    if entries.is_empty() {
-        return Ok(());
+/// Appends rows ([`append_statements`]) on a connection or in a transaction.
+pub async fn append_many(conn: &mut AnyConnection, entries: &[NewLogEntry]) -> Result<(), sqlx::Error> {
+    for statement in append_statements(entries) {
+        statement.execute(conn).await?;
     }
-    let statement = append_statement(entries);
-    bind_all(sqlx::query(&statement.sql), &statement.args).execute(exec).await?;
     Ok(())
 }
 
 /// The parameters of a row.
 const ROW_PARAMETERS: usize = 19;
+/// The most rows one statement appends.
+const APPEND_CHUNK: usize = 64;
+
+/// The statements that append these rows: chunks of 64 rows, then of 32, 16, … 1 for the rest,
+/// so whatever the number of rows the statements take one of seven shapes, each prepared once
+/// per connection. A shape per number of rows would churn the statement caches (256 shapes for
+/// the log writer's batches) and, on PostgreSQL, parse and plan a statement of thousands of
+/// parameters again and again.
+pub fn append_statements(entries: &[NewLogEntry]) -> Vec<Statement> {
+    let mut statements = Vec::with_capacity(entries.len() / APPEND_CHUNK + 6);
+    let mut rest = entries;
+    while !rest.is_empty() {
+        let size = if rest.len() >= APPEND_CHUNK { APPEND_CHUNK } else { 1 << rest.len().ilog2() };
+        let (chunk, tail) = rest.split_at(size);
+        statements.push(append_statement(chunk));
+        rest = tail;
+    }
+    statements
+}
 
 /// The statement that appends these rows (at least one; keep it to a few hundred:
 /// [`ROW_PARAMETERS`] parameters a row).
@@ -814,6 +828,22 @@ pub async fn activity(db: &Db, tenant_id: &str, since_ms: i64) -> Result<(u64, u
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn appended_rows_keep_their_order_in_seven_statement_shapes() {
+        let mut shapes = std::collections::BTreeSet::new();
+        for n in 0..=300 {
+            let rows: Vec<NewLogEntry> =
+                (0..n).map(|i| NewLogEntry { path: format!("/Users/{i}"), ..NewLogEntry::default() }).collect();
+            let statements = append_statements(&rows);
+            let args: Vec<Arg> = statements.iter().flat_map(|s| s.args.clone()).collect();
+            let expected: Vec<Arg> = rows.iter().flat_map(|r| append_statement(std::slice::from_ref(r)).args).collect();
+            assert_eq!(args, expected, "{n} rows");
+            assert!(statements.len() <= n / APPEND_CHUNK + 6, "{n} rows in {} statements", statements.len());
+            shapes.extend(statements.into_iter().map(|s| s.sql));
+        }
+        assert_eq!(shapes.len(), 7);
+    }
 
     fn sql(filter: LogFilter) -> String {
         candidates(&LogFilter { tenant_id: "t".into(), ..filter }, Cursor::default(), "log_id", 51).0

@@ -124,10 +124,7 @@ async fn write_batches(db: Db, mut rx: mpsc::Receiver<Message>, unwritten: Arc<A
         }
         let counts = refusals.take_counts();
         if !rows.is_empty() || !counts.is_empty() {
-            let mut statements = Vec::with_capacity(1 + counts.len());
-            if !rows.is_empty() {
-                statements.push(log::append_statement(&rows));
-            }
+            let mut statements = log::append_statements(&rows);
             statements.extend(counts);
             if let Err(e) = db.write(statements).await {
                 tracing::error!(error = %e, rows = rows.len(), "could not write provisioning-log rows");

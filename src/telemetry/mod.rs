@@ -97,6 +97,11 @@ pub async fn render(state: &AppState) -> String {
         metrics::gauge!("scimhub_db_pool_connections", &labels).set(f64::from(pool.size()));
         metrics::gauge!("scimhub_db_pool_idle_connections", &labels).set(pool.num_idle() as f64);
     }
+    if let Some((open, idle)) = state.db.scim_connections() {
+        let labels = [("pool", "scim")];
+        metrics::gauge!("scimhub_db_pool_connections", &labels).set(open as f64);
+        metrics::gauge!("scimhub_db_pool_idle_connections", &labels).set(idle as f64);
+    }
     if let Err(e) = outbound_gauges(state).await {
         tracing::warn!(error = %e, "metrics: the outbound queues could not be read");
     }

@@ -78,7 +78,7 @@ impl Ctx {
     async fn append(&self, rows: impl IntoIterator<Item = NewLogEntry>) {
         let mut tx = self.app.state.db.writer().begin().await.unwrap();
         for row in rows {
-            scimhub::db::log::append(&mut *tx, &row).await.unwrap();
+            scimhub::db::log::append(&mut tx, &row).await.unwrap();
         }
         tx.commit().await.unwrap();
     }

@@ -34,7 +34,7 @@ async fn seed(app: &TestApp, t: &TestTenant, n: i64, newest_days_ago: i64) {
             status: 200,
             ..NewLogEntry::default()
         };
-        scimhub::db::log::append(app.state.db.writer(), &entry).await.unwrap();
+        scimhub::db::log::append(&mut app.state.db.writer().acquire().await.unwrap(), &entry).await.unwrap();
     }
 }
 

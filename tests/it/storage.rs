@@ -1,9 +1,10 @@
 //! `Db::write` and `Db::fetch`, the storage path of SCIM requests (on SQLite: reads in place and
-//! group commit), on either database: a batch is all or nothing, an unmet expectation undoes
-//! it, and concurrent requests committed together keep their own outcomes.
+//! group commit; on PostgreSQL a pipelined transaction), on either database: a batch is all or
+//! nothing, an unmet expectation undoes it, concurrent requests committed together keep their own
+//! outcomes, and a failure leaves the connection it ran on fit for the next request.
 
 use scimhub::db::sql::{Select, Statement};
-use scimhub::db::{is_unique_violation, Db, Outcome};
+use scimhub::db::{is_unique_violation, Db, Dialect, Durability, Outcome};
 
 use crate::support::fresh_database_url;
 
@@ -42,6 +43,10 @@ async fn an_unmet_expectation_undoes_the_batch() {
     assert_eq!(db.write(vec![insert("b", 1), bump(7)]).await.unwrap(), Outcome::Conflict);
     assert_eq!(rows(&db).await, vec![("a".into(), 1)], "the insert before the conflict is undone");
     assert_eq!(db.write(vec![insert("b", 1), bump(1)]).await.unwrap(), Outcome::Written);
+    assert_eq!(rows(&db).await, vec![("a".into(), 2), ("b".into(), 1)]);
+    // What follows an unmet expectation may fail because of it (a row it did not write): the
+    // answer is still the conflict, as if each statement had waited for the one before.
+    assert_eq!(db.write(vec![bump(7), insert("a", 9)]).await.unwrap(), Outcome::Conflict);
     assert_eq!(rows(&db).await, vec![("a".into(), 2), ("b".into(), 1)]);
 }
 
@@ -136,4 +141,117 @@ async fn queued_log_rows_are_written_without_a_flush_and_a_flush_writes_at_once(
     sink.append(row("/Users/c")).await;
     sink.flush().await;
     assert_eq!(logged(&db, &tenant.id).await, 3);
+}
+
+/// A database whose hot path has a single connection, so every request below runs on the
+/// connection the one before it used.
+async fn one_connection() -> Db {
+    let db = Db::connect_with(&fresh_database_url().await, Durability::Normal, 1).await.unwrap();
+    sqlx::query("create table scratch (k text primary key, v bigint not null)").execute(db.writer()).await.unwrap();
+    db
+}
+
+#[tokio::test]
+async fn a_failed_batch_leaves_its_connection_fit_for_the_next() {
+    let db = one_connection().await;
+    let unmet = Statement::new("update scratch set v = 0 where k = 'nowhere'", vec![]).expecting(1);
+    let missing_value = Statement::new("insert into scratch (k, v) values ($1, $2)", vec!["m".into()]);
+    for _ in 0..3 {
+        assert!(is_unique_violation(&db.write(vec![insert("a", 1), insert("a", 2)]).await.unwrap_err()));
+        assert_eq!(db.write(vec![insert("b", 1), unmet.clone()]).await.unwrap(), Outcome::Conflict);
+        assert!(db.write(vec![insert("c", 1), missing_value.clone()]).await.is_err());
+        assert!(db.fetch(&Select::new("select nothing from nowhere", vec![]), |row| row.int("nothing")).await.is_err());
+    }
+    // Were the connection left inside the aborted transaction, these would fail too.
+    assert_eq!(db.write(vec![insert("d", 4)]).await.unwrap(), Outcome::Written);
+    assert_eq!(rows(&db).await, vec![("d".into(), 4)]);
+}
+
+#[tokio::test]
+async fn integers_of_every_width_and_flags_decode_alike() {
+    let db = scratch().await;
+    let table = "create table widths (s smallint, i integer, b bigint, f boolean, n integer)";
+    sqlx::query(table).execute(db.writer()).await.unwrap();
+    let yes = if db.dialect() == Dialect::Postgres { "true" } else { "1" };
+    let insert = format!("insert into widths values (-7, 2147483647, 9007199254740993, {yes}, null)");
+    db.write(vec![Statement::new(insert, vec![])]).await.unwrap();
+    let select =
+        Select::new("select s, i, b, f, n, i > $1 as bigger, count(*) over () as total from widths", vec![0.into()]);
+    let read = db
+        .fetch(&select, |row| {
+            Ok((
+                row.int("s")?,
+                row.int("i")?,
+                row.int("b")?,
+                row.flag("f")?,
+                row.opt_int("n")?,
+                row.flag("bigger")?,
+                row.int("total")?,
+            ))
+        })
+        .await
+        .unwrap();
+    assert_eq!(read, vec![(-7, 2_147_483_647, 9_007_199_254_740_993, true, None, true, 1)]);
+    let absent = db.fetch(&select, |row| row.int("no_such_column")).await;
+    assert!(absent.is_err(), "{absent:?}");
+}
+
+#[tokio::test]
+async fn many_statement_shapes_stay_correct_and_the_prepared_ones_stay_bounded() {
+    let db = one_connection().await;
+    db.write(vec![insert("a", 10)]).await.unwrap();
+    // As many distinct texts as a client could make of filters of odd shapes.
+    for i in 0..600_i64 {
+        let select = Select::new(format!("select v + {i} as w from scratch where k = $1"), vec!["a".into()]);
+        assert_eq!(db.fetch(&select, |row| row.int("w")).await.unwrap(), vec![10 + i]);
+    }
+    if db.dialect() == Dialect::Postgres {
+        let prepared = Select::new("select count(*) as n from pg_prepared_statements", vec![]);
+        let n = db.fetch(&prepared, |row| row.int("n")).await.unwrap()[0];
+        assert!(n <= 257, "{n} statements prepared on one connection");
+    }
+}
+
+#[tokio::test]
+async fn a_write_whose_caller_goes_away_completes_and_frees_its_connection() {
+    use futures_util::FutureExt;
+    let db = one_connection().await;
+    if db.dialect() != Dialect::Postgres {
+        return; // SQLite's writer thread owns its writes already (`group_commit`).
+    }
+    // The caller polls once and hangs up, as a client that disconnects mid-request.
+    assert!(db.write(vec![insert("a", 1), insert("b", 2)]).now_or_never().is_none());
+    assert_eq!(db.write(vec![insert("c", 3)]).await.unwrap(), Outcome::Written);
+    let mut waited = 0;
+    while rows(&db).await.len() < 3 {
+        assert!(waited < 500, "the abandoned write never finished: {:?}", rows(&db).await);
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        waited += 1;
+    }
+    assert_eq!(rows(&db).await, vec![("a".into(), 1), ("b".into(), 2), ("c".into(), 3)]);
+}
+
+#[tokio::test]
+async fn a_connection_the_server_ended_is_replaced() {
+    let db = one_connection().await;
+    if db.dialect() != Dialect::Postgres {
+        return; // SQLite has no server to end a connection.
+    }
+    let pid = Select::new("select pg_backend_pid() as pid", vec![]);
+    let first = db.fetch(&pid, |row| row.int("pid")).await.unwrap()[0];
+    let kill = format!("select pg_terminate_backend({first})");
+    sqlx::query(&kill).execute(db.reader()).await.unwrap();
+    // The first request after it may fail (the end is seen when the connection is next used);
+    // a request after that runs on a new connection.
+    let mut attempts = 0;
+    let second = loop {
+        attempts += 1;
+        match db.fetch(&pid, |row| row.int("pid")).await {
+            Ok(found) => break found[0],
+            Err(e) => assert!(attempts < 3, "no new connection: {e}"),
+        }
+    };
+    assert_ne!(first, second);
+    assert_eq!(db.write(vec![insert("a", 1)]).await.unwrap(), Outcome::Written);
+    assert_eq!(rows(&db).await, vec![("a".into(), 1)]);
 }

@@ -68,6 +68,13 @@ async fn metrics_readiness_and_request_ids_of_a_running_server() {
     assert_eq!(sample(&text, "scimhub_scim_request_duration_seconds_count", &[r#"operation="create""#]), Some(3.0));
     assert!(sample(&text, "scimhub_http_requests_total", &[r#"surface="scim""#, r#"status="2xx""#]) >= Some(5.0));
     assert!(sample(&text, "scimhub_db_pool_connections", &[r#"pool="reader""#]) >= Some(1.0), "{text}");
+    // PostgreSQL's SCIM path has a pool of its own, which served the requests above.
+    let scim = sample(&text, "scimhub_db_pool_connections", &[r#"pool="scim""#]);
+    if database_url.starts_with("postgres") {
+        assert!(scim >= Some(1.0), "{text}");
+    } else {
+        assert_eq!(scim, None, "{text}");
+    }
     assert!(sample(&text, "scimhub_log_writer_queue_rows", &[]).is_some(), "{text}");
 
     // The request id is in the request's log row and in its JSON log lines.

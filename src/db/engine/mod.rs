@@ -3,11 +3,13 @@
 //! ([`sql::Select`], [`sql::Statement`]) that [`Db::fetch`] and [`Db::write`] run — on SQLite in
 //! place, without sqlx's per-statement thread hand-off ([`direct`]), writes gathered into shared
 //! transactions ([`group_commit`]) and the WAL checkpointed off the writer's path
-//! ([`checkpoint`]). Rows decode through [`row::RowRead`] either way.
+//! ([`checkpoint`]); on PostgreSQL over pipelining connections, a transaction in one round trip
+//! ([`pipelined`]). Rows decode through [`row::RowRead`] whichever ran them.
 
 pub mod checkpoint;
 pub mod direct;
 pub mod group_commit;
+pub mod pipelined;
 pub mod row;
 pub mod sql;
 
@@ -20,11 +22,21 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Transaction};
 
 use self::direct::Direct;
+use self::pipelined::Pipelined;
 use self::row::RowRead;
 use self::sql::{Select, Statement};
 
-/// The PostgreSQL pool's size unless configured (`serve --database-connections`).
+/// The most PostgreSQL connections a process holds for its requests unless configured (`serve
+/// --database-connections`), shared as [`postgres_pools`] says.
 pub const POSTGRES_CONNECTIONS: u32 = 16;
+
+/// How `connections` are shared on PostgreSQL: (the hot path's pool, sqlx's pool). sqlx's — the
+/// dashboard, the API, migrations, background jobs — gets a quarter and at least two (a
+/// transaction may read beside itself); the hot path the rest and at least one.
+pub fn postgres_pools(connections: u32) -> (u32, u32) {
+    let sqlx = (connections / 4).max(2);
+    (connections.saturating_sub(sqlx).max(1), sqlx)
+}
 
 /// The SQL dialect behind a pool; queries are shared, a few fragments differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,15 +69,22 @@ pub enum DbError {
 
 /// The database handle: a read pool and a write pool (the same pool on PostgreSQL; on SQLite a
 /// single writer connection, which serialises writes without `SQLITE_BUSY` retries while WAL
-/// lets readers proceed), and on SQLite the direct connections of the hot paths.
+/// lets readers proceed), and the connections of the hot paths: on SQLite the direct ones, on
+/// PostgreSQL the pipelining ones.
 #[derive(Debug, Clone)]
 pub struct Db {
-    dialect: Dialect,
     read: AnyPool,
     write: AnyPool,
-    direct: Option<Arc<Direct>>,
-    /// SQLite's database file.
-    file: Option<std::path::PathBuf>,
+    hot: HotPath,
+}
+
+/// The connections [`Db::fetch`] and [`Db::write`] run on.
+#[derive(Debug, Clone)]
+enum HotPath {
+    /// SQLite's direct connections, and its database file.
+    Sqlite(Arc<Direct>, std::path::PathBuf),
+    /// PostgreSQL's pipelining connections.
+    Postgres(Pipelined),
 }
 
 /// What became of the statements given to [`Db::write`].
@@ -105,49 +124,40 @@ impl Db {
         Self::connect_with(url, Durability::default(), POSTGRES_CONNECTIONS).await
     }
 
-    /// [`Db::connect`] with this SQLite durability, and on PostgreSQL a pool of at most
-    /// `pg_connections` connections.
+    /// [`Db::connect`] with this SQLite durability, and on PostgreSQL at most `pg_connections`
+    /// connections in all ([`postgres_pools`]; three at the least).
     pub async fn connect_with(url: &str, durability: Durability, pg_connections: u32) -> Result<Db, DbError> {
         sqlx::any::install_default_drivers();
-        let dialect = dialect_of(url)?;
-        let db = match dialect {
+        match dialect_of(url)? {
             Dialect::Sqlite => {
                 let path = sqlite_path(url).ok_or_else(|| DbError::NotAFile(url.to_owned()))?;
                 ensure_sqlite_dir(url)?;
                 let options = AnyConnectOptions::from_str(&with_create_mode(url))?;
                 let read = sqlite_pool(8, durability).connect_with(options.clone()).await?;
                 let write = sqlite_pool(1, durability).connect_with(options).await?;
-                let db = Db { dialect, read, write, direct: None, file: Some(Path::new(path).to_owned()) };
-                db.migrate().await?;
-                let direct = Direct::open(Path::new(path), durability, db.write.clone())?;
-                return Ok(Db { direct: Some(Arc::new(direct)), ..db });
+                sqlx::migrate!("migrations/sqlite").run(&write).await?;
+                let direct = Direct::open(Path::new(path), durability, write.clone())?;
+                Ok(Db { read, write, hot: HotPath::Sqlite(Arc::new(direct), Path::new(path).to_owned()) })
             }
             Dialect::Postgres => {
+                let (hot, other) = postgres_pools(pg_connections);
                 let pool = AnyPoolOptions::new()
-                    .max_connections(pg_connections.max(2))
+                    .max_connections(other)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect(url)
                     .await?;
-                Db { dialect, read: pool.clone(), write: pool, direct: None, file: None }
+                sqlx::migrate!("migrations/postgres").run(&pool).await?;
+                let pipelined = Pipelined::open(url, hot)?;
+                Ok(Db { read: pool.clone(), write: pool, hot: HotPath::Postgres(pipelined) })
             }
-        };
-        db.migrate().await?;
-        Ok(db)
-    }
-
-    async fn migrate(&self) -> Result<(), DbError> {
-        match self.dialect {
-            Dialect::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.write).await?,
-            Dialect::Postgres => sqlx::migrate!("migrations/postgres").run(&self.write).await?,
         }
-        Ok(())
     }
 
     /// Whether the database answers with every migration this build knows applied — and, for
     /// SQLite, its file is still where it was opened (a deleted or unmounted file keeps
     /// answering through the open descriptor, but nothing written would survive a restart).
     pub async fn schema_is_current(&self) -> Result<bool, sqlx::Error> {
-        if let Some(file) = &self.file {
+        if let HotPath::Sqlite(_, file) = &self.hot {
             if !file.exists() {
                 return Err(sqlx::Error::Io(std::io::Error::new(
                     std::io::ErrorKind::NotFound,
@@ -155,7 +165,7 @@ impl Db {
                 )));
             }
         }
-        let migrator = match self.dialect {
+        let migrator = match self.dialect() {
             Dialect::Sqlite => sqlx::migrate!("migrations/sqlite"),
             Dialect::Postgres => sqlx::migrate!("migrations/postgres"),
         };
@@ -167,7 +177,10 @@ impl Db {
 
     /// The dialect of this database.
     pub fn dialect(&self) -> Dialect {
-        self.dialect
+        match self.hot {
+            HotPath::Sqlite(..) => Dialect::Sqlite,
+            HotPath::Postgres(_) => Dialect::Postgres,
+        }
     }
 
     /// The pool for queries that only read.
@@ -180,15 +193,23 @@ impl Db {
         &self.write
     }
 
-    /// Runs a read and decodes its rows: on SQLite in place, on PostgreSQL through the read pool.
+    /// PostgreSQL: the SCIM path's connections open, and how many of them are idle.
+    pub fn scim_connections(&self) -> Option<(usize, usize)> {
+        match &self.hot {
+            HotPath::Sqlite(..) => None,
+            HotPath::Postgres(pipelined) => Some(pipelined.connections()),
+        }
+    }
+
+    /// Runs a read and decodes its rows: on SQLite in place, on PostgreSQL in one round trip.
     pub async fn fetch<T>(
         &self,
         select: &Select,
         decode: impl Fn(&dyn RowRead) -> Result<T, sqlx::Error>,
     ) -> Result<Vec<T>, sqlx::Error> {
-        match &self.direct {
-            Some(direct) => direct.fetch(select, decode),
-            None => sql::fetch_in(&self.read, select, decode).await,
+        match &self.hot {
+            HotPath::Sqlite(direct, _) => direct.fetch(select, decode),
+            HotPath::Postgres(pipelined) => pipelined.fetch(select, decode).await,
         }
     }
 
@@ -203,23 +224,20 @@ impl Db {
 
     /// Runs `statements` in one transaction: all of them, or — on an error or an unmet
     /// expectation ([`Outcome::Conflict`]) — none. On SQLite the transaction is shared with
-    /// other requests' statements (group commit); either way it is committed when this returns.
+    /// other requests' statements (group commit), on PostgreSQL sent in one round trip (two when
+    /// a statement expects a number of rows); either way it is committed when this returns.
     pub async fn write(&self, statements: Vec<Statement>) -> Result<Outcome, sqlx::Error> {
-        if let Some(direct) = &self.direct {
-            return direct.write(statements).await;
+        match &self.hot {
+            HotPath::Sqlite(direct, _) => direct.write(statements).await,
+            HotPath::Postgres(pipelined) => pipelined.write(statements).await,
         }
-        let mut tx = self.write.begin().await?;
-        for statement in &statements {
-            if !statement.met(statement.execute(&mut tx).await?) {
-                return Ok(Outcome::Conflict);
-            }
-        }
-        tx.commit().await?;
-        Ok(Outcome::Written)
     }
 
-    /// Closes both pools, waiting for checked-out connections.
+    /// Closes every pool, waiting for sqlx's checked-out connections.
     pub async fn close(&self) {
+        if let HotPath::Postgres(pipelined) = &self.hot {
+            pipelined.close();
+        }
         self.write.close().await;
         self.read.close().await;
     }
@@ -373,6 +391,15 @@ mod tests {
         assert_eq!(sqlite_path("sqlite::memory:"), None);
         assert!(matches!(dialect_of("mysql://x"), Err(DbError::UnsupportedUrl(_))));
         assert_eq!(dialect_of("postgresql://h/db").ok(), Some(Dialect::Postgres));
+    }
+
+    #[test]
+    fn postgres_connections_are_shared_within_the_budget() {
+        assert_eq!(postgres_pools(16), (12, 4));
+        assert_eq!(postgres_pools(8), (6, 2));
+        assert_eq!(postgres_pools(4), (2, 2));
+        assert_eq!(postgres_pools(2), (1, 2));
+        assert_eq!(postgres_pools(1000), (750, 250));
     }
 
     #[tokio::test]

@@ -1,9 +1,10 @@
-//! Reading a result row by column name, whichever driver produced it: sqlx's `AnyRow`, or a row
-//! SQLite produced in place ([`super::direct`]). Each table decodes its rows once, through
-//! [`RowRead`].
+//! Reading a result row by column name, whichever driver produced it: sqlx's `AnyRow`, a row
+//! SQLite produced in place ([`super::direct`]) or one of PostgreSQL's pipelined connections
+//! ([`super::pipelined`]). Each table decodes its rows once, through [`RowRead`].
 
 use sqlx::any::AnyRow;
 use sqlx::Row;
+use tokio_postgres::types::Type;
 
 /// A result row whose columns are read by name.
 pub trait RowRead {
@@ -57,4 +58,31 @@ impl RowRead for rusqlite::Row<'_> {
     fn flag(&self, column: &str) -> Result<bool, sqlx::Error> {
         self.get(column).map_err(super::direct::error)
     }
+}
+
+impl RowRead for tokio_postgres::Row {
+    fn opt_text(&self, column: &str) -> Result<Option<String>, sqlx::Error> {
+        self.try_get(column).map_err(|e| pg_decode(column, e))
+    }
+
+    /// Any integer column, as sqlx's `AnyRow` reads them.
+    fn opt_int(&self, column: &str) -> Result<Option<i64>, sqlx::Error> {
+        let read = match self.columns().iter().find(|c| c.name() == column).map(|c| c.type_()) {
+            Some(&Type::INT2) => self.try_get::<_, Option<i16>>(column).map(|v| v.map(i64::from)),
+            Some(&Type::INT4) => self.try_get::<_, Option<i32>>(column).map(|v| v.map(i64::from)),
+            _ => self.try_get::<_, Option<i64>>(column),
+        };
+        read.map_err(|e| pg_decode(column, e))
+    }
+
+    fn flag(&self, column: &str) -> Result<bool, sqlx::Error> {
+        match self.columns().iter().find(|c| c.name() == column).map(|c| c.type_()) {
+            Some(&Type::BOOL) => self.try_get(column).map_err(|e| pg_decode(column, e)),
+            _ => Ok(self.int(column)? != 0),
+        }
+    }
+}
+
+fn pg_decode(column: &str, e: tokio_postgres::Error) -> sqlx::Error {
+    sqlx::Error::ColumnDecode { index: column.to_owned(), source: Box::new(e) }
 }

@@ -1,7 +1,7 @@
 //! SQL with its bind values as plain data: fragments for queries whose shape depends on input
-//! (SCIM filters, log filters), and whole statements and selects that either driver runs —
-//! sqlx here, SQLite in place in [`super::direct`]. Values are always bound, never spliced
-//! into the text.
+//! (SCIM filters, log filters), and whole statements and selects that any driver runs — sqlx
+//! here, SQLite in place in [`super::direct`], PostgreSQL pipelined in [`super::pipelined`].
+//! Values are always bound, never spliced into the text.
 
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
