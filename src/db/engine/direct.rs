@@ -15,11 +15,11 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
-use sqlx::error::{DatabaseError, ErrorKind};
 use sqlx::AnyPool;
 use tokio::runtime::Handle;
 
 use super::checkpoint::Checkpointer;
+use super::failure::{Code, Failure};
 use super::group_commit::GroupCommit;
 use super::row::RowRead;
 use super::sql::{Arg, Select, Statement};
@@ -198,78 +198,25 @@ fn bind(statement: &mut rusqlite::Statement<'_>, args: &[Arg]) -> Result<(), sql
     Ok(())
 }
 
-/// A failure SQLite reported, as sqlx reports database errors (so a unique violation is one
-/// whichever driver hit it).
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{message}")]
-pub struct SqliteFailure {
-    extended_code: i32,
-    message: String,
-}
-
-impl DatabaseError for SqliteFailure {
-    fn message(&self) -> &str {
-        &self.message
-    }
-
-    fn code(&self) -> Option<std::borrow::Cow<'_, str>> {
-        Some(self.extended_code.to_string().into())
-    }
-
-    fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
-        self
-    }
-
-    fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
-        self
-    }
-
-    fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
-        self
-    }
-
-    fn kind(&self) -> ErrorKind {
-        use rusqlite::ffi;
-        match self.extended_code {
-            ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => ErrorKind::UniqueViolation,
-            ffi::SQLITE_CONSTRAINT_FOREIGNKEY => ErrorKind::ForeignKeyViolation,
-            ffi::SQLITE_CONSTRAINT_NOTNULL => ErrorKind::NotNullViolation,
-            ffi::SQLITE_CONSTRAINT_CHECK => ErrorKind::CheckViolation,
-            _ => ErrorKind::Other,
-        }
-    }
-}
-
-impl SqliteFailure {
-    /// A failure outside SQLite's own (reported as a generic SQLite error).
-    pub fn other(message: String) -> SqliteFailure {
-        SqliteFailure { extended_code: rusqlite::ffi::SQLITE_ERROR, message }
-    }
-
-    /// The same failure, as a sqlx error.
-    pub fn into_sqlx(self) -> sqlx::Error {
-        sqlx::Error::Database(Box::new(self))
-    }
-}
-
 /// A rusqlite error as the sqlx error the rest of the program handles.
 pub fn error(e: rusqlite::Error) -> sqlx::Error {
-    failure(e).map_or_else(|other| sqlx::Error::Decode(Box::new(other)), SqliteFailure::into_sqlx)
+    failure(e).map_or_else(|other| sqlx::Error::Decode(Box::new(other)), Failure::into_sqlx)
 }
 
 /// The SQLite failure inside a rusqlite error, or the error itself when it is not one.
-pub fn failure(e: rusqlite::Error) -> Result<SqliteFailure, rusqlite::Error> {
+pub fn failure(e: rusqlite::Error) -> Result<Failure, rusqlite::Error> {
     match e {
-        rusqlite::Error::SqliteFailure(code, message) => Ok(SqliteFailure {
-            extended_code: code.extended_code,
-            message: message.unwrap_or_else(|| code.to_string()),
-        }),
+        rusqlite::Error::SqliteFailure(code, message) => {
+            Ok(Failure::new(Code::Sqlite(code.extended_code), message.unwrap_or_else(|| code.to_string())))
+        }
         other => Err(other),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use sqlx::error::ErrorKind;
+
     use super::*;
 
     fn scratch() -> Connection {

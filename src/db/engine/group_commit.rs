@@ -23,7 +23,8 @@ use sqlx::AnyPool;
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
 
-use super::direct::{self, SqliteFailure};
+use super::direct;
+use super::failure::Failure;
 use super::sql::Statement;
 use super::Outcome;
 
@@ -126,7 +127,7 @@ fn waiting(first: Job, queue: &Receiver<Job>, expected: usize) -> Vec<Job> {
 fn commit_round(connection: &Connection, batches: &[Vec<Statement>]) -> Vec<Answer> {
     let fail_all = |e: rusqlite::Error| {
         roll_back(connection);
-        let failure = direct::failure(e).unwrap_or_else(|other| SqliteFailure::other(other.to_string()));
+        let failure = direct::failure(e).unwrap_or_else(|other| Failure::sqlite_other(other.to_string()));
         batches.iter().map(|_| Err(failure.clone().into_sqlx())).collect()
     };
     if let Err(e) = run(connection, "BEGIN IMMEDIATE") {

@@ -8,6 +8,7 @@
 
 pub mod checkpoint;
 pub mod direct;
+pub mod failure;
 pub mod group_commit;
 pub mod pipelined;
 pub mod row;
@@ -332,7 +333,7 @@ pub fn is_busy(err: &sqlx::Error) -> bool {
         return false;
     };
     let sqlite = db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
-        || db.try_downcast_ref::<direct::SqliteFailure>().is_some();
+        || db.try_downcast_ref::<failure::Failure>().is_some_and(|f| f.sqlite_code().is_some());
     sqlite
         && db.code().and_then(|code| code.parse::<i32>().ok()).is_some_and(|code| matches!(code & 0xff, BUSY | LOCKED))
 }

@@ -19,11 +19,10 @@ use std::time::Duration;
 use bytes::BytesMut;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime};
 use futures_util::future::{join_all, try_join_all};
-use sqlx::error::{DatabaseError, ErrorKind};
-use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use tokio_postgres::NoTls;
 
+use super::failure::{Code, Failure};
 use super::row::RowRead;
 use super::sql::{Arg, Select, Statement};
 use super::Outcome;
@@ -222,54 +221,11 @@ impl ToSql for Arg {
     to_sql_checked!();
 }
 
-/// A failure PostgreSQL reported, as sqlx reports database errors (so a unique violation is one
-/// whichever driver hit it).
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{message}")]
-pub struct PgFailure {
-    code: SqlState,
-    message: String,
-}
-
-impl DatabaseError for PgFailure {
-    fn message(&self) -> &str {
-        &self.message
-    }
-
-    fn code(&self) -> Option<std::borrow::Cow<'_, str>> {
-        Some(self.code.code().into())
-    }
-
-    fn as_error(&self) -> &(dyn StdError + Send + Sync + 'static) {
-        self
-    }
-
-    fn as_error_mut(&mut self) -> &mut (dyn StdError + Send + Sync + 'static) {
-        self
-    }
-
-    fn into_error(self: Box<Self>) -> Box<dyn StdError + Send + Sync + 'static> {
-        self
-    }
-
-    fn kind(&self) -> ErrorKind {
-        match self.code {
-            SqlState::UNIQUE_VIOLATION => ErrorKind::UniqueViolation,
-            SqlState::FOREIGN_KEY_VIOLATION => ErrorKind::ForeignKeyViolation,
-            SqlState::NOT_NULL_VIOLATION => ErrorKind::NotNullViolation,
-            SqlState::CHECK_VIOLATION => ErrorKind::CheckViolation,
-            _ => ErrorKind::Other,
-        }
-    }
-}
-
 /// A tokio-postgres error as the sqlx error the rest of the program handles: what the server
 /// refused is a database error; a lost connection, an I/O error.
 pub fn error(e: tokio_postgres::Error) -> sqlx::Error {
     match e.as_db_error() {
-        Some(db) => {
-            sqlx::Error::Database(Box::new(PgFailure { code: db.code().clone(), message: db.message().to_owned() }))
-        }
+        Some(db) => Failure::new(Code::Postgres(db.code().clone()), db.message().to_owned()).into_sqlx(),
         None => sqlx::Error::Io(std::io::Error::other(e)),
     }
 }

@@ -67,7 +67,7 @@ impl RowRead for tokio_postgres::Row {
 
     /// Any integer column, as sqlx's `AnyRow` reads them.
     fn opt_int(&self, column: &str) -> Result<Option<i64>, sqlx::Error> {
-        let read = match self.columns().iter().find(|c| c.name() == column).map(|c| c.type_()) {
+        let read = match column_type(self, column) {
             Some(&Type::INT2) => self.try_get::<_, Option<i16>>(column).map(|v| v.map(i64::from)),
             Some(&Type::INT4) => self.try_get::<_, Option<i32>>(column).map(|v| v.map(i64::from)),
             _ => self.try_get::<_, Option<i64>>(column),
@@ -76,11 +76,15 @@ impl RowRead for tokio_postgres::Row {
     }
 
     fn flag(&self, column: &str) -> Result<bool, sqlx::Error> {
-        match self.columns().iter().find(|c| c.name() == column).map(|c| c.type_()) {
+        match column_type(self, column) {
             Some(&Type::BOOL) => self.try_get(column).map_err(|e| pg_decode(column, e)),
             _ => Ok(self.int(column)? != 0),
         }
     }
+}
+
+fn column_type<'r>(row: &'r tokio_postgres::Row, column: &str) -> Option<&'r Type> {
+    row.columns().iter().find(|c| c.name() == column).map(|c| c.type_())
 }
 
 fn pg_decode(column: &str, e: tokio_postgres::Error) -> sqlx::Error {
