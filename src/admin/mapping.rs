@@ -336,10 +336,11 @@ impl MappingBackend for Backend {
         let tenant = self.tenant(admin, tenant).await?;
         self.state.flush_logs().await;
         let db = &self.state.db;
-        let user = self.user_of(&tenant, user_id).await?;
+        let (user, groups) = db::user::get_with(db, &tenant.id, user_id, db::user::Groups::Read)
+            .await
+            .or_internal()?
+            .ok_or(AppError::NotFound)?;
         let mapping = TenantMapping::load(db.reader(), &tenant.id).await.or_internal()?;
-        let groups =
-            db::group::groups_of(&self.state.db, &tenant.id, std::slice::from_ref(&user.id)).await.or_internal()?;
         let history = db::log::for_resource(db, &tenant.id, &user.id, HISTORY_ROWS).await.or_internal()?;
         let mut history: Vec<app::dto::LogRow> = history.into_iter().map(log_row).collect();
         self.name_applications(&tenant.id, &mut history).await?;

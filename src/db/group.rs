@@ -99,11 +99,9 @@ pub struct Member {
     pub active: Option<bool>,
 }
 
-/// One group a resource belongs to (the user's read-only `groups` attribute).
+/// One group a user belongs to directly (its read-only `groups` attribute).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Membership {
-    /// The member (user or group).
-    pub member_id: String,
     /// The group.
     pub group_id: String,
     /// The group's displayName.
@@ -528,28 +526,4 @@ pub async fn member_count<'e>(
         .await?;
     let n: i64 = row.try_get("n")?;
     Ok(u64::try_from(n).unwrap_or_default())
-}
-
-/// The groups these users (or groups) are direct members of: one query per chunk, ordered by
-/// member, then group name.
-pub async fn groups_of(db: &Db, tenant_id: &str, member_ids: &[String]) -> Result<Vec<Membership>, sqlx::Error> {
-    let mut out = Vec::new();
-    for chunk in member_ids.chunks(CHUNK) {
-        let sql = format!(
-            "select r.member_id, r.group_id, g.display_name from group_member r \
-             join scim_group g on g.group_id = r.group_id \
-             where r.tenant_id = $1 and r.member_id in ({}) order by r.member_id, g.display_name, r.group_id",
-            placeholders(2, chunk.len())
-        );
-        let args = tenant_and(tenant_id, chunk);
-        let decode = |row: &dyn RowRead| {
-            Ok(Membership {
-                member_id: row.text("member_id")?,
-                group_id: row.text("group_id")?,
-                display: row.text("display_name")?,
-            })
-        };
-        out.extend(db.fetch(&Select::new(sql, args), decode).await?);
-    }
-    Ok(out)
 }

@@ -4,7 +4,6 @@ use scim::list::{list_response, ListQuery};
 use scim::patch::{self, PatchOpKind, PatchOperation, PatchRequest};
 use scim::resource::{self, Prepared};
 use scim::schema::ResourceSchema;
-use std::collections::HashMap;
 
 use scim::filter::{CompValue, CompareOp, Filter};
 use scim::path::AttrPath;
@@ -19,7 +18,7 @@ use super::{password, render};
 use crate::db::group::Membership;
 use crate::db::query_sql;
 use crate::db::sql::Statement;
-use crate::db::user::{UserRecord, UserWrite};
+use crate::db::user::{Groups, Page, UserRecord, UserWrite, WithGroups};
 use crate::db::{self, UniqueViolationExt};
 use crate::error::Error;
 use crate::state::AppState;
@@ -124,7 +123,11 @@ impl UserRequest<'_> {
     /// User linking on creation: the one existing user a POST adopts instead of answering 409,
     /// as the tenant's setting matches it (see [`LinkMatch`]). None when linking is off, the
     /// request lacks the value, or no user — or more than one — matches.
-    async fn link_candidate(&self, write: &UserWrite<'_>) -> Result<Option<(UserRecord, LinkMatch)>, Error> {
+    async fn link_candidate(
+        &self,
+        write: &UserWrite<'_>,
+        groups: Groups,
+    ) -> Result<Option<(WithGroups, LinkMatch)>, Error> {
         let Some(by) = self.caller.tenant.provisioning.link_users_by else {
             return Ok(None);
         };
@@ -152,7 +155,8 @@ impl UserRequest<'_> {
             },
         };
         let condition = query_sql::to_sql(&filter, &query_sql::USERS, self.state.db.dialect(), 2)?;
-        let mut found = db::user::list(&self.state.db, self.tenant_id(), &condition, None, 0, 2).await?;
+        let page = Page { filter: &condition, order: None, offset: 0, limit: 2 };
+        let mut found = db::user::list_with(&self.state.db, self.tenant_id(), &page, groups).await?;
         Ok(match (found.pop(), found.is_empty()) {
             (Some(user), true) => Some((user, by)),
             _ => None,
@@ -164,14 +168,14 @@ impl UserRequest<'_> {
         let (prepared, password_hash) = self.prepare(body).await?;
         let attributes = self.derive(&prepared.resource)?;
         let write = self.write_of(&prepared.resource, password_hash.as_deref(), &attributes)?;
-        if let Some((existing, by)) = self.link_candidate(&write).await? {
+        if let Some((existing, by)) = self.link_candidate(&write, self.groups_for(query)).await? {
             return self.adopt(existing, by, &write, query).await;
         }
         // Time-ordered (v7): new rows land at the end of the id indexes instead of anywhere.
         let id = uuid::Uuid::now_v7().to_string();
         let now = self.state.clock.now_ms();
         let record = stored(&id, &write, 1, now, now);
-        let body = self.project(&record, &HashMap::new(), &query.attributes, &query.excluded_attributes);
+        let body = self.project(&record, &[], &query.attributes, &query.excluded_attributes);
         let insert = db::user::insert_statement(self.tenant_id(), &id, &write, now);
         let change = Change::new(Status::Created, "create", &record, Some(&body));
         // An insert expects nothing, so it never conflicts.
@@ -185,16 +189,14 @@ impl UserRequest<'_> {
     /// the 201 of a creation, logged as a link.
     async fn adopt(
         &self,
-        existing: UserRecord,
+        (existing, groups): WithGroups,
         by: LinkMatch,
         write: &UserWrite<'_>,
         query: &ListQuery,
     ) -> Result<Outcome, Error> {
         let now = self.state.clock.now_ms();
         let record = stored(&existing.id, write, existing.version + 1, existing.created_at, now);
-        let (attributes, excluded) = (&query.attributes, &query.excluded_attributes);
-        let groups = self.memberships(std::slice::from_ref(&record), attributes, excluded).await?;
-        let body = self.project(&record, &groups, attributes, excluded);
+        let body = self.project(&record, &groups, &query.attributes, &query.excluded_attributes);
         let update = db::user::update_statement(self.tenant_id(), &existing.id, write, existing.version, now);
         let detail = format!("linked to the existing user \"{}\" by {}", existing.user_name, by.as_str());
         let change = Change { detail: Some(detail), ..Change::new(Status::Created, "link", &record, Some(&body)) };
@@ -203,20 +205,18 @@ impl UserRequest<'_> {
         Ok(Outcome::created(body, location).with_version(record.version).with_facts(facts))
     }
 
-    /// The user with this id, or 404.
-    async fn existing(&self, id: &str) -> Result<UserRecord, Error> {
-        db::user::get(&self.state.db, self.tenant_id(), id).await?.ok_or_else(|| Self::not_found(id))
+    /// The user with this id (with its groups when `groups` asks), or 404.
+    async fn existing(&self, id: &str, groups: Groups) -> Result<WithGroups, Error> {
+        db::user::get_with(&self.state.db, self.tenant_id(), id, groups).await?.ok_or_else(|| Self::not_found(id))
     }
 
     /// GET /Users/{id} (RFC 7644 §3.4.1).
     pub async fn get(&self, id: &str, query: &ListQuery) -> Result<Outcome, Error> {
-        let record = self.existing(id).await?;
+        let (record, groups) = self.existing(id, self.groups_for(query)).await?;
         if self.preconditions.not_modified(record.version) {
             return Ok(Outcome::not_modified(record.version).with_facts(read_facts("read", &record)));
         }
-        let (attributes, excluded) = (&query.attributes, &query.excluded_attributes);
-        let groups = self.memberships(std::slice::from_ref(&record), attributes, excluded).await?;
-        let body = self.project(&record, &groups, attributes, excluded);
+        let body = self.project(&record, &groups, &query.attributes, &query.excluded_attributes);
         Ok(Outcome::ok(body).with_version(record.version).with_facts(read_facts("read", &record)))
     }
 
@@ -226,12 +226,10 @@ impl UserRequest<'_> {
         let attributes = self.derive(&prepared.resource)?;
         let write = self.write_of(&prepared.resource, password_hash.as_deref(), &attributes)?;
         let now = self.state.clock.now_ms();
-        let before = self.existing(id).await?;
+        let (before, groups) = self.existing(id, self.groups_for(query)).await?;
         self.preconditions.check_write(before.version)?;
         let record = stored(id, &write, before.version + 1, before.created_at, now);
-        let (attributes, excluded) = (&query.attributes, &query.excluded_attributes);
-        let groups = self.memberships(std::slice::from_ref(&record), attributes, excluded).await?;
-        let body = self.project(&record, &groups, attributes, excluded);
+        let body = self.project(&record, &groups, &query.attributes, &query.excluded_attributes);
         let update = db::user::update_statement(self.tenant_id(), id, &write, before.version, now);
         let change = Change::new(Status::Ok, change_kind(&before, &record, "replace"), &record, Some(&body));
         let facts = self.write_logged(vec![update], change).await?.ok_or_else(concurrent_change)?;
@@ -244,7 +242,7 @@ impl UserRequest<'_> {
         let (attributes, excluded) = (&query.attributes, &query.excluded_attributes);
         let mut hasher = password::HashOnce::default();
         for _ in 0..super::PATCH_ATTEMPTS {
-            let before = self.existing(id).await?;
+            let (before, groups) = self.existing(id, self.groups_for(query)).await?;
             self.preconditions.check_write(before.version)?;
             // PATCH sees the resource as the client does, with its id (a no-path value may
             // repeat it); the id is not stored in the JSON.
@@ -264,7 +262,6 @@ impl UserRequest<'_> {
                 Some(p) => Some(hasher.hash(p).await?),
                 None => None,
             };
-            let groups = self.memberships(std::slice::from_ref(&before), attributes, excluded).await?;
             if !changed {
                 let body = self.project(&before, &groups, attributes, excluded);
                 let change = Change::new(Status::Ok, "update", &before, Some(&body));
@@ -295,7 +292,7 @@ impl UserRequest<'_> {
 
     /// DELETE /Users/{id} (RFC 7644 §3.6): the user and its memberships go together.
     pub async fn delete(&self, id: &str) -> Result<Outcome, Error> {
-        let record = self.existing(id).await?;
+        let (record, _) = self.existing(id, Groups::Skip).await?;
         self.preconditions.check_write(record.version)?;
         let mut statements = vec![db::user::delete_statement(self.tenant_id(), id, record.version)];
         statements.extend(db::group::remove_memberships_statements(self.tenant_id(), id, self.state.clock.now_ms()));
@@ -311,46 +308,33 @@ impl UserRequest<'_> {
         let records = if plan.limit == 0 {
             Vec::new()
         } else {
-            db::user::list(db, self.tenant_id(), &plan.filter, plan.order.as_ref(), plan.offset, plan.limit).await?
+            let page =
+                Page { filter: &plan.filter, order: plan.order.as_ref(), offset: plan.offset, limit: plan.limit };
+            db::user::list_with(db, self.tenant_id(), &page, self.groups_for(query)).await?
         };
         let total = match plan.total_from_page(records.len()) {
             Some(total) => total,
             None => db::user::count(db, self.tenant_id(), &plan.filter).await?,
         };
         let (attributes, excluded) = (&query.attributes, &query.excluded_attributes);
-        let groups = self.memberships(&records, attributes, excluded).await?;
-        let resources = records.iter().map(|r| self.project(r, &groups, attributes, excluded)).collect();
+        let resources = records.iter().map(|(r, groups)| self.project(r, groups, attributes, excluded)).collect();
         let facts = LogFacts { operation: Some("list"), resource_type: Some("User"), ..LogFacts::default() };
         Ok(Outcome::ok(list_response(resources, total, query.start_index)).with_facts(facts))
     }
 
-    /// The read-only `groups` of these users by user id: read (one query per 1,000 users) only
-    /// when the projection returns them.
-    async fn memberships(
-        &self,
-        records: &[UserRecord],
-        attributes: &[scim::path::AttrPath],
-        excluded: &[scim::path::AttrPath],
-    ) -> Result<HashMap<String, Vec<Membership>>, Error> {
-        let mut by_user: HashMap<String, Vec<Membership>> = HashMap::new();
-        if records.is_empty() || !render::requested(self.schema(), "groups", attributes, excluded) {
-            return Ok(by_user);
-        }
-        let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
-        for membership in db::group::groups_of(&self.state.db, self.tenant_id(), &ids).await? {
-            by_user.entry(membership.member_id.clone()).or_default().push(membership);
-        }
-        Ok(by_user)
+    /// Whether the response to `query` shows the read-only `groups`, so the users are read
+    /// with them.
+    fn groups_for(&self, query: &ListQuery) -> Groups {
+        Groups::when(render::requested(self.schema(), "groups", &query.attributes, &query.excluded_attributes))
     }
 
     fn project(
         &self,
         record: &UserRecord,
-        groups: &HashMap<String, Vec<Membership>>,
+        groups: &[Membership],
         attributes: &[scim::path::AttrPath],
         excluded: &[scim::path::AttrPath],
     ) -> Value {
-        let groups = groups.get(&record.id).map(Vec::as_slice).unwrap_or_default();
         let full = render::user(record, groups, &self.caller.base_url);
         resource::project(&full, self.schema(), attributes, excluded)
     }

@@ -324,6 +324,21 @@ async fn the_users_groups_attribute_follows_membership() {
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     let read = app.scim(&t, Method::GET, &format!("/Users/{u2}"), None).await;
     assert!(read.body.get("groups").is_none(), "{:?}", read.body);
+
+    // A displayName that JSON must escape comes back as it was sent, on a read, a list and the
+    // answer to a replacement (the groups are read in the user's own statement).
+    let tricky = "Ωmega \"quoted\" back\\slash";
+    let omega = group(&app, &t, tricky, &[&u2]).await;
+    let expected =
+        json!([{"value": omega, "$ref": format!("{base}/Groups/{omega}"), "display": tricky, "type": "direct"}]);
+    let read = app.scim(&t, Method::GET, &format!("/Users/{u2}"), None).await;
+    assert_eq!(read.body["groups"], expected);
+    let list =
+        app.scim(&t, Method::GET, "/Users?filter=userName%20eq%20%22two%40m.test%22&attributes=groups", None).await;
+    assert_eq!(list.body["Resources"][0]["groups"], expected, "{:?}", list.body);
+    let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "two@m.test"});
+    let put = app.scim(&t, Method::PUT, &format!("/Users/{u2}"), Some(&body.to_string())).await;
+    assert_eq!((put.status, &put.body["groups"]), (StatusCode::OK, &expected), "{:?}", put.body);
 }
 
 #[tokio::test]
