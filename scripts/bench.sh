@@ -72,6 +72,9 @@ count_users() {
 run() {
   local name=$1 script=$2 duration=${3:-$duration}
   echo "== $name ($backend, $threads threads, $connections connections, $duration)"
+  # Each workload starts from a checkpoint: the WAL of the one before (its checkpoint and the
+  # full-page images after it) would otherwise land on this one's commits.
+  if [ "$backend" = postgres ]; then psql "$DATABASE_URL" -qc checkpoint; fi
   # VmRSS, RssAnon, RssFile in KiB, one sample a line.
   ( while kill -0 "$server" 2>/dev/null; do
       awk '/^(VmRSS|RssAnon|RssFile):/ { printf "%s ", $2 } END { print "" }' "/proc/$server/status"; sleep 0.5

@@ -255,3 +255,72 @@ async fn a_connection_the_server_ended_is_replaced() {
     assert_eq!(db.write(vec![insert("a", 1)]).await.unwrap(), Outcome::Written);
     assert_eq!(rows(&db).await, vec![("a".into(), 1)]);
 }
+
+/// The name, preparation time and plan of the hot connection's prepared lookup by userName.
+async fn prepared_lookup(db: &Db) -> (String, String) {
+    let select = Select::new(
+        "select name, prepare_time::text as at from pg_prepared_statements \
+         where statement like '%from scim_user where%user_name_ci = $2%' and statement not like '%pg_prepared%'",
+        vec![],
+    );
+    let found = db.fetch(&select, |row| Ok((row.text("name")?, row.text("at")?))).await.unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    found.into_iter().next().unwrap()
+}
+
+async fn plan_of(db: &Db, statement: &str) -> String {
+    let explain = Select::new(format!("explain execute {statement} ('t1', 'n42', 100, 0)"), vec![]);
+    db.fetch(&explain, |row| row.text("QUERY PLAN")).await.unwrap().join("\n")
+}
+
+#[tokio::test]
+async fn lookups_prepared_on_an_empty_table_are_planned_again_once_it_has_grown() {
+    let db = one_connection().await;
+    if db.dialect() != Dialect::Postgres {
+        return; // SQLite plans every statement anew; it caches no generic plan.
+    }
+    sqlx::query(
+        "insert into tenant (tenant_id, name, display_name, profile, created_at, updated_at) \
+         values ('t1', 't1', 'T1', 'generic', 0, 0)",
+    )
+    .execute(db.writer())
+    .await
+    .unwrap();
+    let by_name = scimhub::db::sql::Where { sql: "user_name_ci = $2".into(), args: vec!["n42".into()] };
+    let lookup = || scimhub::db::user::list(&db, "t1", &by_name, None, 0, 100);
+    // PostgreSQL moves a statement to its generic plan once that looks no dearer than the custom
+    // ones, which depends on the moment's estimates; the session setting makes it certain here.
+    let generic = Select::new("select set_config('plan_cache_mode', 'force_generic_plan', false) as m", vec![]);
+    db.fetch(&generic, |row| row.text("m")).await.unwrap();
+    for _ in 0..10 {
+        assert!(lookup().await.unwrap().is_empty());
+    }
+    let (first, prepared_at) = prepared_lookup(&db).await;
+    sqlx::query(
+        "insert into scim_user (user_id, tenant_id, user_name, user_name_ci, active, resource, version, \
+         created_at, updated_at) \
+         select 'u' || g, 't1', 'n' || g, 'n' || g, true, '{}', 1, g, g from generate_series(1, 5000) g",
+    )
+    .execute(db.writer())
+    .await
+    .unwrap();
+    let stale = plan_of(&db, &first).await;
+    assert!(!stale.contains("scim_user_by_user_name"), "the plan made for the empty table:\n{stale}");
+
+    // Within REPLAN_EVERY more uses the connection prepares its statements again.
+    let mut uses = 0;
+    let again = loop {
+        assert_eq!(lookup().await.unwrap().len(), 1);
+        uses += 2;
+        let now = prepared_lookup(&db).await;
+        if now.1 != prepared_at {
+            break now.0;
+        }
+        assert!(uses <= 2 * scimhub::db::engine::pipelined::REPLAN_EVERY + 4, "not prepared again after {uses} uses");
+    };
+    for _ in 0..10 {
+        assert_eq!(lookup().await.unwrap().len(), 1);
+    }
+    let fresh = plan_of(&db, &again).await;
+    assert!(fresh.contains("scim_user_by_user_name"), "the plan made for 5,000 users:\n{fresh}");
+}
