@@ -137,9 +137,9 @@ async fn fetch_with(
     select: impl Fn(&'static Table) -> Select,
     groups: Groups,
 ) -> Result<Vec<WithGroups>, sqlx::Error> {
-    match (groups, db.dialect()) {
-        (Groups::Read, Dialect::Postgres) => {
-            db.fetch(&select(&TABLE_WITH_GROUPS), |row| {
+    if (groups, db.dialect()) == (Groups::Read, Dialect::Postgres) {
+        return db
+            .fetch(&select(&TABLE_WITH_GROUPS), |row| {
                 let groups = match row.opt_text("member_of")? {
                     None => Vec::new(),
                     Some(text) => decode::<Vec<(String, String)>>(&text)?
@@ -149,18 +149,14 @@ async fn fetch_with(
                 };
                 Ok((from_row(row)?, groups))
             })
-            .await
-        }
-        (Groups::Read, Dialect::Sqlite) => {
-            let mut users: Vec<WithGroups> =
-                db.fetch(&select(&TABLE), from_row).await?.into_iter().map(|user| (user, Vec::new())).collect();
-            attach_groups(db, tenant_id, &mut users).await?;
-            Ok(users)
-        }
-        (Groups::Skip, _) => {
-            Ok(db.fetch(&select(&TABLE), from_row).await?.into_iter().map(|u| (u, Vec::new())).collect())
-        }
+            .await;
     }
+    let mut users: Vec<WithGroups> =
+        db.fetch(&select(&TABLE), from_row).await?.into_iter().map(|user| (user, Vec::new())).collect();
+    if groups == Groups::Read {
+        attach_groups(db, tenant_id, &mut users).await?;
+    }
+    Ok(users)
 }
 
 /// Reads the direct groups of these users (of one tenant), one statement per chunk of ids, and
