@@ -93,6 +93,32 @@ async fn concurrent_batches_keep_their_own_outcomes() {
     assert_eq!(rows(&db).await, expected);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writes_share_transactions_on_postgres() {
+    let db = scratch().await;
+    if db.dialect() != Dialect::Postgres {
+        return; // SQLite's group commit: concurrent_batches_keep_their_own_outcomes.
+    }
+    // Each write records the transaction it ran in; 200 at once need far fewer than 200.
+    let writes: Vec<_> = (0..200)
+        .map(|i| {
+            let statement = Statement::new(
+                "insert into scratch (k, v) values ($1, txid_current())",
+                vec![format!("k{i:03}").into()],
+            );
+            let db = db.clone();
+            tokio::spawn(async move { db.write(vec![statement]).await })
+        })
+        .collect();
+    for write in writes {
+        assert_eq!(write.await.unwrap().unwrap(), Outcome::Written);
+    }
+    let written = rows(&db).await;
+    assert_eq!(written.len(), 200);
+    let transactions: std::collections::BTreeSet<i64> = written.iter().map(|(_, txid)| *txid).collect();
+    assert!(transactions.len() < 100, "200 writes in {} transactions", transactions.len());
+}
+
 #[tokio::test]
 async fn bad_statements_are_errors_and_change_nothing() {
     let db = scratch().await;

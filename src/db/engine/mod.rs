@@ -3,8 +3,9 @@
 //! ([`sql::Select`], [`sql::Statement`]) that [`Db::fetch`] and [`Db::write`] run — on SQLite in
 //! place, without sqlx's per-statement thread hand-off ([`direct`]), writes gathered into shared
 //! transactions ([`group_commit`]) and the WAL checkpointed off the writer's path
-//! ([`checkpoint`]); on PostgreSQL over pipelining connections, a transaction in one round trip
-//! ([`pipelined`]). Rows decode through [`row::RowRead`] whichever ran them.
+//! ([`checkpoint`]); on PostgreSQL over pipelining connections, a transaction in one round trip,
+//! concurrent writes again gathered into shared transactions ([`pipelined`]). Rows decode
+//! through [`row::RowRead`] whichever ran them.
 
 pub mod checkpoint;
 pub mod direct;
@@ -224,9 +225,10 @@ impl Db {
     }
 
     /// Runs `statements` in one transaction: all of them, or — on an error or an unmet
-    /// expectation ([`Outcome::Conflict`]) — none. On SQLite the transaction is shared with
-    /// other requests' statements (group commit), on PostgreSQL sent in one round trip (two when
-    /// a statement expects a number of rows); either way it is committed when this returns.
+    /// expectation ([`Outcome::Conflict`]) — none. The transaction is shared with other
+    /// requests' statements (group commit on SQLite, rounds on PostgreSQL, each sent in one round
+    /// trip — two when a statement expects a number of rows); a failure of one request undoes
+    /// only its own. Either way it is committed when this returns.
     pub async fn write(&self, statements: Vec<Statement>) -> Result<Outcome, sqlx::Error> {
         match &self.hot {
             HotPath::Sqlite(direct, _) => direct.write(statements).await,

@@ -8,12 +8,17 @@
 //! parameter types sqlx would send, so both paths mean the same SQL (docs/architecture.md,
 //! "PostgreSQL without a round trip per statement").
 //!
+//! Concurrent writes share transactions ([`rounds`]), as on SQLite.
+//!
 //! Everything else on PostgreSQL (the dashboard, migrations, background jobs) keeps sqlx's pool.
 //!
 //! [tokio-postgres]: https://docs.rs/tokio-postgres
 //! [deadpool-postgres]: https://docs.rs/deadpool-postgres
 
+mod rounds;
+
 use std::error::Error as StdError;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
@@ -44,6 +49,7 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Clone)]
 pub struct Pipelined {
     pool: Pool,
+    rounds: Arc<rounds::Queue>,
 }
 
 impl std::fmt::Debug for Pipelined {
@@ -75,7 +81,7 @@ impl Pipelined {
             }))
             .build()
             .map_err(|e| sqlx::Error::Configuration(Box::new(e)))?;
-        Ok(Pipelined { pool })
+        Ok(Pipelined { pool, rounds: Arc::default() })
     }
 
     /// Runs a read and decodes its rows: one round trip once the statement is prepared.
@@ -88,17 +94,6 @@ impl Pipelined {
         let statement = prepare(&client, &select.sql, &select.args).await?;
         let rows = client.query(&statement, &params(&select.args)).await.map_err(error)?;
         rows.iter().map(|row| decode(row)).collect()
-    }
-
-    /// Runs the statements in one transaction, all or none; answers once it is committed. The
-    /// work runs on a task of its own from the first poll on, so a caller that goes away (a
-    /// client that hung up) neither leaves a transaction open on a pooled connection nor stops
-    /// a write half-way: it completes, or fails, as a whole.
-    pub async fn write(&self, statements: Vec<Statement>) -> Result<Outcome, sqlx::Error> {
-        let pool = self.clone();
-        tokio::spawn(async move { transact(pool.client().await?, &statements).await })
-            .await
-            .map_err(|e| sqlx::Error::Io(std::io::Error::other(e)))?
     }
 
     /// The connections open, and how many of them are idle.
@@ -125,7 +120,7 @@ impl Pipelined {
 /// `BEGIN`, the statements and — unless one must change an expected number of rows — `COMMIT`,
 /// sent together. A statement that fails aborts the transaction: the statements after it fail
 /// too and the `COMMIT` rolls back, and the first failure is the answer.
-async fn transact(client: Object, statements: &[Statement]) -> Result<Outcome, sqlx::Error> {
+async fn transact(client: Object, statements: &[&Statement]) -> Result<Outcome, sqlx::Error> {
     let prepared = try_join_all(statements.iter().map(|s| prepare(&client, &s.sql, &s.args))).await?;
     let arguments: Vec<_> = statements.iter().map(|s| params(&s.args)).collect();
     let checked = statements.iter().any(|s| s.expect_rows.is_some());
@@ -151,7 +146,7 @@ async fn transact(client: Object, statements: &[Statement]) -> Result<Outcome, s
 /// The outcome of a pipelined transaction from its answers; ends it if it is still open.
 async fn finish(
     client: &Object,
-    statements: &[Statement],
+    statements: &[&Statement],
     checked: bool,
     begun: Result<(), tokio_postgres::Error>,
     changed: Vec<Result<u64, tokio_postgres::Error>>,
@@ -171,7 +166,7 @@ async fn finish(
 /// the first failure, or a conflict at the first statement that changed other than the rows it
 /// expected (what follows it may have failed only because of it, e.g. a row it did not insert).
 fn settle(
-    statements: &[Statement],
+    statements: &[&Statement],
     begun: Result<(), tokio_postgres::Error>,
     changed: Vec<Result<u64, tokio_postgres::Error>>,
 ) -> Result<Outcome, tokio_postgres::Error> {
