@@ -32,6 +32,9 @@ use self::sql::{Select, Statement};
 /// --database-connections`), shared as [`postgres_pools`] says.
 pub const POSTGRES_CONNECTIONS: u32 = 16;
 
+/// How long sqlx's PostgreSQL pool keeps a connection (and the plans of its prepared statements).
+const SQLX_CONNECTION_LIFETIME: Duration = Duration::from_secs(30 * 60);
+
 /// How `connections` are shared on PostgreSQL: (the hot path's pool, sqlx's pool). sqlx's — the
 /// dashboard, the API, migrations, background jobs — gets a quarter and at least two (a
 /// transaction may read beside itself); the hot path the rest and at least one.
@@ -146,6 +149,9 @@ impl Db {
                 let pool = AnyPoolOptions::new()
                     .max_connections(other)
                     .acquire_timeout(Duration::from_secs(10))
+                    // A connection prepares its statements anew when it is replaced, so a plan
+                    // made on a nearly empty table (`pipelined::REPLAN_EVERY`) lasts this long.
+                    .max_lifetime(SQLX_CONNECTION_LIFETIME)
                     .connect(url)
                     .await?;
                 sqlx::migrate!("migrations/postgres").run(&pool).await?;
