@@ -101,8 +101,7 @@ impl Pipelined {
     async fn round(&self, mut round: Vec<Job>) {
         if round.len() == 1 {
             if let Some(job) = round.pop() {
-                let answer = self.alone(&job.statements).await;
-                let _ = job.answer.send(answer);
+                self.alone(job).await;
             }
             return;
         }
@@ -121,19 +120,19 @@ impl Pipelined {
             // The connection was lost: the round may or may not have committed.
             Err(lost @ sqlx::Error::Io(_)) => answer_all(round, &lost),
             Ok(Outcome::Conflict) | Err(_) => {
-                join_all(round.into_iter().map(|job| async move {
-                    let answer = self.alone(&job.statements).await;
-                    let _ = job.answer.send(answer);
-                }))
-                .await;
+                join_all(round.into_iter().map(|job| self.alone(job))).await;
             }
         }
     }
 
-    /// The statements in a transaction of their own.
-    async fn alone(&self, statements: &[Statement]) -> Answer {
-        let statements: Vec<&Statement> = statements.iter().collect();
-        transact(self.client().await?, &statements).await
+    /// Runs a write in a transaction of its own and answers it.
+    async fn alone(&self, job: Job) {
+        let statements: Vec<&Statement> = job.statements.iter().collect();
+        let answer = match self.client().await {
+            Ok(client) => transact(client, &statements).await,
+            Err(e) => Err(e),
+        };
+        let _ = job.answer.send(answer);
     }
 }
 
